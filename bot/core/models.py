@@ -1,0 +1,338 @@
+"""Typed records of the core: articles and their curated content, and the answers queries return.
+
+Everything here is plain data (frozen dataclasses), free of any platform: renderers for the
+console, Discord and Slack all read the same answers. `to_jsonable` turns any of them into JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+
+class QuoteKind(enum.StrEnum):
+    """How a statement is attributed: the speaker's own words, reported speech, or both."""
+
+    DIRECT = "direct"  # verbatim words in quotation marks
+    INDIRECT = "indirect"  # reported speech: "Peskov said Russia has no plans..."
+    MIXED = "mixed"  # reported speech carrying a quoted fragment
+
+
+class ClaimType(enum.StrEnum):
+    """The fixed vocabulary of region claims (documented in summaries/README.md)."""
+
+    ANNEXED = "annexed"  # a state proclaimed the region part of its territory
+    CLAIMS_SOVEREIGNTY = "claims_sovereignty"  # asserts the region is its territory
+    REJECTS_CLAIM = "rejects_claim"  # rejects another party's claim as illegitimate
+    CONTROLS = "controls"  # holds military or administrative control
+    LACKS_CONTROL = "lacks_control"  # does not hold military control
+    OCCUPIED = "occupied"  # held by the other side, in the asserter's words
+    WITHDREW = "withdrew"  # forces pulled out
+    RECAPTURED = "recaptured"  # forces took (back) ground
+    CONTESTED = "contested"  # disputed or front-line territory
+    FIGHTING = "fighting"  # ground combat reported
+    SHELLING = "shelling"  # artillery, missile or drone strikes reported
+    GOAL = "goal"  # a stated aim to take or "liberate" the region
+
+
+CLAIM_DESCRIPTIONS: dict[ClaimType, str] = {
+    ClaimType.ANNEXED: "annexed",
+    ClaimType.CLAIMS_SOVEREIGNTY: "claims sovereignty over",
+    ClaimType.REJECTS_CLAIM: "rejects the claim to",
+    ClaimType.CONTROLS: "controls",
+    ClaimType.LACKS_CONTROL: "does not control",
+    ClaimType.OCCUPIED: "says is occupied",
+    ClaimType.WITHDREW: "withdrew from",
+    ClaimType.RECAPTURED: "recaptured",
+    ClaimType.CONTESTED: "contests",
+    ClaimType.FIGHTING: "is fighting in",
+    ClaimType.SHELLING: "shelling in",
+    ClaimType.GOAL: "aims to take",
+}
+
+
+class Review(enum.StrEnum):
+    """Who stands behind an article's digest."""
+
+    REVIEWED = "reviewed"  # curated or confirmed by a person
+    DRAFT = "draft"  # machine-extracted, not reviewed by a person
+    NONE = "none"  # ingested, no digest content yet ("new, not yet reviewed")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A verbatim stretch of an article's text: `text == article.text[start:end]`."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPoint:
+    id: str
+    evidence: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    id: str
+    speaker: str  # canonical speaker id
+    mention: str  # as written: "Kremlin spokesman Dmitry Peskov", "he"
+    role: str
+    kind: QuoteKind
+    words: Span  # the exact words (direct) or the reported content (indirect)
+    via: str | None = None  # outlet relaying it: "Reuters"
+    cue: str | None = None  # "said", "according to"
+    said_on: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RegionClaim:
+    id: str
+    region: str  # ISO 3166-2 code, e.g. "UA-14"
+    claim: ClaimType
+    actor: str  # who the claim is about: "Russia", "Ukraine"
+    asserted_by: str  # speaker id, or "article" when the outlet states it itself
+    evidence: Span
+    date: dt.date | None = None
+    date_precision: str | None = None  # "day" | "month" | "year"
+    date_text: str | None = None  # as written: "in September"
+
+
+@dataclass(frozen=True, slots=True)
+class Contradiction:
+    id: str
+    a: Span
+    b: Span
+    why: str
+    regions: tuple[str, ...] = ()
+    confirmed: bool = True  # False: a machine candidate, offered for a person to confirm
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleMeta:
+    id: str
+    title: str
+    publisher: str
+    published: dt.date
+    url: str
+    author: str | None = None
+    language: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One article's digest as read from its file: metadata, text and curated content."""
+
+    meta: ArticleMeta
+    text: str
+    review: Review
+    key_points: tuple[KeyPoint, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+    claims: tuple[RegionClaim, ...] = ()
+    contradictions: tuple[Contradiction, ...] = ()
+    source_file: str = ""
+    captions: tuple[Span, ...] = ()
+
+
+# --------------------------------------------------------------------------------------------
+# Answers: what queries return and renderers draw.
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a piece of evidence comes from; every item shown carries one."""
+
+    article_id: str
+    publisher: str
+    title: str
+    published: dt.date
+    url: str
+    review: Review = Review.REVIEWED
+    story_id: str | None = None  # syndicated copies share one story
+
+
+@dataclass(frozen=True, slots=True)
+class RegionInfo:
+    code: str
+    name: str
+    kind: str = "oblast"  # oblast | city | autonomous republic
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimItem:
+    claim: ClaimType
+    actor: str
+    asserted_by: str  # display name of the speaker, or the publisher when the article says it
+    evidence: str
+    source: SourceRef
+    date: dt.date | None = None
+    date_precision: str | None = None
+    via: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceClaims:
+    """What one source (speaker or outlet) says about a region, newest first."""
+
+    asserted_by: str
+    claims: tuple[ClaimItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContradictionItem:
+    a: str
+    b: str
+    why: str
+    source: SourceRef
+    regions: tuple[str, ...] = ()
+    confirmed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StatusAnswer:
+    region: RegionInfo
+    by_source: tuple[SourceClaims, ...]
+    contradictions: tuple[ContradictionItem, ...] = ()
+    matched_as: str | None = None  # the spelling that matched, when it was not the name
+    total_claims: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteItem:
+    speaker: str  # display name
+    mention: str
+    role: str
+    kind: QuoteKind
+    words: str
+    source: SourceRef
+    via: str | None = None
+    said_on: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerInfo:
+    id: str
+    name: str
+    role: str = ""
+    kind: str = "person"
+
+
+@dataclass(frozen=True, slots=True)
+class QuotesAnswer:
+    speaker: SpeakerInfo
+    quotes: tuple[QuoteItem, ...]
+    matched_as: str | None = None
+    total: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPointItem:
+    text: str
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class RegionLine:
+    region: RegionInfo
+    latest: ClaimItem
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleItem:
+    source: SourceRef
+    author: str | None = None
+    key_point_count: int = 0
+    quote_count: int = 0
+    claim_count: int = 0
+    other_sources: tuple[str, ...] = ()  # publishers of syndicated copies of the same story
+
+
+@dataclass(frozen=True, slots=True)
+class DigestAnswer:
+    day: dt.date | None  # None: nothing stored
+    articles: tuple[ArticleItem, ...]
+    key_points: tuple[KeyPointItem, ...]
+    regions: tuple[RegionLine, ...]
+    quotes: tuple[QuoteItem, ...]
+    contradictions: tuple[ContradictionItem, ...]
+    unreviewed: tuple[ArticleItem, ...] = ()  # "new, not yet reviewed"
+
+
+@dataclass(frozen=True, slots=True)
+class ContradictionsAnswer:
+    region: RegionInfo | None
+    items: tuple[ContradictionItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesAnswer:
+    articles: tuple[ArticleItem, ...]
+    total: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HelpAnswer:
+    commands: tuple[tuple[str, str], ...]  # (usage, description)
+
+
+@dataclass(frozen=True, slots=True)
+class NotFound:
+    """An unknown region, speaker or date: a short message and the closest matches."""
+
+    what: str  # "region" | "speaker" | "date"
+    query: str
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UsageError:
+    """Input the parser could not take: a short message and the usage line."""
+
+    message: str
+    usage: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A plain one-line answer (e.g. a subscription confirmed)."""
+
+    text: str
+    ok: bool = True
+
+
+Answer = (
+    StatusAnswer
+    | QuotesAnswer
+    | DigestAnswer
+    | ContradictionsAnswer
+    | SourcesAnswer
+    | HelpAnswer
+    | NotFound
+    | UsageError
+    | Notice
+)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses, enums, dates and tuples -> JSON-ready dicts, strings and lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {"type": type(value).__name__}
+        for f in dataclasses.fields(value):
+            out[f.name] = to_jsonable(getattr(value, f.name))
+        return out
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    return value
+
+

@@ -1,0 +1,144 @@
+"""Channel subscriptions to the daily digest: who gets it, where, at what local time.
+
+Platform-free: a subscription names its platform (discord, slack, console), workspace
+(guild / team id) and channel as strings. The scheduler reads these rows to build its jobs;
+front ends call `subscribe` / `unsubscribe` after checking the caller may manage the channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlite_utils
+
+PLATFORMS = ("discord", "slack", "console")
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+class SubscriptionError(ValueError):
+    """A subscription request that cannot be taken (bad time, unknown zone...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: int
+    platform: str
+    workspace: str
+    channel: str
+    local_time: str
+    timezone: str
+    created_by: str
+    active: bool
+    last_result: str | None = None
+    last_posted_on: str | None = None
+    failing_reason: str | None = None
+
+
+def normalise_time(value: str) -> str:
+    m = _HHMM.match(value.strip())
+    if not m:
+        raise SubscriptionError(f"time must be HH:MM (24-hour), not {value[:20]!r}")
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+def check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SubscriptionError(f"unknown time zone {value[:40]!r} (use an IANA name such as Europe/Kyiv)") from exc
+    return value.strip()
+
+
+def _row_to_sub(row: dict) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        platform=row["platform"],
+        workspace=row["workspace"] or "",
+        channel=row["channel"],
+        local_time=row["local_time"],
+        timezone=row["timezone"],
+        created_by=row["created_by"] or "",
+        active=bool(row["active"]),
+        last_result=row.get("last_result"),
+        last_posted_on=row.get("last_posted_on"),
+        failing_reason=row.get("failing_reason"),
+    )
+
+
+def subscribe(
+    db: sqlite_utils.Database,
+    *,
+    platform: str,
+    workspace: str,
+    channel: str,
+    local_time: str,
+    timezone: str,
+    created_by: str,
+    now: dt.datetime | None = None,
+) -> Subscription:
+    """Create (or re-activate) the subscription of a channel at a local time."""
+    if platform not in PLATFORMS:
+        raise SubscriptionError(f"unknown platform {platform!r}")
+    local_time = normalise_time(local_time)
+    timezone = check_timezone(timezone)
+    now = now or dt.datetime.now(dt.UTC)
+    with db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")
+        existing = db.conn.execute(
+            "SELECT id FROM subscriptions WHERE platform=? AND workspace=? AND channel=? AND local_time=?",
+            [platform, workspace, channel, local_time],
+        ).fetchone()
+        values = {
+            "platform": platform,
+            "workspace": workspace,
+            "channel": channel,
+            "local_time": local_time,
+            "timezone": timezone,
+            "created_by": created_by,
+            "created_at": now.isoformat(),
+            "active": 1,
+            "failing_reason": None,
+        }
+        if existing:
+            db["subscriptions"].update(existing[0], values)
+            sub_id = existing[0]
+        else:
+            sub_id = db["subscriptions"].insert(values).last_pk
+    return get(db, int(sub_id))
+
+
+def unsubscribe(db: sqlite_utils.Database, *, platform: str, workspace: str, channel: str) -> int:
+    """Deactivate every subscription of a channel; returns how many were active."""
+    with db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")
+        cur = db.conn.execute(
+            "UPDATE subscriptions SET active=0 WHERE platform=? AND workspace=? AND channel=? AND active=1",
+            [platform, workspace, channel],
+        )
+    return cur.rowcount
+
+
+def get(db: sqlite_utils.Database, sub_id: int) -> Subscription:
+    return _row_to_sub(db["subscriptions"].get(sub_id))
+
+
+def list_subscriptions(
+    db: sqlite_utils.Database,
+    *,
+    platform: str | None = None,
+    workspace: str | None = None,
+    channel: str | None = None,
+    active_only: bool = True,
+) -> list[Subscription]:
+    where, params = [], []
+    for column, value in (("platform", platform), ("workspace", workspace), ("channel", channel)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if active_only:
+        where.append("active = 1")
+    rows = db["subscriptions"].rows_where(" AND ".join(where) or None, params, order_by="id")
+    return [_row_to_sub(r) for r in rows]

@@ -1,0 +1,1 @@
+"""Renderers: answers (bot.core.models) -> text, Discord embeds, Slack Block Kit. Pure functions."""
