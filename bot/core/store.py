@@ -17,7 +17,7 @@ import sqlite_utils
 
 from bot.core.models import Digest
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class StoreError(RuntimeError):
@@ -150,8 +150,41 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
     db["subscriptions"].create_index(["platform", "workspace", "channel", "local_time"], unique=True)
 
 
+def _migrate_digest_posts(db: sqlite_utils.Database) -> None:
+    """The scheduler's outbox: one row per (channel, local date) digest slot.
+
+    The UNIQUE key is what makes a daily digest exactly-once: the scheduler claims the slot by
+    inserting this row before it sends, and records the platform's message id after.
+    """
+    db.execute(
+        """CREATE TABLE digest_posts (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            local_date TEXT NOT NULL,           -- YYYY-MM-DD in the subscription's zone
+            subscription_id INTEGER NOT NULL,
+            slot_at TEXT NOT NULL,              -- the scheduled instant, UTC ISO
+            idempotency_key TEXT NOT NULL,      -- Discord nonce / Slack marker
+            status TEXT NOT NULL,               -- claimed | sending | posted | quiet | missed | failed
+            attempt INTEGER NOT NULL DEFAULT 0,
+            owner TEXT NOT NULL,                -- the scheduler run holding the claim
+            since TEXT,                         -- the digest covers what is new since this instant
+            claimed_at TEXT NOT NULL,
+            attempted_at TEXT,
+            finished_at TEXT,
+            message_id TEXT,
+            error TEXT,
+            UNIQUE (platform, workspace, channel, local_date)
+        )"""
+    )
+    db.execute(
+        "CREATE INDEX digest_posts_channel_status ON digest_posts (platform, workspace, channel, status)"
+    )
+
+
 # Index i holds the migration from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_to_1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_to_1, _migrate_digest_posts]
 
 
 def connect(path: Path | str, *, create: bool = True) -> sqlite_utils.Database:

@@ -1,0 +1,512 @@
+"""Daily digests on schedule: one APScheduler cron job per active subscription, in its own zone.
+
+`DigestScheduler` runs an APScheduler 3 `AsyncIOScheduler` inside the bot's event loop. Jobs
+are rebuilt from the `subscriptions` table at start and re-synchronised whenever a front end
+(un)subscribes (and once a minute, for changes made by another process such as the CLI).
+
+Every firing goes through the outbox (`outbox.py`): the (channel, local date) slot is claimed
+in SQLite before sending, so whatever fires twice -- a DST fall-back repeating the local time,
+two subscriptions of one channel, a restart after the slot, a retry -- posts at most once.
+
+DST, as APScheduler 3 fires a daily `CronTrigger` and as the tests pin down:
+- clocks back (e.g. 03:30 Europe/Kyiv on 2026-10-25 happens twice): the trigger fires at both
+  03:30s; the second finds the day's slot claimed and posts nothing.
+- clocks forward (03:30 does not exist on 2026-03-29 in Kyiv): the trigger fires at 04:30 local
+  (the same instant 03:30 would have been on the old offset) and the digest is posted then,
+  once, counted for that day.
+
+After downtime, `start()` looks at each subscription's most recent slot: if it was not posted
+and is at most `grace` old, it is posted now; older, it is recorded as missed with a log line.
+Failures are retried with backoff as one-off jobs (never by sleeping in a job, so other
+channels never wait); when the retries are spent the subscription is marked failing with the
+reason, which `/subscriptions` shows to the channel's managers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.core import subscriptions as subs_core
+from bot.core.models import Answer, DigestAnswer, NotFound, Notice
+from bot.core.subscriptions import Subscription
+from bot.schedule import outbox
+from bot.schedule.deliver import Deliverer, DeliveryError, RateLimited, idempotency_key
+from bot.settings import Settings
+
+log = logging.getLogger("bot.schedule")
+
+UTC = dt.UTC
+Clock = Callable[[], dt.datetime]
+Compose = Callable[[sqlite_utils.Database, Subscription, "dt.datetime | None"], Answer]
+
+# Waits before the 2nd, 3rd... attempt of a failed post; one more failure marks it failing.
+DEFAULT_RETRY_DELAYS: tuple[float, ...] = (30.0, 120.0, 600.0, 1800.0)
+QUIET_NOTICE = "Nothing new since the last digest."
+
+
+def compose_digest(db: sqlite_utils.Database, sub: Subscription, since: dt.datetime | None) -> Answer:
+    """What is new for the channel since its last digest, from the core's digest query."""
+    from bot.core.queries import digest  # the core's query; imported late so the core stays optional here
+
+    return digest(db, since=since)
+
+
+def is_quiet(answer: Answer) -> bool:
+    """True when the answer has nothing to show: no article, reviewed or not."""
+    if isinstance(answer, NotFound):
+        return True
+    if isinstance(answer, DigestAnswer):
+        return not (
+            answer.articles
+            or answer.unreviewed
+            or answer.key_points
+            or answer.quotes
+            or answer.regions
+            or answer.contradictions
+        )
+    return False
+
+
+def _parse_hhmm(local_time: str) -> dt.time:
+    hours, minutes = local_time.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def slot_instant(sub: Subscription, local_date: dt.date) -> dt.datetime:
+    """The UTC instant of the subscription's slot on a local date.
+
+    A wall time that does not exist (spring forward) is read on the offset before the change,
+    which is the instant APScheduler fires at (03:30 -> 04:30 local); a wall time that happens
+    twice (fall back) means its first occurrence.
+    """
+    local = dt.datetime.combine(local_date, _parse_hhmm(sub.local_time), tzinfo=ZoneInfo(sub.timezone))
+    return local.astimezone(UTC)
+
+
+def latest_slot(sub: Subscription, now: dt.datetime) -> tuple[dt.date, dt.datetime]:
+    """The subscription's most recent slot at or before `now`: (local date, UTC instant)."""
+    local_now = now.astimezone(ZoneInfo(sub.timezone))
+    for back in range(3):
+        day = local_now.date() - dt.timedelta(days=back)
+        instant = slot_instant(sub, day)
+        if instant <= now:
+            return day, instant
+    raise AssertionError("a daily slot always exists within the last three days")
+
+
+def slot_date_of_firing(sub: Subscription, now: dt.datetime) -> dt.date:
+    """The local date a cron firing at `now` is for: today once the wall clock passed HH:MM.
+
+    Covers the late firings too: 04:30 for a 03:30 slot that did not exist, and the second
+    03:30 of a fall-back night (same date, so the claim absorbs it).
+    """
+    local_now = now.astimezone(ZoneInfo(sub.timezone))
+    if local_now.time().replace(tzinfo=None) >= _parse_hhmm(sub.local_time):
+        return local_now.date()
+    return local_now.date() - dt.timedelta(days=1)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+class DigestScheduler:
+    """The bot's digest scheduler; create it and call `await start()` inside the running loop."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        deliverers: Mapping[str, Deliverer],
+        *,
+        grace: dt.timedelta = dt.timedelta(hours=6),
+        quiet_day: str = "notice",
+        compose: Compose = compose_digest,
+        clock: Clock = _utcnow,
+        retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        resync_seconds: float | None = 60.0,
+    ) -> None:
+        if quiet_day not in {"notice", "skip"}:
+            raise ValueError("quiet_day must be 'notice' or 'skip'")
+        if not dt.timedelta(0) <= grace < dt.timedelta(hours=24):
+            raise ValueError("the grace window must be between 0 and 24 hours")
+        self.db = db
+        self.deliverers = dict(deliverers)
+        self.grace = grace
+        self.quiet_day = quiet_day
+        self.compose = compose
+        self.clock = clock
+        self.retry_delays = tuple(retry_delays)
+        self.resync_seconds = resync_seconds
+        self.run_id = uuid.uuid4().hex  # owner of the claims this run makes
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._job_specs: dict[int, tuple[str, str]] = {}
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self._content_cache: dict[tuple[str, str | None, str], Answer] = {}
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, db: sqlite_utils.Database, deliverers: Mapping[str, Deliverer], **kwargs: Any
+    ) -> DigestScheduler:
+        return cls(
+            db,
+            deliverers,
+            grace=dt.timedelta(hours=settings.digest_grace_hours),
+            quiet_day=settings.quiet_day,
+            **kwargs,
+        )
+
+    # ---------------------------------------------------------------------------------------
+    # Lifecycle
+
+    async def start(self) -> None:
+        """Build the jobs from the database, start firing them, and catch up on missed slots."""
+        self.scheduler.start()
+        self.sync()
+        if self.resync_seconds:
+            self.scheduler.add_job(
+                self._resync_job,
+                "interval",
+                seconds=self.resync_seconds,
+                id="digest-resync",
+                replace_existing=True,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
+        self._catch_up()
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def wakeup(self) -> None:
+        """Make the scheduler look at the clock now (tests move the clock, then call this)."""
+        self.scheduler.wakeup()
+
+    async def settle(self) -> None:
+        """Wait until every firing started so far (and what it started) has finished."""
+        for _ in range(100):
+            for _ in range(3):  # let call_soon'd wakeups run and submitted jobs start
+                await asyncio.sleep(0)
+            if not self._inflight:
+                return
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+        raise RuntimeError("digest jobs kept starting new jobs")
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._track(task)
+
+    def _track(self, task: asyncio.Task[Any]) -> None:
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    # ---------------------------------------------------------------------------------------
+    # Jobs <-> subscriptions
+
+    def sync(self) -> None:
+        """Make the cron jobs match the active subscriptions in the database."""
+        wanted = {s.id: s for s in subs_core.list_subscriptions(self.db, active_only=True)}
+        for sub_id in list(self._job_specs):
+            if sub_id not in wanted:
+                self._remove_job(sub_id)
+        for sub in wanted.values():
+            if sub.platform not in self.deliverers:
+                continue
+            if self._job_specs.get(sub.id) != (sub.local_time, sub.timezone):
+                self._add_job(sub)
+
+    def _add_job(self, sub: Subscription) -> None:
+        when = _parse_hhmm(sub.local_time)
+        self.scheduler.add_job(
+            self._fire,
+            CronTrigger(hour=when.hour, minute=when.minute, timezone=ZoneInfo(sub.timezone)),
+            args=[sub.id],
+            id=f"digest-{sub.id}",
+            name=f"digest {sub.platform}:{sub.channel} {sub.local_time} {sub.timezone}",
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=max(1, int(self.grace.total_seconds())),
+        )
+        self._job_specs[sub.id] = (sub.local_time, sub.timezone)
+
+    def _remove_job(self, sub_id: int) -> None:
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.remove_job(f"digest-{sub_id}")
+        self._job_specs.pop(sub_id, None)
+
+    async def _resync_job(self) -> None:
+        self.sync()
+
+    def subscribe(self, **kwargs: Any) -> Subscription:
+        """`subscriptions.subscribe` that takes effect at once (same keyword arguments)."""
+        sub = subs_core.subscribe(self.db, **kwargs)
+        self.sync()
+        return sub
+
+    def unsubscribe(self, **kwargs: Any) -> int:
+        """`subscriptions.unsubscribe` that takes effect at once (same keyword arguments)."""
+        count = subs_core.unsubscribe(self.db, **kwargs)
+        self.sync()
+        return count
+
+    def next_run(self, sub_id: int) -> dt.datetime | None:
+        job = self.scheduler.get_job(f"digest-{sub_id}")
+        return job.next_run_time if job else None
+
+    # ---------------------------------------------------------------------------------------
+    # Start-up catch-up
+
+    def _catch_up(self) -> None:
+        now = self.clock()
+        for sub in subs_core.list_subscriptions(self.db, active_only=True):
+            if sub.platform not in self.deliverers:
+                log.warning("no deliverer for %s: subscription %s is not scheduled", sub.platform, sub.id)
+                continue
+            local_date, slot_at = latest_slot(sub, now)
+            created = _created_at(self.db, sub.id)
+            if created is not None and slot_at < created:
+                continue  # subscribed after that slot: its first digest is the next one
+            row = outbox.find(self.db, sub, local_date)
+            if row is not None and row.status in outbox.FINAL:
+                continue
+            late = now - slot_at
+            if late > self.grace:
+                self._skip_missed(sub, local_date, slot_at, row, late, now)
+                continue
+            self._spawn(self._run_slot(sub, local_date, slot_at))
+
+    def _skip_missed(
+        self,
+        sub: Subscription,
+        local_date: dt.date,
+        slot_at: dt.datetime,
+        row: outbox.PostRow | None,
+        late: dt.timedelta,
+        now: dt.datetime,
+    ) -> None:
+        hours = late.total_seconds() / 3600
+        if row is not None and row.status == "sending":
+            reason = f"an attempt {hours:.1f} h ago may have posted; not resent beyond the grace window"
+            outbox.mark_final(self.db, row.id, "uncertain", now=now, error=reason)
+        else:
+            reason = f"bot was down at the slot, {hours:.1f} h ago (grace window {self.grace})"
+            key = idempotency_key(sub.platform, sub.workspace, sub.channel, local_date)
+            if not outbox.record_missed(
+                self.db,
+                sub,
+                local_date=local_date,
+                slot_at=slot_at,
+                key=key,
+                owner=self.run_id,
+                now=now,
+                reason=reason,
+            ):
+                return
+        log.warning(
+            "skipped the %s digest for %s:%s (subscription %s): %s",
+            local_date,
+            sub.platform,
+            sub.channel,
+            sub.id,
+            reason,
+        )
+        outbox.note_subscription(self.db, sub.id, last_result=f"skipped {local_date}: {reason}")
+
+    # ---------------------------------------------------------------------------------------
+    # Firing, sending, retrying
+
+    async def _fire(self, sub_id: int) -> None:
+        """The cron job: post the slot that is due now for one subscription."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._track(task)
+        sub = _get_sub(self.db, sub_id)
+        if sub is None or not sub.active:
+            self._remove_job(sub_id)
+            return
+        now = self.clock()
+        local_date = slot_date_of_firing(sub, now)
+        await self._run_slot(sub, local_date, slot_instant(sub, local_date))
+
+    async def _run_slot(self, sub: Subscription, local_date: dt.date, slot_at: dt.datetime) -> None:
+        key = idempotency_key(sub.platform, sub.workspace, sub.channel, local_date)
+        claimed = outbox.claim(
+            self.db, sub, local_date=local_date, slot_at=slot_at, key=key, owner=self.run_id, now=self.clock()
+        )
+        row = claimed.row
+        if not claimed.won:
+            log.info(
+                "digest for %s:%s on %s already %s (subscription %s); subscription %s posts nothing",
+                sub.platform,
+                sub.channel,
+                local_date,
+                row.status,
+                row.subscription_id,
+                sub.id,
+            )
+            return
+        if claimed.resumed:
+            log.info(
+                "resuming the %s digest for %s:%s left %s by an earlier run",
+                local_date,
+                sub.platform,
+                sub.channel,
+                row.status,
+            )
+        await self._attempt(sub, row)
+
+    async def _retry(self, post_id: int, sub_id: int) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._track(task)
+        row = outbox.get(self.db, post_id)
+        if row.status not in outbox.OPEN or row.owner != self.run_id:
+            return
+        sub = _get_sub(self.db, sub_id)
+        if sub is None or not sub.active:
+            outbox.mark_final(
+                self.db, post_id, "missed", now=self.clock(), error="unsubscribed before posting"
+            )
+            return
+        await self._attempt(sub, row)
+
+    async def _attempt(self, sub: Subscription, row: outbox.PostRow) -> None:
+        deliverer = self.deliverers[sub.platform]
+        now = self.clock()
+        window = deliverer.dedupe_window
+        stale = row.attempted_at is not None and window is not None and now - row.attempted_at > window
+        if row.status == "sending" and stale:
+            # The platform may hold the earlier attempt and can no longer deduplicate a resend.
+            reason = "an earlier attempt may have posted; too late for a safe resend"
+            outbox.mark_final(self.db, row.id, "uncertain", now=now, error=reason)
+            log.warning(
+                "not resending the %s digest for %s:%s: %s", row.local_date, sub.platform, sub.channel, reason
+            )
+            outbox.note_subscription(self.db, sub.id, last_result=f"uncertain {row.local_date}: {reason}")
+            return
+        since = outbox.last_posted_at(self.db, sub) or (row.slot_at - dt.timedelta(days=1))
+        try:
+            answer = self._compose(sub, since, now)
+        except Exception as exc:  # a bug in a query must not stop the other channels
+            log.exception("could not compose the digest for %s:%s", sub.platform, sub.channel)
+            await self._failed(
+                sub, row, DeliveryError(f"could not compose the digest ({type(exc).__name__})")
+            )
+            return
+        if is_quiet(answer):
+            if self.quiet_day == "skip":
+                outbox.mark_final(self.db, row.id, "quiet", now=now)
+                outbox.note_subscription(
+                    self.db, sub.id, last_result=f"quiet {row.local_date}: nothing posted"
+                )
+                log.info(
+                    "quiet day for %s:%s on %s: nothing posted", sub.platform, sub.channel, row.local_date
+                )
+                return
+            answer = Notice(QUIET_NOTICE)
+        outbox.mark_sending(self.db, row.id, since=since, now=now)
+        try:
+            message_id = await deliverer.post_digest(sub, answer, row.idempotency_key)
+        except DeliveryError as exc:
+            await self._failed(sub, row, exc)
+            return
+        except Exception as exc:  # an unexpected client error: retried like a network error
+            log.exception("unexpected error posting the digest to %s:%s", sub.platform, sub.channel)
+            await self._failed(sub, row, DeliveryError(f"unexpected error ({type(exc).__name__})"))
+            return
+        done = self.clock()
+        outbox.mark_posted(self.db, row.id, str(message_id), now=done)
+        outbox.note_subscription(
+            self.db,
+            sub.id,
+            last_result=f"posted {row.local_date} (message {message_id})",
+            posted_on=row.local_date,
+        )
+        log.info("posted the %s digest to %s:%s as %s", row.local_date, sub.platform, sub.channel, message_id)
+
+    def _compose(self, sub: Subscription, since: dt.datetime | None, now: dt.datetime) -> Answer:
+        # Many channels due at one minute usually ask the same question: answer it once a minute.
+        minute = now.replace(second=0, microsecond=0).isoformat()
+        key = (minute, since.isoformat() if since else None, sub.platform)
+        if key not in self._content_cache:
+            if len(self._content_cache) > 256:
+                self._content_cache.clear()
+            self._content_cache[key] = self.compose(self.db, sub, since)
+        return self._content_cache[key]
+
+    async def _failed(self, sub: Subscription, row: outbox.PostRow, error: DeliveryError) -> None:
+        now = self.clock()
+        reason = error.describe()
+        attempts = outbox.mark_retry(self.db, row.id, reason)
+        if attempts <= len(self.retry_delays):
+            delay = self.retry_delays[attempts - 1]
+            if isinstance(error, RateLimited):
+                delay = max(error.retry_after, 1.0)
+            outbox.note_subscription(
+                self.db,
+                sub.id,
+                last_result=f"retrying {row.local_date}: {reason}",
+                failing_reason=_current_failing(self.db, sub.id),
+            )
+            log.warning(
+                "digest to %s:%s failed (attempt %s: %s); retrying in %.0f s",
+                sub.platform,
+                sub.channel,
+                attempts,
+                reason,
+                delay,
+            )
+            self.scheduler.add_job(
+                self._retry,
+                "date",
+                run_date=now + dt.timedelta(seconds=delay),
+                args=[row.id, sub.id],
+                id=f"digest-retry-{row.id}",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
+            return
+        outbox.mark_final(self.db, row.id, "failed", now=now, error=reason)
+        outbox.note_subscription(
+            self.db, sub.id, last_result=f"failed {row.local_date}: {reason}", failing_reason=reason
+        )
+        log.error(
+            "digest to %s:%s failed after %s attempts, subscription %s marked failing: %s",
+            sub.platform,
+            sub.channel,
+            attempts,
+            sub.id,
+            reason,
+        )
+
+
+def _get_sub(db: sqlite_utils.Database, sub_id: int) -> Subscription | None:
+    try:
+        return subs_core.get(db, sub_id)
+    except Exception:  # sqlite_utils.db.NotFoundError: the row was deleted
+        return None
+
+
+def _created_at(db: sqlite_utils.Database, sub_id: int) -> dt.datetime | None:
+    found = db.conn.execute("SELECT created_at FROM subscriptions WHERE id=?", [sub_id]).fetchone()
+    if not found or not found[0]:
+        return None
+    created = dt.datetime.fromisoformat(found[0])
+    return created if created.tzinfo else created.replace(tzinfo=UTC)
+
+
+def _current_failing(db: sqlite_utils.Database, sub_id: int) -> str | None:
+    found = db.conn.execute("SELECT failing_reason FROM subscriptions WHERE id=?", [sub_id]).fetchone()
+    return found[0] if found else None
