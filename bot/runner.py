@@ -13,6 +13,8 @@ import logging
 
 from bot.context import Context
 from bot.frontends.console import run_console
+from bot.schedule.deliver import ConsoleDeliverer
+from bot.schedule.scheduler import DigestScheduler
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +23,12 @@ async def run(ctx: Context) -> None:
     settings = ctx.settings
     if not settings.discord_token and not settings.slack_bot_token:
         log.info("no chat token set: answering in the local console")
-        await run_console(ctx)
+        scheduler = DigestScheduler.from_context(ctx, {"console": ConsoleDeliverer()})
+        await scheduler.start()  # console subscriptions print their digests here
+        try:
+            await run_console(ctx)
+        finally:
+            scheduler.shutdown()
         return
     raise SystemExit("chat front ends are not available in this build")  # replaced when they land
 

@@ -171,16 +171,13 @@ def claim(
 def last_posted_at(db: sqlite_utils.Database, sub: Subscription) -> dt.datetime | None:
     """When the channel's last digest was composed: the next one covers what is new since."""
     found = db.conn.execute(
-        "SELECT MAX(attempted_at) FROM digest_posts WHERE platform=? AND workspace=? AND channel=?"
-        " AND status='posted'",
+        "SELECT MAX(attempted_at) FROM digest_posts WHERE platform=? AND workspace=? AND channel=? AND status='posted'",
         [sub.platform, sub.workspace, sub.channel],
     ).fetchone()
     return _ts(found[0]) if found else None
 
 
-def mark_sending(
-    db: sqlite_utils.Database, post_id: int, *, since: dt.datetime | None, now: dt.datetime
-) -> int:
+def mark_sending(db: sqlite_utils.Database, post_id: int, *, since: dt.datetime | None, now: dt.datetime) -> int:
     """Record that the platform is about to be called; returns the attempt number (1-based)."""
     with db.conn:
         db.conn.execute("BEGIN IMMEDIATE")
@@ -204,8 +201,7 @@ def mark_retry(db: sqlite_utils.Database, post_id: int, error: str) -> int:
     with db.conn:
         db.conn.execute("BEGIN IMMEDIATE")
         db.conn.execute(
-            "UPDATE digest_posts SET attempt = attempt + (status = 'claimed'), status='claimed', error=?"
-            " WHERE id=?",
+            "UPDATE digest_posts SET attempt = attempt + (status = 'claimed'), status='claimed', error=? WHERE id=?",
             [error, post_id],
         )
         return int(db.conn.execute("SELECT attempt FROM digest_posts WHERE id=?", [post_id]).fetchone()[0])

@@ -1,8 +1,8 @@
 """Daily digests on schedule: one APScheduler cron job per active subscription, in its own zone.
 
 `DigestScheduler` runs an APScheduler 3 `AsyncIOScheduler` inside the bot's event loop. Jobs
-are rebuilt from the `subscriptions` table at start and re-synchronised whenever a front end
-(un)subscribes (and once a minute, for changes made by another process such as the CLI).
+are rebuilt from the `subscriptions` table at start and re-synchronised as soon as the core
+reports a subscribe / unsubscribe (and once a minute, for changes made by another process).
 
 Every firing goes through the outbox (`outbox.py`): the (channel, local date) slot is claimed
 in SQLite before sending, so whatever fires twice -- a DST fall-back repeating the local time,
@@ -30,7 +30,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
@@ -38,12 +38,16 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.core import queries
 from bot.core import subscriptions as subs_core
 from bot.core.models import Answer, DigestAnswer, NotFound, Notice
 from bot.core.subscriptions import Subscription
 from bot.schedule import outbox
 from bot.schedule.deliver import Deliverer, DeliveryError, RateLimited, idempotency_key
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.context import Context
 
 log = logging.getLogger("bot.schedule")
 
@@ -56,11 +60,13 @@ DEFAULT_RETRY_DELAYS: tuple[float, ...] = (30.0, 120.0, 600.0, 1800.0)
 QUIET_NOTICE = "Nothing new since the last digest."
 
 
-def compose_digest(db: sqlite_utils.Database, sub: Subscription, since: dt.datetime | None) -> Answer:
-    """What is new for the channel since its last digest, from the core's digest query."""
-    from bot.core.queries import digest  # the core's query; imported late so the core stays optional here
+def compose_from_context(ctx: Context) -> Compose:
+    """What is new for a channel since its last digest, from the core's digest query."""
 
-    return digest(db, since=since)
+    def compose(db: sqlite_utils.Database, sub: Subscription, since: dt.datetime | None) -> Answer:
+        return queries.digest(db, ctx.speakers, ctx.gazetteer, since=since, include_drafts=ctx.settings.show_drafts)
+
+    return compose
 
 
 def is_quiet(answer: Answer) -> bool:
@@ -132,7 +138,7 @@ class DigestScheduler:
         *,
         grace: dt.timedelta = dt.timedelta(hours=6),
         quiet_day: str = "notice",
-        compose: Compose = compose_digest,
+        compose: Compose,
         clock: Clock = _utcnow,
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         resync_seconds: float | None = 60.0,
@@ -156,6 +162,13 @@ class DigestScheduler:
         self._content_cache: dict[tuple[str, str | None, str], Answer] = {}
 
     @classmethod
+    def from_context(cls, ctx: Context, deliverers: Mapping[str, Deliverer], **kwargs: Any) -> DigestScheduler:
+        """The scheduler of a running bot: its store, settings, clock and the core's digest query."""
+        kwargs.setdefault("compose", compose_from_context(ctx))
+        kwargs.setdefault("clock", ctx.clock)
+        return cls.from_settings(ctx.settings, ctx.db, deliverers, **kwargs)
+
+    @classmethod
     def from_settings(
         cls, settings: Settings, db: sqlite_utils.Database, deliverers: Mapping[str, Deliverer], **kwargs: Any
     ) -> DigestScheduler:
@@ -174,6 +187,7 @@ class DigestScheduler:
         """Build the jobs from the database, start firing them, and catch up on missed slots."""
         self.scheduler.start()
         self.sync()
+        subs_core.add_listener(self._subscriptions_changed)
         if self.resync_seconds:
             self.scheduler.add_job(
                 self._resync_job,
@@ -187,6 +201,7 @@ class DigestScheduler:
         self._catch_up()
 
     def shutdown(self) -> None:
+        subs_core.remove_listener(self._subscriptions_changed)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
@@ -247,19 +262,14 @@ class DigestScheduler:
         self._job_specs.pop(sub_id, None)
 
     async def _resync_job(self) -> None:
-        self.sync()
+        self.sync()  # changes made by another process (the CLI, a second front end)
 
-    def subscribe(self, **kwargs: Any) -> Subscription:
-        """`subscriptions.subscribe` that takes effect at once (same keyword arguments)."""
-        sub = subs_core.subscribe(self.db, **kwargs)
-        self.sync()
-        return sub
-
-    def unsubscribe(self, **kwargs: Any) -> int:
-        """`subscriptions.unsubscribe` that takes effect at once (same keyword arguments)."""
-        count = subs_core.unsubscribe(self.db, **kwargs)
-        self.sync()
-        return count
+    def _subscriptions_changed(self) -> None:
+        """Called by the core after every subscribe / unsubscribe: apply it at once."""
+        try:
+            self.sync()
+        except Exception:  # never let a scheduling problem fail the user's /subscribe
+            log.exception("could not apply a subscription change; the next resync will")
 
     def next_run(self, sub_id: int) -> dt.datetime | None:
         job = self.scheduler.get_job(f"digest-{sub_id}")
@@ -376,9 +386,7 @@ class DigestScheduler:
             return
         sub = _get_sub(self.db, sub_id)
         if sub is None or not sub.active:
-            outbox.mark_final(
-                self.db, post_id, "missed", now=self.clock(), error="unsubscribed before posting"
-            )
+            outbox.mark_final(self.db, post_id, "missed", now=self.clock(), error="unsubscribed before posting")
             return
         await self._attempt(sub, row)
 
@@ -391,9 +399,7 @@ class DigestScheduler:
             # The platform may hold the earlier attempt and can no longer deduplicate a resend.
             reason = "an earlier attempt may have posted; too late for a safe resend"
             outbox.mark_final(self.db, row.id, "uncertain", now=now, error=reason)
-            log.warning(
-                "not resending the %s digest for %s:%s: %s", row.local_date, sub.platform, sub.channel, reason
-            )
+            log.warning("not resending the %s digest for %s:%s: %s", row.local_date, sub.platform, sub.channel, reason)
             outbox.note_subscription(self.db, sub.id, last_result=f"uncertain {row.local_date}: {reason}")
             return
         since = outbox.last_posted_at(self.db, sub) or (row.slot_at - dt.timedelta(days=1))
@@ -401,19 +407,13 @@ class DigestScheduler:
             answer = self._compose(sub, since, now)
         except Exception as exc:  # a bug in a query must not stop the other channels
             log.exception("could not compose the digest for %s:%s", sub.platform, sub.channel)
-            await self._failed(
-                sub, row, DeliveryError(f"could not compose the digest ({type(exc).__name__})")
-            )
+            await self._failed(sub, row, DeliveryError(f"could not compose the digest ({type(exc).__name__})"))
             return
         if is_quiet(answer):
             if self.quiet_day == "skip":
                 outbox.mark_final(self.db, row.id, "quiet", now=now)
-                outbox.note_subscription(
-                    self.db, sub.id, last_result=f"quiet {row.local_date}: nothing posted"
-                )
-                log.info(
-                    "quiet day for %s:%s on %s: nothing posted", sub.platform, sub.channel, row.local_date
-                )
+                outbox.note_subscription(self.db, sub.id, last_result=f"quiet {row.local_date}: nothing posted")
+                log.info("quiet day for %s:%s on %s: nothing posted", sub.platform, sub.channel, row.local_date)
                 return
             answer = Notice(QUIET_NOTICE)
         outbox.mark_sending(self.db, row.id, since=since, now=now)

@@ -9,6 +9,7 @@ import pytest
 
 from bot.core import store
 from bot.core.subscriptions import get as get_sub
+from bot.core.subscriptions import subscribe, unsubscribe
 from bot.schedule import outbox
 from bot.schedule.scheduler import DigestScheduler
 from tests.schedule.fakes import Crash, FakePlatform, FixedComposer, add_sub, advance, utc
@@ -38,7 +39,8 @@ async def test_subscribed_a_few_minutes_ahead_gets_one_digest_at_that_time(db, t
     platform = FakePlatform()
     sched = make(db, platform, schedulers)
     await sched.start()
-    sub = sched.subscribe(
+    sub = subscribe(  # as /subscribe does: the core tells the scheduler
+        db,
         platform="discord",
         workspace="g1",
         channel="c",
@@ -63,7 +65,7 @@ async def test_unsubscribe_takes_effect_at_once(db, travel, schedulers):
     platform = FakePlatform()
     sched = make(db, platform, schedulers)
     await sched.start()
-    assert sched.unsubscribe(platform="discord", workspace="g1", channel="c") == 1
+    assert unsubscribe(db, platform="discord", workspace="g1", channel="c") == 1  # as /unsubscribe does
     await advance(clock, sched, SLOT + dt.timedelta(days=2))
     assert platform.messages == []
 
@@ -119,9 +121,7 @@ async def test_downtime_within_the_grace_window_posts_on_start(db, db_path, trav
     assert [m.at for m in platform.messages][1:] == [SLOT + dt.timedelta(days=1)]
 
 
-async def test_downtime_beyond_the_grace_window_skips_with_a_log_line(
-    db, db_path, travel, schedulers, caplog
-):
+async def test_downtime_beyond_the_grace_window_skips_with_a_log_line(db, db_path, travel, schedulers, caplog):
     clock = travel(SLOT - dt.timedelta(hours=1))
     sub = add_sub(db, "c", "09:00", created=SLOT - dt.timedelta(days=3))
     platform = FakePlatform()
@@ -143,24 +143,23 @@ async def test_downtime_beyond_the_grace_window_skips_with_a_log_line(
     assert [m.at for m in platform.messages] == [SLOT + dt.timedelta(days=1)]
 
 
-async def test_custom_grace_window_from_settings(db, db_path, travel, schedulers):
+async def test_grace_window_comes_from_the_settings(db, travel, schedulers, caplog):
     from bot.settings import Settings
 
-    clock = travel(SLOT + dt.timedelta(hours=1, minutes=1))
-    add_sub(db, "c", "09:00", created=SLOT - dt.timedelta(days=3))
+    travel(SLOT + dt.timedelta(hours=1, minutes=1))
+    sub = add_sub(db, "c", "09:00", created=SLOT - dt.timedelta(days=3))
     platform = FakePlatform()
+    settings = Settings(digest_grace_hours=1.0)
     sched = DigestScheduler.from_settings(
-        Settings(digest_grace_hours=1.0),
-        db,
-        {"discord": platform},
-        compose=FixedComposer(),
-        resync_seconds=None,
+        settings, db, {"discord": platform}, compose=FixedComposer(), resync_seconds=None
     )
     schedulers.append(sched)
-    await sched.start()
-    await sched.settle()
+    with caplog.at_level(logging.WARNING, logger="bot.schedule"):
+        await sched.start()
+        await sched.settle()
     assert platform.messages == []
-    del clock
+    assert outbox.find(db, sub, dt.date(2026, 10, 5)).status == "missed"
+    assert any("1.0 h ago (grace window 1:00:00)" in r.getMessage() for r in caplog.records)
 
 
 async def test_subscribed_after_todays_slot_waits_for_tomorrow(db, db_path, travel, schedulers):
@@ -229,9 +228,7 @@ async def test_crash_during_send_never_posts_twice(db, db_path, travel, schedule
     assert platform.calls["c"] == 2  # the retry reached the platform, which answered with the first post
 
 
-async def test_crash_after_accept_with_a_history_check_retries_safely_any_time(
-    db, db_path, travel, schedulers
-):
+async def test_crash_after_accept_with_a_history_check_retries_safely_any_time(db, db_path, travel, schedulers):
     clock = travel(SLOT - dt.timedelta(minutes=1))
     sub = add_sub(db, "c", "09:00", created=SLOT - dt.timedelta(days=3), platform="slack")
     platform = FakePlatform(dedupe_window=None)  # Slack: the marker is found in the channel's history
@@ -242,9 +239,7 @@ async def test_crash_after_accept_with_a_history_check_retries_safely_any_time(
     await advance(clock, sched, SLOT)
     clock.move_to(SLOT + dt.timedelta(hours=3))
     sched.shutdown()
-    again = DigestScheduler(
-        store.connect(db_path), {"slack": platform}, compose=FixedComposer(), resync_seconds=None
-    )
+    again = DigestScheduler(store.connect(db_path), {"slack": platform}, compose=FixedComposer(), resync_seconds=None)
     schedulers.append(again)
     await again.start()
     await again.settle()
@@ -252,9 +247,7 @@ async def test_crash_after_accept_with_a_history_check_retries_safely_any_time(
     assert outbox.find(db, sub, dt.date(2026, 10, 5)).message_id == platform.messages[0].message_id
 
 
-async def test_crash_after_accept_beyond_the_nonce_window_is_not_resent(
-    db, db_path, travel, schedulers, caplog
-):
+async def test_crash_after_accept_beyond_the_nonce_window_is_not_resent(db, db_path, travel, schedulers, caplog):
     clock = travel(SLOT - dt.timedelta(minutes=1))
     sub = add_sub(db, "c", "09:00", created=SLOT - dt.timedelta(days=3))
     platform = FakePlatform(dedupe_window=dt.timedelta(minutes=2))

@@ -6,6 +6,7 @@ import datetime as dt
 
 from bot.core.models import DigestAnswer, Notice
 from bot.core.subscriptions import get as get_sub
+from bot.core.subscriptions import unsubscribe
 from bot.schedule import outbox
 from bot.schedule.deliver import ChannelGone, Forbidden, NetworkError, RateLimited
 from bot.schedule.scheduler import QUIET_NOTICE, DigestScheduler
@@ -27,9 +28,7 @@ async def test_failing_channel_is_retried_then_marked_failing_without_delaying_o
     broken = add_sub(db, "broken", "09:00", created=SLOT - dt.timedelta(hours=1))
     add_sub(db, "fine", "09:00", created=SLOT - dt.timedelta(hours=1))
     platform = FakePlatform()
-    platform.failures["broken"] = [NetworkError("connection reset")] * 3 + [
-        Forbidden("50013 Missing Permissions")
-    ]
+    platform.failures["broken"] = [NetworkError("connection reset")] * 3 + [Forbidden("50013 Missing Permissions")]
     sched = make(db, platform, schedulers)
     await sched.start()
     await advance(clock, sched, SLOT)
@@ -90,7 +89,7 @@ async def test_unsubscribed_while_a_retry_waits(db, travel, schedulers):
     sched = make(db, platform, schedulers)
     await sched.start()
     await advance(clock, sched, SLOT)
-    sched.unsubscribe(platform="discord", workspace="g1", channel="c")
+    unsubscribe(db, platform="discord", workspace="g1", channel="c")
     await advance(clock, sched, SLOT + dt.timedelta(hours=1))
     assert platform.messages == []
     assert outbox.find(db, sub, dt.date(2026, 10, 5)).status == "missed"
