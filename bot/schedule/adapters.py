@@ -1,0 +1,143 @@
+"""Deliverers for Discord and Slack: the front ends' clients seen through the `Deliverer` protocol.
+
+The Discord front end offers `post_digest(channel_id, answer, nonce)` (a discord.py message
+create with `nonce` and `enforce_nonce`), the Slack front end `post_digest(channel, answer,
+marker)` (which looks for the marker in the channel's recent history before posting). These
+adapters pass the scheduler's idempotency key as that nonce / marker, translate each library's
+exceptions into the scheduler's typed errors, and pace Discord posts under the global limit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Protocol
+
+import aiohttp
+import discord
+from aiolimiter import AsyncLimiter
+from slack_sdk.errors import SlackApiError
+
+from bot.core.models import Answer
+from bot.core.subscriptions import Subscription
+from bot.schedule.deliver import ChannelGone, DeliveryError, Forbidden, NetworkError, RateLimited
+
+# Discord answers a repeated nonce with the first message only "in the past few minutes"
+# (API docs on enforce_nonce); past this, the scheduler does not resend a slot that may be posted.
+DISCORD_NONCE_WINDOW = dt.timedelta(minutes=2)
+# Discord's global limit is 50 requests per second per bot; stay a little under it so a burst
+# of digests never meets a 429 (which would stop every request of the bot for retry_after).
+DISCORD_REQUESTS_PER_SECOND = 48.0
+
+
+class DiscordDigestClient(Protocol):
+    async def post_digest(self, channel_id: int, answer: Answer, nonce: str) -> Any: ...
+
+
+class SlackDigestClient(Protocol):
+    async def post_digest(self, channel: str, answer: Answer, marker: str) -> Any: ...
+
+
+def _message_id(result: Any) -> str:
+    """A discord.Message, a Slack response or a bare id -> the id as text."""
+    for attr in ("id", "ts"):
+        value = getattr(result, attr, None)
+        if value is not None:
+            return str(value)
+    if isinstance(result, dict):
+        for key in ("id", "ts"):
+            if result.get(key) is not None:
+                return str(result[key])
+    return str(result)
+
+
+def _discord_detail(exc: discord.HTTPException) -> str:
+    return f"{exc.status} {exc.code} {exc.text}".strip()[:200]
+
+
+class DiscordDeliverer:
+    """Posts digests through the Discord front end's client, paced under the global limit."""
+
+    dedupe_window: dt.timedelta | None = DISCORD_NONCE_WINDOW
+
+    def __init__(self, client: DiscordDigestClient, *, requests_per_second: float = DISCORD_REQUESTS_PER_SECOND):
+        self._client = client
+        # A leaky bucket of one: requests start evenly spaced, never in a burst.
+        self._limiter = AsyncLimiter(1, 1.0 / requests_per_second)
+
+    async def post_digest(self, sub: Subscription, answer: Answer, idempotency_key: str) -> str:
+        try:
+            channel_id = int(sub.channel)
+        except ValueError:
+            raise ChannelGone(f"{sub.channel!r} is not a Discord channel id") from None
+        async with self._limiter:
+            try:
+                result = await self._client.post_digest(channel_id, answer, idempotency_key)
+            except discord.NotFound as exc:
+                raise ChannelGone(_discord_detail(exc)) from exc
+            except discord.Forbidden as exc:
+                raise Forbidden(_discord_detail(exc)) from exc
+            except discord.RateLimited as exc:  # only when retry_after passes max_ratelimit_timeout
+                raise RateLimited(exc.retry_after) from exc
+            except discord.DiscordServerError as exc:
+                raise NetworkError(_discord_detail(exc)) from exc
+            except discord.HTTPException as exc:
+                if exc.status == 429:  # discord.py gave up after its own retries
+                    raise RateLimited(5.0, _discord_detail(exc)) from exc
+                raise DeliveryError(_discord_detail(exc)) from exc
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                raise NetworkError(f"{type(exc).__name__}: {exc}"[:200]) from exc
+        return _message_id(result)
+
+
+_SLACK_GONE = {"channel_not_found", "is_archived", "account_inactive", "team_access_not_granted"}
+_SLACK_FORBIDDEN = {
+    "not_in_channel",
+    "missing_scope",
+    "restricted_action",
+    "restricted_action_read_only_channel",
+    "restricted_action_thread_only_channel",
+    "no_permission",
+    "not_authed",
+    "invalid_auth",
+    "token_revoked",
+    "ekm_access_denied",
+}
+
+
+class SlackDeliverer:
+    """Posts digests through the Slack front end's client (which checks history for the marker)."""
+
+    dedupe_window: dt.timedelta | None = None  # the marker is looked up in history, at any delay
+
+    def __init__(self, client: SlackDigestClient) -> None:
+        self._client = client
+
+    async def post_digest(self, sub: Subscription, answer: Answer, idempotency_key: str) -> str:
+        try:
+            result = await self._client.post_digest(sub.channel, answer, idempotency_key)
+        except SlackApiError as exc:
+            raise _slack_error(exc) from exc
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise NetworkError(f"{type(exc).__name__}: {exc}"[:200]) from exc
+        return _message_id(result)
+
+
+def _slack_error(exc: SlackApiError) -> DeliveryError:
+    response = exc.response
+    status = getattr(response, "status_code", None)
+    code = str(response.get("error", "") or "") if hasattr(response, "get") else ""
+    if code == "ratelimited" or status == 429:
+        headers = getattr(response, "headers", {}) or {}
+        retry_after = headers.get("Retry-After") or headers.get("retry-after") or 1
+        try:
+            seconds = float(retry_after)
+        except (TypeError, ValueError):
+            seconds = 1.0
+        return RateLimited(seconds, code or "HTTP 429")
+    if code in _SLACK_GONE:
+        return ChannelGone(code)
+    if code in _SLACK_FORBIDDEN:
+        return Forbidden(code)
+    if status is not None and status >= 500:
+        return NetworkError(f"HTTP {status} {code}".strip())
+    return DeliveryError(code or f"HTTP {status}")
