@@ -1,0 +1,174 @@
+"""Benchmark: 1,000 subscriptions due at one minute, posted through discord.py to a fake Discord.
+
+The fake REST API (`bench/discord_rest.py`) runs in its own process on 127.0.0.1 and enforces
+Discord's global limit of 50 requests per second (429 with `retry_after` beyond it). The bot
+side is the real thing: the store, the scheduler (APScheduler cron jobs, outbox claims), the
+core's digest query and text renderer, the Discord deliverer (pacing + typed errors) and
+discord.py's `HTTPClient.send_message` with `nonce` + `enforce_nonce`.
+
+Prints the time from the slot to the last post, the 429s met, and posts per channel (each must
+be exactly 1; the exit status is 1 otherwise). The floor is subscriptions / 50 per second
+(20 s for 1,000); the target is within 1.25x of it.
+
+    python -m bench.digests                 # travels (time-machine, ticking) to just before a minute
+    python -m bench.digests --real-clock    # waits for the next real minute instead
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+import datetime as dt
+import logging
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import time_machine
+from discord.http import HTTPClient
+
+from bench.discord_rest import GLOBAL_LIMIT_PER_SECOND, RestDigestPoster, point_discord_py_at
+from bot.context import open_context
+from bot.core.subscriptions import subscribe
+from bot.schedule.adapters import DISCORD_REQUESTS_PER_SECOND, DiscordDeliverer
+from bot.schedule.scheduler import DigestScheduler
+from bot.settings import REPO_ROOT, Settings
+
+ZONE = "Europe/Kyiv"
+
+
+def start_fake_discord(limit: int) -> tuple[subprocess.Popen[str], int]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.discord_rest", "--port", "0", "--limit", str(limit)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("PORT "):
+        proc.kill()
+        raise SystemExit(f"the fake Discord API did not start: {line!r}")
+    return proc, int(line.split()[1])
+
+
+async def fetch_stats(port: int) -> dict[str, Any]:
+    async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/__stats") as resp:
+        return await resp.json()
+
+
+def next_minute(after: dt.datetime) -> dt.datetime:
+    return (after + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
+
+
+async def run(args: argparse.Namespace, port: int, slot: dt.datetime, work: Path) -> int:
+    settings = Settings(db_path=work / "bench.db", summaries_dir=REPO_ROOT / "summaries")
+    ctx = open_context(settings)  # the curated seed digest is the content of every post
+    local = slot.astimezone(ZoneInfo(ZONE))
+    hhmm = local.strftime("%H:%M")
+    now = dt.datetime.now(dt.UTC)
+    for i in range(args.subscriptions):
+        subscribe(
+            ctx.db,
+            platform="discord",
+            workspace="1",
+            channel=str(100_000 + i),
+            local_time=hhmm,
+            timezone=ZONE,
+            created_by="bench",
+            now=now,
+        )
+
+    point_discord_py_at(f"http://127.0.0.1:{port}/api/v10")
+    http = HTTPClient(asyncio.get_running_loop())
+    await http.static_login("bench-token")
+    deliverer = DiscordDeliverer(RestDigestPoster(http), requests_per_second=args.rate)
+    scheduler = DigestScheduler.from_context(ctx, {"discord": deliverer})
+    await scheduler.start()
+    print(
+        f"{args.subscriptions} subscriptions at {hhmm} {ZONE}; slot {slot.isoformat()};"
+        f" waiting {max(0.0, (slot - dt.datetime.now(dt.UTC)).total_seconds()):.1f} s",
+        flush=True,
+    )
+
+    deadline = slot + dt.timedelta(seconds=args.timeout)
+    final = 0
+    while dt.datetime.now(dt.UTC) < deadline:
+        await asyncio.sleep(0.25)
+        final = ctx.db.execute(
+            "SELECT COUNT(*) FROM digest_posts WHERE status IN ('posted','failed','uncertain','missed','quiet')"
+        ).fetchone()[0]
+        if final >= args.subscriptions:
+            break
+    scheduler.shutdown()
+    await http.close()
+
+    statuses = collections.Counter(
+        dict(ctx.db.execute("SELECT status, COUNT(*) FROM digest_posts GROUP BY status").fetchall())
+    )
+    first, last = ctx.db.execute(
+        "SELECT MIN(finished_at), MAX(finished_at) FROM digest_posts WHERE status='posted'"
+    ).fetchone()
+    stats = await fetch_stats(port)
+    per_channel = stats["posts_per_channel"]
+    expected = {str(100_000 + i) for i in range(args.subscriptions)}
+    distribution = collections.Counter(per_channel.get(c, 0) for c in expected)
+    floor = args.subscriptions / GLOBAL_LIMIT_PER_SECOND
+    elapsed = (dt.datetime.fromisoformat(last) - slot).total_seconds() if last else float("nan")
+    first_s = (dt.datetime.fromisoformat(first) - slot).total_seconds() if first else float("nan")
+
+    print(f"slot -> first post:       {first_s:7.2f} s")
+    print(
+        f"slot -> last post:        {elapsed:7.2f} s   (floor {floor:.1f} s, target <= {1.25 * floor:.1f} s;"
+        f" {elapsed / floor:.3f}x floor)"
+    )
+    print(f"429s met:                 {stats['rate_limited']}")
+    print(f"requests to the fake API: {stats['requests']} (1 login + {args.subscriptions} posts + retries)")
+    print(f"posts per channel:        {dict(sorted(distribution.items()))}  (posts -> channels)")
+    print(f"outbox statuses:          {dict(statuses)}")
+    ok = distribution == {1: args.subscriptions} and statuses.get("posted") == args.subscriptions
+    print("result:                   " + ("OK: every channel got exactly 1 post" if ok else "FAIL"))
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="1,000 digests due at one minute through discord.py")
+    parser.add_argument("--subscriptions", type=int, default=1000)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=DISCORD_REQUESTS_PER_SECOND,
+        help="client-side pacing, requests per second (default %(default)s)",
+    )
+    parser.add_argument("--limit", type=int, default=GLOBAL_LIMIT_PER_SECOND, help="the fake's global limit")
+    parser.add_argument("--timeout", type=float, default=180.0, help="seconds after the slot to give up")
+    parser.add_argument("--real-clock", action="store_true", help="wait for the next real minute")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("discord.http").setLevel(logging.ERROR)  # one warning per 429 otherwise
+
+    proc, port = start_fake_discord(args.limit)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            now = dt.datetime.now(dt.UTC)
+            if args.real_clock:
+                slot = next_minute(now + dt.timedelta(seconds=5))
+                return asyncio.run(run(args, port, slot, Path(tmp)))
+            slot = next_minute(now)
+            # A ticking time travel: the clock runs at real speed, starting 3 s before the slot.
+            with time_machine.travel(slot - dt.timedelta(seconds=3), tick=True):
+                return asyncio.run(run(args, port, slot, Path(tmp)))
+    finally:
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
