@@ -36,7 +36,7 @@ from discord.http import HTTPClient
 from bench.discord_rest import GLOBAL_LIMIT_PER_SECOND, RestDigestPoster, point_discord_py_at
 from bot.context import open_context
 from bot.core.subscriptions import subscribe
-from bot.schedule.adapters import DISCORD_REQUESTS_PER_SECOND, DiscordDeliverer
+from bot.schedule.adapters import DISCORD_BURST, DISCORD_REQUESTS_PER_SECOND, DiscordDeliverer
 from bot.schedule.scheduler import DigestScheduler
 from bot.settings import REPO_ROOT, Settings
 
@@ -88,7 +88,7 @@ async def run(args: argparse.Namespace, port: int, slot: dt.datetime, work: Path
     point_discord_py_at(f"http://127.0.0.1:{port}/api/v10")
     http = HTTPClient(asyncio.get_running_loop())
     await http.static_login("bench-token")
-    deliverer = DiscordDeliverer(RestDigestPoster(http), requests_per_second=args.rate)
+    deliverer = DiscordDeliverer(RestDigestPoster(http), requests_per_second=args.rate, burst=args.burst)
     scheduler = DigestScheduler.from_context(ctx, {"discord": deliverer})
     await scheduler.start()
     print(
@@ -129,6 +129,9 @@ async def run(args: argparse.Namespace, port: int, slot: dt.datetime, work: Path
         f" {elapsed / floor:.3f}x floor)"
     )
     print(f"429s met:                 {stats['rate_limited']}")
+    if stats["rate_limited_at"] and stats["first_post"]:
+        at = ", ".join(f"{t - stats['first_post']:.2f}" for t in stats["rate_limited_at"][:20])
+        print(f"  at (s after the first post): {at}")
     print(f"requests to the fake API: {stats['requests']} (1 login + {args.subscriptions} posts + retries)")
     print(f"posts per channel:        {dict(sorted(distribution.items()))}  (posts -> channels)")
     print(f"outbox statuses:          {dict(statuses)}")
@@ -146,6 +149,7 @@ def main() -> int:
         default=DISCORD_REQUESTS_PER_SECOND,
         help="client-side pacing, requests per second (default %(default)s)",
     )
+    parser.add_argument("--burst", type=int, default=DISCORD_BURST, help="client-side burst (default %(default)s)")
     parser.add_argument("--limit", type=int, default=GLOBAL_LIMIT_PER_SECOND, help="the fake's global limit")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds after the slot to give up")
     parser.add_argument("--real-clock", action="store_true", help="wait for the next real minute")

@@ -60,6 +60,7 @@ class FakeDiscordAPI:
         self.rate_limited = 0
         self.requests = 0
         self.post_times: list[float] = []
+        self.limited_times: list[float] = []
         self._seq = itertools.count()
 
     def _snowflake(self) -> str:
@@ -77,6 +78,7 @@ class FakeDiscordAPI:
 
     def _limited(self, retry_after: float) -> web.Response:
         self.rate_limited += 1
+        self.limited_times.append(time.time())
         return _json(
             {"message": "You are being rate limited.", "retry_after": round(retry_after, 3), "global": True},
             status=429,
@@ -164,6 +166,8 @@ class FakeDiscordAPI:
             "posts_per_channel": {str(c): len(m) for c, m in self.messages.items()},
             "first_post": min(self.post_times, default=None),
             "last_post": max(self.post_times, default=None),
+            "rate_limited_at": self.limited_times,
+            "post_times": self.post_times,
         }
 
     def app(self) -> web.Application:

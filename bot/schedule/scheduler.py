@@ -142,6 +142,7 @@ class DigestScheduler:
         clock: Clock = _utcnow,
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         resync_seconds: float | None = 60.0,
+        max_concurrent_sends: int = 50,
     ) -> None:
         if quiet_day not in {"notice", "skip"}:
             raise ValueError("quiet_day must be 'notice' or 'skip'")
@@ -155,6 +156,10 @@ class DigestScheduler:
         self.clock = clock
         self.retry_delays = tuple(retry_delays)
         self.resync_seconds = resync_seconds
+        # Bounds the slots worked on at once: when 1,000 channels are due in one minute, each
+        # does its claim just before its send instead of all claims first, which would hold
+        # the event loop and then release the paced requests in one burst.
+        self._sending = asyncio.Semaphore(max_concurrent_sends)
         self.run_id = uuid.uuid4().hex  # owner of the claims this run makes
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._job_specs: dict[int, tuple[str, str]] = {}
@@ -351,6 +356,10 @@ class DigestScheduler:
         await self._run_slot(sub, local_date, slot_instant(sub, local_date))
 
     async def _run_slot(self, sub: Subscription, local_date: dt.date, slot_at: dt.datetime) -> None:
+        async with self._sending:
+            await self._claim_and_send(sub, local_date, slot_at)
+
+    async def _claim_and_send(self, sub: Subscription, local_date: dt.date, slot_at: dt.datetime) -> None:
         key = idempotency_key(sub.platform, sub.workspace, sub.channel, local_date)
         claimed = outbox.claim(
             self.db, sub, local_date=local_date, slot_at=slot_at, key=key, owner=self.run_id, now=self.clock()
@@ -381,6 +390,10 @@ class DigestScheduler:
         task = asyncio.current_task()
         if task is not None:
             self._track(task)
+        async with self._sending:
+            await self._resend(post_id, sub_id)
+
+    async def _resend(self, post_id: int, sub_id: int) -> None:
         row = outbox.get(self.db, post_id)
         if row.status not in outbox.OPEN or row.owner != self.run_id:
             return
