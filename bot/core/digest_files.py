@@ -155,7 +155,9 @@ def _to_python(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> Any:
     try:
         return _SCALARS.construct_object(node)
     except (ValueError, yaml.YAMLError) as exc:  # e.g. 2022-13-45 read as a timestamp
-        raise DigestFileError("", node.start_mark.line + 1, _field_name(path), f"invalid value {node.value!r}: {exc}")
+        raise DigestFileError(
+            "", node.start_mark.line + 1, _field_name(path), f"invalid value {node.value!r}: {exc}"
+        ) from None
 
 
 def _field_name(path: tuple) -> str:
