@@ -81,7 +81,7 @@ def test_many_articles_newest_first_and_grouped(ctx: Context, summaries_dir: Pat
     d2 = queries.digest(ctx.db, ctx.speakers, ctx.gazetteer, day=dt.date(2022, 12, 8))
     assert d2.articles[0].source.publisher == "Newsweek"
     src = queries.sources(ctx.db)
-    assert src.total == 3 and [a.source.published for a in src.articles][0] == dt.date(2023, 1, 5)
+    assert src.total == 3 and next(a.source.published for a in src.articles) == dt.date(2023, 1, 5)
 
 
 def test_drafts_are_marked_and_can_be_hidden(ctx: Context, summaries_dir: Path) -> None:

@@ -72,7 +72,7 @@ def test_cli_load_rejects_tampered_quote(tmp_path: Path, summaries_dir: Path) ->
         "words: the move is illegitimate", "words: the move is entirely illegitimate"
     )
     path.write_text(text, "utf-8")
-    line = next(n for n, l in enumerate(text.splitlines(), 1) if "entirely illegitimate" in l)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "entirely illegitimate" in row)
     env = {"BRIEFBOT_DB": str(tmp_path / "x.db")}
     result = cli("load", str(summaries_dir), env_extra=env, cwd=tmp_path)
     assert result.returncode == 1
