@@ -2,7 +2,8 @@
 
 The Discord front end offers `post_digest(channel_id, answer, nonce)` (a discord.py message
 create with `nonce` and `enforce_nonce`), the Slack front end `post_digest(channel, answer,
-marker)` (which looks for the marker in the channel's recent history before posting). These
+marker)` (which looks for the marker in the channel's recent history before posting); both
+raise their own typed errors, and a client may also let the library's exceptions through. These
 adapters pass the scheduler's idempotency key as that nonce / marker, translate each library's
 exceptions into the scheduler's typed errors, and pace Discord posts under the global limit.
 """
@@ -34,11 +35,45 @@ DISCORD_BURST = 2
 
 
 class DiscordDigestClient(Protocol):
-    async def post_digest(self, channel_id: int, answer: Answer, nonce: str) -> Any: ...
+    async def post_digest(self, channel_id: str, answer: Answer, nonce: str) -> Any: ...
 
 
 class SlackDigestClient(Protocol):
     async def post_digest(self, channel: str, answer: Answer, marker: str) -> Any: ...
+
+
+# The front ends raise their own typed errors (bot/frontends/discord/client.py,
+# bot/frontends/slack/errors.py). They are matched by class name along the MRO, so this module
+# does not import a front end (and works whichever branch lands first).
+_FRONTEND_ERRORS: dict[str, type[DeliveryError]] = {
+    "ChannelGone": ChannelGone,
+    "ChannelForbidden": Forbidden,
+    "RateLimited": RateLimited,
+    "DeliveryNetworkError": NetworkError,
+    "DeliveryRejected": DeliveryError,
+    "DeliveryError": DeliveryError,
+    "SlackChannelGone": ChannelGone,
+    "SlackNotInChannel": Forbidden,
+    "SlackAuthError": Forbidden,
+    "SlackRateLimited": RateLimited,
+    "SlackNetworkError": NetworkError,
+    "SlackDeliveryError": DeliveryError,
+}
+
+
+def _from_frontend(exc: BaseException) -> DeliveryError | None:
+    """A front end's typed delivery error as the scheduler's, or None for anything else."""
+    if not type(exc).__module__.startswith("bot.frontends."):
+        return None
+    for klass in type(exc).__mro__:
+        target = _FRONTEND_ERRORS.get(klass.__name__)
+        if target is None:
+            continue
+        detail = str(getattr(exc, "detail", "") or exc)[:200]
+        if target is RateLimited:
+            return RateLimited(float(getattr(exc, "retry_after", 5.0) or 5.0), detail)
+        return target(detail)
+    return None
 
 
 def _message_id(result: Any) -> str:
@@ -74,13 +109,13 @@ class DiscordDeliverer:
         self._limiter = AsyncLimiter(burst, burst / requests_per_second)
 
     async def post_digest(self, sub: Subscription, answer: Answer, idempotency_key: str) -> str:
-        try:
-            channel_id = int(sub.channel)
-        except ValueError:
-            raise ChannelGone(f"{sub.channel!r} is not a Discord channel id") from None
+        if not sub.channel.isdigit():
+            raise ChannelGone(f"{sub.channel[:40]!r} is not a Discord channel id")
         async with self._limiter:
             try:
-                result = await self._client.post_digest(channel_id, answer, idempotency_key)
+                result = await self._client.post_digest(sub.channel, answer, idempotency_key)
+            except DeliveryError:
+                raise
             except discord.NotFound as exc:
                 raise ChannelGone(_discord_detail(exc)) from exc
             except discord.Forbidden as exc:
@@ -95,6 +130,11 @@ class DiscordDeliverer:
                 raise DeliveryError(_discord_detail(exc)) from exc
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 raise NetworkError(f"{type(exc).__name__}: {exc}"[:200]) from exc
+            except Exception as exc:
+                mapped = _from_frontend(exc)
+                if mapped is None:
+                    raise
+                raise mapped from exc
         return _message_id(result)
 
 
@@ -124,10 +164,17 @@ class SlackDeliverer:
     async def post_digest(self, sub: Subscription, answer: Answer, idempotency_key: str) -> str:
         try:
             result = await self._client.post_digest(sub.channel, answer, idempotency_key)
+        except DeliveryError:
+            raise
         except SlackApiError as exc:
             raise _slack_error(exc) from exc
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise NetworkError(f"{type(exc).__name__}: {exc}"[:200]) from exc
+        except Exception as exc:
+            mapped = _from_frontend(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
         return _message_id(result)
 
 

@@ -85,7 +85,7 @@ class CrashOnce:
         self.inner = inner
         self.crashed = False
 
-    async def post_digest(self, channel_id: int, answer: Answer, nonce: str) -> str:
+    async def post_digest(self, channel_id: str, answer: Answer, nonce: str) -> str:
         message_id = await self.inner.post_digest(channel_id, answer, nonce)
         if not self.crashed:
             self.crashed = True
@@ -173,3 +173,53 @@ async def test_slack_rate_limit_carries_retry_after(slack_client):
     with pytest.raises(RateLimited) as caught:
         await SlackDeliverer(SlackPoster(slack_client)).post_digest(_sub("C_RATE", "slack"), Notice("x"), "m")
     assert caught.value.retry_after == 7.0
+
+
+# ---------------------------------------------------------------------------------------------
+# The front ends' own typed errors (their modules live beside this one): matched by class name
+
+
+def _frontend_error(name: str, base: type[Exception] = Exception, **attrs: object) -> type[Exception]:
+    return type(name, (base,), {"__module__": "bot.frontends.fake.errors", **attrs})
+
+
+class RaisingClient:
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    async def post_digest(self, channel: str, answer: Answer, key: str) -> str:
+        raise self.exc
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("ChannelGone", ChannelGone),
+        ("ChannelForbidden", Forbidden),
+        ("DeliveryNetworkError", NetworkError),
+        ("SlackChannelGone", ChannelGone),
+        ("SlackNotInChannel", Forbidden),
+        ("SlackAuthError", Forbidden),
+        ("SlackNetworkError", NetworkError),
+    ],
+)
+async def test_front_end_errors_are_mapped(name, expected):
+    base = _frontend_error("SlackDeliveryError" if name.startswith("Slack") else "DeliveryError")
+    error = _frontend_error(name, base)("channel 42: gone away")
+    for deliverer in (DiscordDeliverer(RaisingClient(error)), SlackDeliverer(RaisingClient(error))):
+        with pytest.raises(expected) as caught:
+            await deliverer.post_digest(_sub("42"), Notice("x"), "k")
+        assert "gone away" in caught.value.describe()
+
+
+async def test_front_end_rate_limit_keeps_retry_after():
+    error = _frontend_error("SlackRateLimited", _frontend_error("SlackDeliveryError"))("slow down")
+    error.retry_after = 12.0
+    with pytest.raises(RateLimited) as caught:
+        await SlackDeliverer(RaisingClient(error)).post_digest(_sub("C1", "slack"), Notice("x"), "m")
+    assert caught.value.retry_after == 12.0
+
+
+async def test_unknown_exceptions_pass_through():
+    with pytest.raises(KeyError):
+        await SlackDeliverer(RaisingClient(KeyError("bug"))).post_digest(_sub("C1", "slack"), Notice("x"), "m")
