@@ -20,11 +20,13 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import subprocess
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,11 +36,11 @@ import time_machine
 from discord.http import HTTPClient
 
 from bench.discord_rest import GLOBAL_LIMIT_PER_SECOND, RestDigestPoster, point_discord_py_at
-from bot.context import open_context
+from bot.context import Context, open_context
 from bot.core.subscriptions import subscribe
-from bot.schedule.adapters import DISCORD_BURST, DISCORD_REQUESTS_PER_SECOND, DiscordDeliverer
+from bot.schedule.adapters import DISCORD_BURST, DISCORD_REQUESTS_PER_SECOND, DiscordDeliverer, DiscordDigestClient
 from bot.schedule.scheduler import DigestScheduler
-from bot.settings import REPO_ROOT, Settings
+from bot.settings import REPO_ROOT, Secret, Settings
 
 ZONE = "Europe/Kyiv"
 
@@ -63,6 +65,28 @@ async def fetch_stats(port: int) -> dict[str, Any]:
         return await resp.json()
 
 
+async def discord_client(
+    ctx: Context, base: str, which: str
+) -> tuple[DiscordDigestClient, Callable[[], Awaitable[None]], str]:
+    """The Discord front end's client when this build has it (and `which` allows), else
+    discord.py's HTTPClient driven directly; both send with nonce + enforce_nonce."""
+    if which in {"auto", "frontend"}:
+        try:
+            from bot.frontends.discord.client import DiscordFrontend
+        except ImportError:
+            if which == "frontend":
+                raise SystemExit("this build has no Discord front end (bot/frontends/discord)") from None
+        else:
+            settings = dataclasses.replace(ctx.settings, discord_token=Secret("bench-token"), discord_api_base=base)
+            frontend = DiscordFrontend(ctx, settings, sync_commands=False)
+            await frontend.start(connect=False)  # REST login only; digests need no gateway
+            return frontend, frontend.close, "the Discord front end (DiscordFrontend.post_digest)"
+    point_discord_py_at(base)
+    http = HTTPClient(asyncio.get_running_loop())
+    await http.static_login("bench-token")
+    return RestDigestPoster(http), http.close, "discord.py HTTPClient.send_message (no front end in this build)"
+
+
 def next_minute(after: dt.datetime) -> dt.datetime:
     return (after + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
 
@@ -85,10 +109,10 @@ async def run(args: argparse.Namespace, port: int, slot: dt.datetime, work: Path
             now=now,
         )
 
-    point_discord_py_at(f"http://127.0.0.1:{port}/api/v10")
-    http = HTTPClient(asyncio.get_running_loop())
-    await http.static_login("bench-token")
-    deliverer = DiscordDeliverer(RestDigestPoster(http), requests_per_second=args.rate, burst=args.burst)
+    base = f"http://127.0.0.1:{port}/api/v10"
+    client, close, which = await discord_client(ctx, base, args.client)
+    deliverer = DiscordDeliverer(client, requests_per_second=args.rate, burst=args.burst)
+    print(f"posting through {which}", flush=True)
     scheduler = DigestScheduler.from_context(ctx, {"discord": deliverer})
     await scheduler.start()
     print(
@@ -107,7 +131,7 @@ async def run(args: argparse.Namespace, port: int, slot: dt.datetime, work: Path
         if final >= args.subscriptions:
             break
     scheduler.shutdown()
-    await http.close()
+    await close()
 
     statuses = collections.Counter(
         dict(ctx.db.execute("SELECT status, COUNT(*) FROM digest_posts GROUP BY status").fetchall())
@@ -132,7 +156,7 @@ async def run(args: argparse.Namespace, port: int, slot: dt.datetime, work: Path
     if stats["rate_limited_at"] and stats["first_post"]:
         at = ", ".join(f"{t - stats['first_post']:.2f}" for t in stats["rate_limited_at"][:20])
         print(f"  at (s after the first post): {at}")
-    print(f"requests to the fake API: {stats['requests']} (1 login + {args.subscriptions} posts + retries)")
+    print(f"requests to the fake API: {stats['requests']} (login + {args.subscriptions} posts + retries)")
     print(f"posts per channel:        {dict(sorted(distribution.items()))}  (posts -> channels)")
     print(f"outbox statuses:          {dict(statuses)}")
     ok = distribution == {1: args.subscriptions} and statuses.get("posted") == args.subscriptions
@@ -152,6 +176,12 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=DISCORD_BURST, help="client-side burst (default %(default)s)")
     parser.add_argument("--limit", type=int, default=GLOBAL_LIMIT_PER_SECOND, help="the fake's global limit")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds after the slot to give up")
+    parser.add_argument(
+        "--client",
+        choices=["auto", "frontend", "http"],
+        default="auto",
+        help="post through the Discord front end or discord.py's HTTPClient (auto: front end if built)",
+    )
     parser.add_argument("--real-clock", action="store_true", help="wait for the next real minute")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,6 +1,7 @@
 """A fake of Discord's REST API on 127.0.0.1 for the digest benchmark and the adapter tests.
 
-It serves what posting a digest touches: `GET /users/@me` (discord.py's login) and
+It serves what posting a digest touches: `GET /users/@me` and `/oauth2/applications/@me`
+(discord.py's login) and
 `POST /channels/{id}/messages`, with Discord's global limit (50 requests per second, answered
 with a 429 carrying `retry_after`, `global: true` and a `Via` header, as Discord's edge does),
 `nonce` + `enforce_nonce` de-duplication within a window, and channels that are gone (404,
@@ -106,6 +107,29 @@ class FakeDiscordAPI:
             }
         )
 
+    async def application(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        retry = self._over_global_limit()
+        if retry is not None:
+            return self._limited(retry)
+        owner = {"id": "1001", "username": "owner", "discriminator": "0", "avatar": None, "bot": False}
+        return _json(
+            {
+                "id": "1000",
+                "name": "briefbot",
+                "icon": None,
+                "description": "",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": owner,
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "team": None,
+                "summary": "",
+                "rpc_origins": [],
+            }
+        )
+
     async def create_message(self, request: web.Request) -> web.Response:
         self.requests += 1
         retry = self._over_global_limit()
@@ -173,6 +197,7 @@ class FakeDiscordAPI:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/api/v10/users/@me", self.me)
+        app.router.add_get("/api/v10/oauth2/applications/@me", self.application)
         app.router.add_post("/api/v10/channels/{channel_id}/messages", self.create_message)
         app.router.add_get("/__stats", self.stats)
         return app
