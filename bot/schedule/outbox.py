@@ -279,6 +279,36 @@ def record_missed(
         return True
 
 
+def close_stale(db: sqlite_utils.Database, *, slot_before: dt.datetime, owner: str, now: dt.datetime) -> list[PostRow]:
+    """Close the open slots of earlier runs that are too old to post (beyond the grace window).
+
+    `claimed` becomes `missed` (nothing reached the platform); `sending` becomes `uncertain`
+    (an attempt may have reached it). Returns the rows as they were before closing.
+    """
+    with db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")
+        stale = [
+            _row(r)
+            for r in db.conn.execute(
+                f"SELECT {_COLUMNS} FROM digest_posts WHERE status IN ('claimed','sending') AND owner != ?",
+                [owner],
+            )
+        ]
+        stale = [r for r in stale if r.slot_at < slot_before]
+        for r in stale:
+            status = "uncertain" if r.status == "sending" else "missed"
+            reason = (
+                "an attempt may have posted before the bot stopped; not resent this late"
+                if status == "uncertain"
+                else "the bot stopped before posting it; too late to post"
+            )
+            db.conn.execute(
+                "UPDATE digest_posts SET status=?, owner=?, finished_at=?, error=? WHERE id=?",
+                [status, owner, now.isoformat(), reason, r.id],
+            )
+    return stale
+
+
 def note_subscription(
     db: sqlite_utils.Database,
     sub_id: int,

@@ -285,6 +285,19 @@ class DigestScheduler:
 
     def _catch_up(self) -> None:
         now = self.clock()
+        for row in outbox.close_stale(self.db, slot_before=now - self.grace, owner=self.run_id, now=now):
+            closed = outbox.get(self.db, row.id)
+            log.warning(
+                "closed the %s digest for %s:%s left %s by an earlier run: %s",
+                row.local_date,
+                row.platform,
+                row.channel,
+                row.status,
+                closed.error,
+            )
+            outbox.note_subscription(
+                self.db, row.subscription_id, last_result=f"{closed.status} {row.local_date}: {closed.error}"
+            )
         for sub in subs_core.list_subscriptions(self.db, active_only=True):
             if sub.platform not in self.deliverers:
                 log.warning("no deliverer for %s: subscription %s is not scheduled", sub.platform, sub.id)
