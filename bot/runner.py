@@ -13,6 +13,7 @@ import logging
 
 from bot.context import Context
 from bot.frontends.console import run_console
+from bot.schedule.adapters import deliverers_for
 from bot.schedule.deliver import ConsoleDeliverer
 from bot.schedule.scheduler import DigestScheduler
 
@@ -23,7 +24,7 @@ async def run(ctx: Context) -> None:
     settings = ctx.settings
     if not settings.discord_token and not settings.slack_bot_token:
         log.info("no chat token set: answering in the local console")
-        scheduler = DigestScheduler.from_context(ctx, {"console": ConsoleDeliverer()})
+        scheduler = DigestScheduler.from_context(ctx, deliverers_for(console=ConsoleDeliverer()))
         await scheduler.start()  # console subscriptions print their digests here
         try:
             await run_console(ctx)

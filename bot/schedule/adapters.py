@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.models import Answer
 from bot.core.subscriptions import Subscription
-from bot.schedule.deliver import ChannelGone, DeliveryError, Forbidden, NetworkError, RateLimited
+from bot.schedule.deliver import ChannelGone, Deliverer, DeliveryError, Forbidden, NetworkError, RateLimited
 
 # Discord answers a repeated nonce with the first message only "in the past few minutes"
 # (API docs on enforce_nonce); past this, the scheduler does not resend a slot that may be posted.
@@ -197,3 +197,20 @@ def _slack_error(exc: SlackApiError) -> DeliveryError:
     if status is not None and status >= 500:
         return NetworkError(f"HTTP {status} {code}".strip())
     return DeliveryError(code or f"HTTP {status}")
+
+
+def deliverers_for(
+    *,
+    discord_client: DiscordDigestClient | None = None,
+    slack_client: SlackDigestClient | None = None,
+    console: Deliverer | None = None,
+) -> dict[str, Deliverer]:
+    """The scheduler's deliverers for the front ends running in this process (runner's helper)."""
+    deliverers: dict[str, Deliverer] = {}
+    if discord_client is not None:
+        deliverers["discord"] = DiscordDeliverer(discord_client)
+    if slack_client is not None:
+        deliverers["slack"] = SlackDeliverer(slack_client)
+    if console is not None:
+        deliverers["console"] = console
+    return deliverers

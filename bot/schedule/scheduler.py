@@ -190,6 +190,9 @@ class DigestScheduler:
 
     async def start(self) -> None:
         """Build the jobs from the database, start firing them, and catch up on missed slots."""
+        aps_log = logging.getLogger("apscheduler")
+        if aps_log.level == logging.NOTSET:  # it logs every job added / run / done at INFO
+            aps_log.setLevel(logging.WARNING)
         self.scheduler.start()
         self.sync()
         subs_core.add_listener(self._subscriptions_changed)
@@ -245,7 +248,15 @@ class DigestScheduler:
             if sub.platform not in self.deliverers:
                 continue
             if self._job_specs.get(sub.id) != (sub.local_time, sub.timezone):
-                self._add_job(sub)
+                try:
+                    self._add_job(sub)
+                except (ValueError, KeyError) as exc:  # a row written around subscribe()'s checks
+                    self._unusable(sub, exc)
+
+    def _unusable(self, sub: Subscription, exc: Exception) -> None:
+        reason = f"cannot schedule {sub.local_time!r} in {sub.timezone!r}: {exc}"[:200]
+        log.error("subscription %s (%s:%s): %s", sub.id, sub.platform, sub.channel, reason)
+        outbox.note_subscription(self.db, sub.id, last_result=f"not scheduled: {reason}", failing_reason=reason)
 
     def _add_job(self, sub: Subscription) -> None:
         when = _parse_hhmm(sub.local_time)
@@ -302,7 +313,10 @@ class DigestScheduler:
             if sub.platform not in self.deliverers:
                 log.warning("no deliverer for %s: subscription %s is not scheduled", sub.platform, sub.id)
                 continue
-            local_date, slot_at = latest_slot(sub, now)
+            try:
+                local_date, slot_at = latest_slot(sub, now)
+            except (ValueError, KeyError):
+                continue  # reported by sync() already
             created = _created_at(self.db, sub.id)
             if created is not None and slot_at < created:
                 continue  # subscribed after that slot: its first digest is the next one

@@ -147,3 +147,16 @@ async def test_each_digest_covers_what_is_new_since_the_channels_last_one(db, tr
     await advance(clock, sched, SLOT + dt.timedelta(days=1, minutes=1))
     # first digest: the day before its slot; then: since the previous digest was composed.
     assert composer.asked == [("c", SLOT - dt.timedelta(days=1)), ("c", SLOT)]
+
+
+async def test_a_bad_row_is_reported_and_does_not_stop_the_others(db, travel, schedulers):
+    clock = travel(SLOT - dt.timedelta(minutes=1))
+    bad = add_sub(db, "bad", "09:00", created=SLOT - dt.timedelta(hours=1))
+    db.execute("UPDATE subscriptions SET timezone='Mars/Olympus_Mons' WHERE id=?", [bad.id])
+    add_sub(db, "fine", "09:00", created=SLOT - dt.timedelta(hours=1))
+    platform = FakePlatform()
+    sched = make(db, platform, schedulers)
+    await sched.start()
+    await advance(clock, sched, SLOT + dt.timedelta(minutes=1))
+    assert [m.channel for m in platform.messages] == ["fine"]
+    assert "cannot schedule" in get_sub(db, bad.id).failing_reason
