@@ -457,6 +457,10 @@ class DigestScheduler:
                 return
             answer = Notice(QUIET_NOTICE)
         outbox.mark_sending(self.db, row.id, since=since, now=now)
+        # Let the loop run once before asking the deliverer: when many slots start together, their
+        # database work is done before any of them takes a turn of a rate limiter, so turns are
+        # not taken while the loop is too busy to send (which would release them in a burst).
+        await asyncio.sleep(0)
         try:
             message_id = await deliverer.post_digest(sub, answer, row.idempotency_key)
         except DeliveryError as exc:
