@@ -1,0 +1,67 @@
+"""The few discord.py internals briefbot relies on, wrapped in one place.
+
+discord.py (pinned to 2.7.1 in pyproject) has no public API for two things we need:
+
+* sending REST calls to a base other than discord.com (``DISCORD_API_BASE``: REST proxies in
+  production, the fake Discord API in tests): the class attribute ``discord.http.Route.BASE``;
+* feeding an INTERACTION_CREATE payload into the client without a gateway connection (tests and
+  the benchmark): ``client._connection.parse_interaction_create(payload)``, the very function the
+  gateway calls, so the command tree, views and responses run their real code paths.
+
+`missing_hooks()` lists the internals that are gone; tests/frontends/discord/test_hooks.py fails
+loudly when an upgrade of discord.py removes one of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+import discord.http
+
+API_VERSION = 10
+DISCORD_BASE = f"https://discord.com/api/v{API_VERSION}"
+
+
+def normalise_api_base(value: str) -> str:
+    """`http://host:port` or `http://host:port/api/v10` -> the base discord.py prefixes to paths."""
+    base = value.strip().rstrip("/")
+    if not base:
+        return DISCORD_BASE
+    if not base.startswith(("http://", "https://")):
+        raise ValueError(f"DISCORD_API_BASE must start with http:// or https://, not {value[:40]!r}")
+    if "/api/v" not in base:
+        base = f"{base}/api/v{API_VERSION}"
+    return base
+
+
+def set_api_base(value: str) -> str:
+    """Point every REST call of discord.py (bot and interaction webhooks) at `value`."""
+    base = normalise_api_base(value)
+    discord.http.Route.BASE = base
+    return base
+
+
+def api_base() -> str:
+    return discord.http.Route.BASE
+
+
+def feed_interaction(client: discord.Client, payload: dict[str, Any]) -> None:
+    """Hand an INTERACTION_CREATE payload to the client exactly as the gateway would."""
+    client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+
+
+def missing_hooks(client: discord.Client | None = None) -> list[str]:
+    """Names of the internals above that this discord.py lacks (empty when all are present)."""
+    missing: list[str] = []
+    route = getattr(discord.http, "Route", None)
+    if route is None or not isinstance(getattr(route, "BASE", None), str):
+        missing.append("discord.http.Route.BASE")
+    state_cls = getattr(discord.state, "ConnectionState", None)
+    if state_cls is None or not callable(getattr(state_cls, "parse_interaction_create", None)):
+        missing.append("discord.state.ConnectionState.parse_interaction_create")
+    if client is not None and not callable(
+        getattr(getattr(client, "_connection", None), "parse_interaction_create", None)
+    ):
+        missing.append("discord.Client._connection.parse_interaction_create")
+    return missing
