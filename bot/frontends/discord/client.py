@@ -182,7 +182,9 @@ class DiscordFrontend:
                 self.synced = await self.client.tree.sync()
                 log.info("synced %d global commands (may take up to an hour to appear)", len(self.synced))
         except discord.HTTPException as exc:
-            log.error("command sync failed (%s %s); the previous commands stay in place", exc.status, exc.text)
+            log.error(
+                "command sync failed (%s %s); the previous commands stay in place", exc.status, exc.text
+            )
         return self.synced
 
     def feed(self, payload: dict[str, Any]) -> None:
@@ -220,7 +222,9 @@ class DiscordFrontend:
 
     async def refuse(self, interaction: discord.Interaction[Any], text: str) -> None:
         """A short, private refusal (no query run)."""
-        await self.send_rendered(interaction, RenderedAnswer(pages=(DiscordMessage(content=text),), ephemeral=True))
+        await self.send_rendered(
+            interaction, RenderedAnswer(pages=(DiscordMessage(content=text),), ephemeral=True)
+        )
 
     async def send_rendered(self, interaction: discord.Interaction[Any], rendered: RenderedAnswer) -> None:
         page = rendered.page(0)
@@ -300,4 +304,3 @@ class DiscordFrontend:
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
             raise DeliveryNetworkError(channel_id, f"network error: {type(exc).__name__}") from exc
         return str(message.id)
-

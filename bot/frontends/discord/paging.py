@@ -29,7 +29,7 @@ def page_custom_id(page: int, name: str, args: tuple[tuple[str, str], ...]) -> s
 
 
 class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PAGE_TEMPLATE):
-    """"◀ Previous" / "Next ▶" of a paged answer."""
+    """ "◀ Previous" / "Next ▶" of a paged answer."""
 
     def __init__(self, page: int, name: str, args: tuple[tuple[str, str], ...], *, label: str) -> None:
         self.page = page

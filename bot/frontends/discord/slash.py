@@ -82,7 +82,9 @@ def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> N
         await run(interaction, "status", {"region": region})
 
     @status.autocomplete("region")
-    async def complete_region(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    async def complete_region(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
         return to_choices(ctx.gazetteer.complete(current, CHOICES_MAX))
 
     @app_commands.command(name="quote", description="What a person or body said, direct or reported")
@@ -91,7 +93,9 @@ def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> N
         await run(interaction, "quote", {"speaker": speaker})
 
     @quote.autocomplete("speaker")
-    async def complete_speaker(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    async def complete_speaker(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
         return to_choices(ctx.speakers.complete(current, CHOICES_MAX))
 
     @app_commands.command(name="digest", description="The briefing of a day (default: the latest)")
@@ -101,7 +105,9 @@ def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> N
     ) -> None:
         await run(interaction, "digest", {"date": date})
 
-    @app_commands.command(name="contradictions", description="Statements in tension, optionally for one region")
+    @app_commands.command(
+        name="contradictions", description="Statements in tension, optionally for one region"
+    )
     @app_commands.describe(region="An oblast, city or other name (optional)")
     async def contradictions(
         interaction: discord.Interaction[Any], region: app_commands.Range[str, 1, 100] | None = None
@@ -139,7 +145,9 @@ def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> N
         await run(interaction, "subscribe", {"time": time, "timezone": timezone}, caller)
 
     @subscribe.autocomplete("timezone")
-    async def complete_zone(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    async def complete_zone(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
         return zone_choices(current)
 
     @app_commands.command(name="unsubscribe", description="Stop the daily digest in a channel")
@@ -163,5 +171,15 @@ def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> N
             return
         await run(interaction, "subscriptions", {}, caller, ephemeral=True)
 
-    for command in (status, quote, digest, contradictions, sources, help_, subscribe, unsubscribe, subscriptions):
+    for command in (
+        status,
+        quote,
+        digest,
+        contradictions,
+        sources,
+        help_,
+        subscribe,
+        unsubscribe,
+        subscriptions,
+    ):
         tree.add_command(command)
