@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from bot.core.models import (
     ContradictionsAnswer,
     HelpAnswer,
-    Notice,
     NotFound,
+    Notice,
     QuoteKind,
     QuotesAnswer,
     Review,

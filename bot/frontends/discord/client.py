@@ -256,7 +256,7 @@ class DiscordFrontend:
         except Exception:
             log.exception("page %s of %s failed", page, name)
             rendered = RenderedAnswer(pages=(DiscordMessage(content=SORRY),), ephemeral=True)
-        if rendered.ephemeral or rendered.page_count == 1 and page > 0 and rendered.rerun is None:
+        if rendered.ephemeral or (rendered.page_count == 1 and page > 0 and rendered.rerun is None):
             # the answer changed shape (e.g. data removed): say so privately, leave the message
             if not rendered.ephemeral:
                 rendered = RenderedAnswer(
@@ -301,6 +301,6 @@ class DiscordFrontend:
             if exc.status == 429:  # a 429 without Discord's headers (e.g. a Cloudflare block)
                 raise RateLimited(channel_id, "rate limited (blocked)", 60.0) from exc
             raise DeliveryRejected(channel_id, f"rejected: {exc.status} {exc.text[:200]}") from exc
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise DeliveryNetworkError(channel_id, f"network error: {type(exc).__name__}") from exc
         return str(message.id)
