@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.models import (
-    CLAIM_DESCRIPTIONS,
     Answer,
     ArticleItem,
     ClaimItem,
@@ -33,14 +32,13 @@ from bot.core.models import (
     NotFound,
     Notice,
     QuoteItem,
-    QuoteKind,
     QuotesAnswer,
-    Review,
     SourceRef,
     SourcesAnswer,
     StatusAnswer,
     UsageError,
 )
+from bot.render.common import claim_phrase, quote_kind_label, review_label, speaker_line
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 TITLE_MAX = 256
@@ -56,7 +54,6 @@ CONTENT_MAX = 2000
 # a page is still readable on a phone.
 PAGE_BUDGET = 3500
 ALLOWED_MENTIONS_NONE: dict[str, list[str]] = {"parse": []}
-UNREVIEWED = "automatic, not reviewed"
 CUT_MARKER = " … ✂ [cut: {n} more characters — full text at the source]"
 COLOUR = 0x2F6FB3
 COLOUR_WARN = 0xC27C0E
@@ -125,8 +122,9 @@ def source_line(source: SourceRef) -> str:
     url = _safe_url(source.url)
     link = f"[{name}]({url})" if url else name
     line = f"{link} · {fmt_date(source.published)}"
-    if source.review != Review.REVIEWED:
-        line += f" · *{UNREVIEWED}*"
+    label = review_label(source.review)
+    if label:
+        line += f" · *{label}*"
     return line
 
 
@@ -212,9 +210,7 @@ def _pages(
         if footer_text:
             embed["footer"] = {"text": _clip(footer_text, FOOTER_MAX)}
         messages.append(DiscordMessage(embeds=(embed,)))
-    return RenderedAnswer(
-        pages=tuple(messages), ephemeral=ephemeral, rerun=rerun if len(messages) > 1 else None
-    )
+    return RenderedAnswer(pages=tuple(messages), ephemeral=ephemeral, rerun=rerun if len(messages) > 1 else None)
 
 
 def _item_limit(budget: int) -> int:
@@ -225,10 +221,10 @@ def _item_limit(budget: int) -> int:
 # ------------------------------------------------------------------------------ items
 
 
-def claim_item(item: ClaimItem, region_name: str, budget: int) -> str:
-    description = CLAIM_DESCRIPTIONS.get(item.claim, str(item.claim))
-    when = f" ({fmt_date(item.date, item.date_precision)})" if item.date else ""
-    head = f"**{escape(item.actor)}** {description} {escape(region_name)}{when}"
+def claim_item(item: ClaimItem, budget: int, *, region_name: str | None = None) -> str:
+    head = f"**{escape(claim_phrase(item))}**"
+    if region_name:  # the digest lists several regions: say which, and who says so
+        head = f"**{escape(region_name)}**: {escape(claim_phrase(item))} (according to {escape(item.asserted_by)})"
     tail = f"— {source_line(item.source)}"
     if item.via:
         tail += f", via {escape(item.via)}"
@@ -236,27 +232,18 @@ def claim_item(item: ClaimItem, region_name: str, budget: int) -> str:
     return f"{head}\n{quoted(item.evidence, room)}\n{tail}"
 
 
-def quote_item(item: QuoteItem, budget: int, *, with_speaker: bool = False) -> str:
-    label = ""
-    if item.kind == QuoteKind.INDIRECT:
-        label = "*(reported speech, in the article's words)* "
-    elif item.kind == QuoteKind.MIXED:
-        label = "*(reported speech with quoted words)* "
-    who = escape(item.mention or item.speaker)
-    if with_speaker and item.speaker and item.speaker not in (item.mention or ""):
-        who = f"{escape(item.speaker)} ({who})"
-    attribution = f"— {who}"
+def quote_item(item: QuoteItem, budget: int) -> str:
+    when = f" on {fmt_date(item.said_on)}" if item.said_on else ""
+    head = f"{escape(speaker_line(item))} {quote_kind_label(item.kind)}{when}:"
+    tail = f"— {source_line(item.source)}"
     if item.via:
-        attribution += f", via {escape(item.via)}"
-    if item.said_on:
-        attribution += f", said {fmt_date(item.said_on)}"
-    tail = f"{attribution}\n{source_line(item.source)}"
-    room = _item_limit(budget) - len(label) - len(tail) - 1
-    return f"{label}{quoted(item.words, room)}\n{tail}"
+        tail += f", via {escape(item.via)}"
+    room = _item_limit(budget) - len(head) - len(tail) - 2
+    return f"{head}\n{quoted(item.words, room)}\n{tail}"
 
 
 def contradiction_item(item: ContradictionItem, budget: int) -> str:
-    label = "" if item.confirmed else f"*candidate — {UNREVIEWED}*\n"
+    label = "" if item.confirmed else "*candidate, not confirmed*\n"
     tail = f"*{escape(item.why)}*\n— {source_line(item.source)}"
     room = (_item_limit(budget) - len(label) - len(tail) - 8) // 2
     return f"{label}{quoted(item.a, room)}\n↔ {quoted(item.b, room)}\n{tail}"
@@ -285,8 +272,9 @@ def article_item(item: ArticleItem) -> str:
         line += f" · {escape(_clip(item.author, 80))}"
     if counts:
         line += " · " + ", ".join(counts)
-    if s.review != Review.REVIEWED:
-        line += f" · *{UNREVIEWED}*"
+    label = review_label(s.review)
+    if label:
+        line += f" · *{label}*"
     if item.other_sources:
         line += " · also in " + ", ".join(escape(p) for p in item.other_sources[:5])
     return f"{head}\n{line}"
@@ -305,19 +293,19 @@ def render_status(answer: StatusAnswer, budget: int = PAGE_BUDGET) -> RenderedAn
     if answer.matched_as and answer.matched_as != region.name:
         sections.append(Section(None, (f"*Matched “{escape(answer.matched_as)}”.*",)))
     for group in answer.by_source:
-        items = tuple(claim_item(c, region.name, budget) for c in group.claims)
+        items = tuple(claim_item(c, budget) for c in group.claims)
         sections.append(Section(f"According to {escape(group.asserted_by)}", items))
     if not answer.by_source:
         sections.append(Section(None, (f"Nothing stored about {escape(region.name)} yet.",)))
     if answer.contradictions:
-        sections.append(
-            Section("Contradictions", tuple(contradiction_item(c, budget) for c in answer.contradictions))
-        )
-    total = answer.total_claims or sum(len(g.claims) for g in answer.by_source)
+        sections.append(Section("Contradictions", tuple(contradiction_item(c, budget) for c in answer.contradictions)))
+    shown = sum(len(g.claims) for g in answer.by_source)
+    total = max(answer.total_claims, shown)
+    count = f"{shown} of {total} claims, newest first" if total > shown else f"{total} claim{'s' * (total != 1)}"
     return _pages(
         f"{region.name} ({region.code}) — what the sources say",
         sections,
-        footer=f"{total} claim{'s' if total != 1 else ''} · quoted words are verbatim from the articles",
+        footer=f"{count} · quoted words are verbatim from the articles",
         budget=budget,
         rerun=("status", (("region", region.code),)),
     )
@@ -329,42 +317,43 @@ def render_quotes(answer: QuotesAnswer, budget: int = PAGE_BUDGET) -> RenderedAn
     sections = []
     if answer.matched_as and answer.matched_as != speaker.name:
         sections.append(Section(None, (f"*Matched “{escape(answer.matched_as)}”.*",)))
-    sections.append(
-        Section(None, tuple(quote_item(q, budget) for q in answer.quotes), empty="No quotes stored yet.")
-    )
-    total = answer.total or len(answer.quotes)
+    sections.append(Section(None, tuple(quote_item(q, budget) for q in answer.quotes), empty="No quotes stored yet."))
+    shown = len(answer.quotes)
+    total = max(answer.total, shown)
+    count = f"{shown} of {total} statements" if total > shown else f"{total} statement{'s' * (total != 1)}"
     return _pages(
         f"Quotes — {title}",
         sections,
-        footer=f"{total} quote{'s' if total != 1 else ''}, newest first",
+        footer=f"{count}, newest first",
         budget=budget,
         rerun=("quote", (("speaker", speaker.id),)),
     )
 
 
 def render_digest(answer: DigestAnswer, budget: int = PAGE_BUDGET) -> RenderedAnswer:
-    if answer.day is None:
-        return _short("No articles are stored yet, so there is no digest.", ok=True)
+    if answer.day is None and not answer.articles and not answer.unreviewed:
+        return _short("No articles stored yet.", ok=True)
     sections = [
         Section("Key points", tuple(key_point_item(k, budget) for k in answer.key_points)),
         Section(
             "Regions",
-            tuple(claim_item(r.latest, r.region.name, budget) for r in answer.regions),
+            tuple(claim_item(r.latest, budget, region_name=r.region.name) for r in answer.regions),
         ),
-        Section("Quotes", tuple(quote_item(q, budget, with_speaker=True) for q in answer.quotes)),
+        Section("Notable quotes", tuple(quote_item(q, budget) for q in answer.quotes)),
         Section("Contradictions", tuple(contradiction_item(c, budget) for c in answer.contradictions)),
         Section("Articles", tuple(article_item(a) for a in answer.articles)),
         Section("New, not yet reviewed", tuple(article_item(a) for a in answer.unreviewed)),
     ]
     if not any(s.items for s in sections):
-        sections = [Section(None, (f"Nothing was published on {fmt_date(answer.day)}.",))]
+        sections = [Section(None, ("Nothing new.",))]
     n = len(answer.articles)
+    title = f"Daily digest — {fmt_date(answer.day)}" if answer.day else "Digest: new since the last one"
     return _pages(
-        f"Daily digest — {fmt_date(answer.day)}",
+        title,
         sections,
         footer=f"{n} article{'s' if n != 1 else ''} · quoted words are verbatim from the articles",
         budget=budget,
-        rerun=("digest", (("date", answer.day.isoformat()),)),
+        rerun=("digest", (("date", answer.day.isoformat()),)) if answer.day else None,
     )
 
 
@@ -404,7 +393,13 @@ def render_help(answer: HelpAnswer, budget: int = PAGE_BUDGET) -> RenderedAnswer
 
 
 def render_not_found(answer: NotFound) -> RenderedAnswer:
-    text = f"No {answer.what} matches “{escape(_clip(answer.query, 100))}”."
+    query = escape(_clip(answer.query, 100))
+    if answer.what == "date":
+        text = f"No articles on {query}."
+    elif answer.what == "regions":
+        text = f"“{query}” covers several regions: ask for one."
+    else:
+        text = f"No {answer.what} matches “{query}”."
     if answer.suggestions:
         text += " Did you mean: " + ", ".join(escape(s) for s in answer.suggestions[:5]) + "?"
     return _short(text, ok=False)
