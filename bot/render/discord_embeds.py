@@ -92,7 +92,7 @@ class RenderedAnswer:
 # ------------------------------------------------------------------------------ text helpers
 
 # markdown, masked-link and mention syntax; a backslash shows the next character as written
-_MARKDOWN = re.compile(r"([\\*_~`|>#\[\]<@:])")
+_MARKDOWN = re.compile(r"([\\*_~`|>#\[\]<@])")
 
 
 def escape(text: str) -> str:

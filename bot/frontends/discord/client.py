@@ -85,11 +85,11 @@ def _discord_message_kwargs(message: DiscordMessage) -> dict[str, Any]:
 
 
 class BriefbotClient(discord.Client):
-    """discord.Client with the command tree; no privileged (or any) gateway intents needed."""
+    """discord.Client with the command tree; only the `guilds` intent, no privileged ones."""
 
     def __init__(self, frontend: DiscordFrontend) -> None:
         super().__init__(
-            intents=discord.Intents.none(),
+            intents=discord.Intents(guilds=True),
             allowed_mentions=discord.AllowedMentions.none(),
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S,
         )
@@ -105,17 +105,18 @@ class BriefbotClient(discord.Client):
         if self.frontend.sync_commands:
             await self.frontend.sync()
 
-    async def _on_tree_error(
-        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
-    ) -> None:
+    async def _on_tree_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
         if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
             text = "Only server managers (Manage Server) can do that."
         else:
             log.error("command %s failed", getattr(interaction.command, "name", "?"), exc_info=error)
             text = SORRY
-        await self.frontend.send_rendered(
-            interaction, RenderedAnswer(pages=(DiscordMessage(content=text),), ephemeral=True)
-        )
+        try:
+            await self.frontend.send_rendered(
+                interaction, RenderedAnswer(pages=(DiscordMessage(content=text),), ephemeral=True)
+            )
+        except discord.HTTPException as exc:  # the interaction may have expired meanwhile
+            log.warning("could not tell the user about the error: %s %s", exc.status, exc.text[:100])
 
 
 class DiscordFrontend:
@@ -182,9 +183,7 @@ class DiscordFrontend:
                 self.synced = await self.client.tree.sync()
                 log.info("synced %d global commands (may take up to an hour to appear)", len(self.synced))
         except discord.HTTPException as exc:
-            log.error(
-                "command sync failed (%s %s); the previous commands stay in place", exc.status, exc.text
-            )
+            log.error("command sync failed (%s %s); the previous commands stay in place", exc.status, exc.text)
         return self.synced
 
     def feed(self, payload: dict[str, Any]) -> None:
@@ -222,9 +221,7 @@ class DiscordFrontend:
 
     async def refuse(self, interaction: discord.Interaction[Any], text: str) -> None:
         """A short, private refusal (no query run)."""
-        await self.send_rendered(
-            interaction, RenderedAnswer(pages=(DiscordMessage(content=text),), ephemeral=True)
-        )
+        await self.send_rendered(interaction, RenderedAnswer(pages=(DiscordMessage(content=text),), ephemeral=True))
 
     async def send_rendered(self, interaction: discord.Interaction[Any], rendered: RenderedAnswer) -> None:
         page = rendered.page(0)

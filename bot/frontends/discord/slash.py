@@ -50,6 +50,28 @@ def to_choices(pairs: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:
     return out
 
 
+class PostableChannel(app_commands.Transformer):
+    """A text or announcement channel option, taken from the interaction's resolved data.
+
+    Unlike the `discord.TextChannel` annotation it does not need the channel in the client's
+    cache: the id Discord resolved is all a subscription stores.
+    """
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+    async def transform(self, interaction: discord.Interaction[Any], value: Any, /) -> Any:
+        return value
+
+
+Channel = app_commands.Transform[discord.abc.Snowflake, PostableChannel]
+
+
 def _caller(interaction: discord.Interaction[Any], channel_id: int | None = None) -> Caller:
     return Caller(
         platform="discord",
@@ -82,9 +104,7 @@ def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> N
         await run(interaction, "status", {"region": region})
 
     @status.autocomplete("region")
-    async def complete_region(
-        interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
+    async def complete_region(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
         return to_choices(ctx.gazetteer.complete(current, CHOICES_MAX))
 
     @app_commands.command(name="quote", description="What a person or body said, direct or reported")
@@ -93,9 +113,7 @@ def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> N
         await run(interaction, "quote", {"speaker": speaker})
 
     @quote.autocomplete("speaker")
-    async def complete_speaker(
-        interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
+    async def complete_speaker(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
         return to_choices(ctx.speakers.complete(current, CHOICES_MAX))
 
     @app_commands.command(name="digest", description="The briefing of a day (default: the latest)")
@@ -105,9 +123,7 @@ def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> N
     ) -> None:
         await run(interaction, "digest", {"date": date})
 
-    @app_commands.command(
-        name="contradictions", description="Statements in tension, optionally for one region"
-    )
+    @app_commands.command(name="contradictions", description="Statements in tension, optionally for one region")
     @app_commands.describe(region="An oblast, city or other name (optional)")
     async def contradictions(
         interaction: discord.Interaction[Any], region: app_commands.Range[str, 1, 100] | None = None
@@ -134,7 +150,7 @@ def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> N
     @app_commands.guild_only()
     async def subscribe(
         interaction: discord.Interaction[Any],
-        channel: discord.TextChannel,
+        channel: Channel,
         time: app_commands.Range[str, 1, 5] | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
@@ -145,16 +161,14 @@ def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> N
         await run(interaction, "subscribe", {"time": time, "timezone": timezone}, caller)
 
     @subscribe.autocomplete("timezone")
-    async def complete_zone(
-        interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
+    async def complete_zone(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
         return zone_choices(current)
 
     @app_commands.command(name="unsubscribe", description="Stop the daily digest in a channel")
     @app_commands.describe(channel="The channel that gets the digest")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    async def unsubscribe(interaction: discord.Interaction[Any], channel: discord.TextChannel) -> None:
+    async def unsubscribe(interaction: discord.Interaction[Any], channel: Channel) -> None:
         caller = _caller(interaction, channel.id)
         if not caller.can_manage:
             await frontend.refuse(interaction, NOT_MANAGER)

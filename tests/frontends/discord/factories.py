@@ -57,9 +57,7 @@ def quotes_answer(count: int = 3, words: str = "Russia will never give up these 
     return QuotesAnswer(speaker=PESKOV, quotes=items, total=count)
 
 
-def claim(
-    n: int = 1, evidence: str = "Russia proclaimed the annexation of four regions", **kw: object
-) -> ClaimItem:
+def claim(n: int = 1, evidence: str = "Russia proclaimed the annexation of four regions", **kw: object) -> ClaimItem:
     values: dict[str, object] = {
         "claim": ClaimType.ANNEXED,
         "actor": "Russia",
@@ -84,9 +82,7 @@ def status_answer(claims_per_source: int = 2) -> StatusAnswer:
     return StatusAnswer(
         region=DONETSK,
         by_source=groups,
-        contradictions=(
-            ContradictionItem("Donetsk is Russian", "Donetsk is Ukrainian", "who holds it", source(3)),
-        ),
+        contradictions=(ContradictionItem("Donetsk is Russian", "Donetsk is Ukrainian", "who holds it", source(3)),),
         matched_as="Donetsk",
         total_claims=claims_per_source + 1,
     )
@@ -97,9 +93,7 @@ def digest_answer(articles: int = 3) -> DigestAnswer:
     return DigestAnswer(
         day=DAY,
         articles=items,
-        key_points=tuple(
-            KeyPointItem(f"Key point {n} of the day", source(n)) for n in range(1, articles + 1)
-        ),
+        key_points=tuple(KeyPointItem(f"Key point {n} of the day", source(n)) for n in range(1, articles + 1)),
         regions=(RegionLine(DONETSK, claim(1)),),
         quotes=(quote(1),),
         contradictions=(),

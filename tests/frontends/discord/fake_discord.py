@@ -201,6 +201,8 @@ class FakeDiscord:
                 return self._callback(request, parts[1], body)
             case ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"):
                 return self._edit_original(parts[2], body)
+            case ("DELETE", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"):
+                return web.Response(status=204)
             case ("POST", "/webhooks/{webhook_id}/{webhook_token}"):
                 return self._json(self._new_message(f"followup:{parts[2]}", body, message_type=20))
             case ("POST", "/channels/{channel_id}/messages"):

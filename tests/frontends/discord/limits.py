@@ -54,9 +54,7 @@ def check_message(message: dict[str, Any], where: str, *, is_edit: bool = False)
         problems.append(f"{where}: content over 2000 chars")
     has_content = bool(message.get("content") or embeds)
     if (has_content or not is_edit) and message.get("allowed_mentions") != {"parse": []}:
-        problems.append(
-            f"{where}: allowed_mentions is {message.get('allowed_mentions')!r}, not {{'parse': []}}"
-        )
+        problems.append(f"{where}: allowed_mentions is {message.get('allowed_mentions')!r}, not {{'parse': []}}")
     return problems
 
 

@@ -118,10 +118,7 @@ def deepest(error: ValidationError) -> ValidationError:
         for sub in error.context:
             by_alternative[sub.relative_schema_path[0] if sub.relative_schema_path else None].append(sub)
         relevant = [
-            sub
-            for subs in by_alternative.values()
-            if not any(_is_discriminator_miss(s) for s in subs)
-            for sub in subs
+            sub for subs in by_alternative.values() if not any(_is_discriminator_miss(s) for s in subs) for sub in subs
         ]
         error = best_match(relevant or error.context)
     return error

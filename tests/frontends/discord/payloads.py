@@ -103,9 +103,7 @@ class ChannelRef:
         self.name = name
 
 
-def slash(
-    name: str, options: dict[str, Any] | None = None, *, permissions: int = MEMBER_PERMISSIONS
-) -> dict[str, Any]:
+def slash(name: str, options: dict[str, Any] | None = None, *, permissions: int = MEMBER_PERMISSIONS) -> dict[str, Any]:
     options = options or {}
     data: dict[str, Any] = {
         "id": str(next(_ids)),
