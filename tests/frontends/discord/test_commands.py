@@ -10,8 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import discord.http
+
+from bot.context import Context
 from bot.core.subscriptions import list_subscriptions
 from bot.frontends.discord.client import DiscordFrontend
+from bot.settings import Settings
 from tests.frontends.discord import payloads as p
 from tests.frontends.discord import synthetic
 from tests.frontends.discord.conftest import interact
@@ -216,3 +220,35 @@ async def test_slow_error_replaces_the_thinking_message_privately(frontend: Disc
     await fake.wait_for(1, "DELETE", "/webhooks/{webhook_id}/{webhook_token}/messages/@original")
     (followup,) = await fake.wait_for(1, "POST", "/webhooks/{webhook_id}/{webhook_token}")
     assert followup.body["flags"] & EPHEMERAL and "Atlantis" in followup.body["content"]
+
+
+async def test_guild_sync_when_discord_guild_id_is_set(fake: FakeDiscord, ctx: Context, settings: Settings) -> None:
+    previous = discord.http.Route.BASE
+    s = Settings(**{**settings.__dict__, "discord_api_base": fake.base, "discord_guild_id": int(p.GUILD_ID)})
+    bot = DiscordFrontend(ctx, s)
+    try:
+        await bot.start(connect=False)
+        (put,) = fake.sent("PUT", "/applications/{application_id}/guilds/{guild_id}/commands")
+        assert put.path.endswith(f"/guilds/{p.GUILD_ID}/commands")
+        assert len(put.body) == 9
+        assert fake.sent("PUT", "/applications/{application_id}/commands") == []
+        assert len(bot.synced) == 9
+    finally:
+        await bot.close()
+        discord.http.Route.BASE = previous
+
+
+async def test_failed_sync_is_logged_and_the_bot_still_answers(
+    fake: FakeDiscord, ctx: Context, settings: Settings
+) -> None:
+    previous = discord.http.Route.BASE
+    fake.fail_next("PUT", "/applications/{application_id}/commands", 403, {"message": "Missing Access", "code": 50001})
+    bot = DiscordFrontend(ctx, Settings(**{**settings.__dict__, "discord_api_base": fake.base}))
+    try:
+        await bot.start(connect=False)
+        assert bot.synced == []
+        body = await interact(bot, fake, p.slash("help"))
+        assert "`/status REGION`" in description(body)
+    finally:
+        await bot.close()
+        discord.http.Route.BASE = previous
