@@ -116,7 +116,8 @@ async def run(articles: int, interactions: int, seed: int) -> None:
     for kind in sorted(timings):
         values = timings[kind]
         print(
-            f"  {kind:15s} n={len(values):4d}  p50 {percentile(values, 50):6.1f} ms  p99 {percentile(values, 99):6.1f} ms"
+            f"  {kind:15s} n={len(values):4d}  "
+            f"p50 {percentile(values, 50):6.1f} ms  p99 {percentile(values, 99):6.1f} ms"
         )
     deferred = sum(1 for r in fake.sent("POST", CALLBACK) if (r.body or {}).get("type") == 5)
     print(f"deferred responses: {deferred}; requests the fake found invalid: {len(fake.violations)}")

@@ -88,6 +88,7 @@ class BriefbotClient(discord.Client):
     """discord.Client with the command tree; only the `guilds` intent, no privileged ones."""
 
     def __init__(self, frontend: DiscordFrontend) -> None:
+        hooks.quiet_voice_warnings()
         super().__init__(
             intents=discord.Intents(guilds=True),
             allowed_mentions=discord.AllowedMentions.none(),

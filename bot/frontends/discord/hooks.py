@@ -51,6 +51,14 @@ def feed_interaction(client: discord.Client, payload: dict[str, Any]) -> None:
     client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
 
 
+def quiet_voice_warnings() -> None:
+    """briefbot never joins voice: skip discord.py's startup warnings about voice libraries."""
+    voice = getattr(discord, "VoiceClient", None)
+    for flag in ("warn_nacl", "warn_dave"):
+        if voice is not None and hasattr(voice, flag):
+            setattr(voice, flag, False)
+
+
 def missing_hooks(client: discord.Client | None = None) -> list[str]:
     """Names of the internals above that this discord.py lacks (empty when all are present)."""
     missing: list[str] = []
