@@ -4,6 +4,8 @@ discord.py (pinned to 2.7.1 in pyproject) has no public API for two things we ne
 
 * sending REST calls to a base other than discord.com (``DISCORD_API_BASE``: REST proxies in
   production, the fake Discord API in tests): the class attribute ``discord.http.Route.BASE``;
+* connecting the gateway elsewhere than wss://gateway.discord.gg (only the tests do, to run
+  `briefbot run` against the fake's gateway): ``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY``;
 * feeding an INTERACTION_CREATE payload into the client without a gateway connection (tests and
   the benchmark): ``client._connection.parse_interaction_create(payload)``, the very function the
   gateway calls, so the command tree, views and responses run their real code paths.
@@ -17,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import discord
+import discord.gateway
 import discord.http
 
 API_VERSION = 10
@@ -46,6 +49,13 @@ def api_base() -> str:
     return discord.http.Route.BASE
 
 
+def set_gateway_url(url: str) -> str:
+    """Connect the gateway websocket to `url`; returns the previous one (tests restore it)."""
+    previous = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = type(previous)(url)  # a yarl.URL
+    return str(previous)
+
+
 def feed_interaction(client: discord.Client, payload: dict[str, Any]) -> None:
     """Hand an INTERACTION_CREATE payload to the client exactly as the gateway would."""
     client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
@@ -65,6 +75,9 @@ def missing_hooks(client: discord.Client | None = None) -> list[str]:
     route = getattr(discord.http, "Route", None)
     if route is None or not isinstance(getattr(route, "BASE", None), str):
         missing.append("discord.http.Route.BASE")
+    websocket = getattr(discord.gateway, "DiscordWebSocket", None)
+    if websocket is None or not str(getattr(websocket, "DEFAULT_GATEWAY", "")).startswith("wss://"):
+        missing.append("discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY")
     state_cls = getattr(discord.state, "ConnectionState", None)
     if state_cls is None or not callable(getattr(state_cls, "parse_interaction_create", None)):
         missing.append("discord.state.ConnectionState.parse_interaction_create")

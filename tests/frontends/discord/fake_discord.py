@@ -81,6 +81,12 @@ class FakeDiscord:
         self.gone_channels: set[str] = set()
         self.forbidden_channels: set[str] = set()
         self._arrived = asyncio.Condition()
+        # gateway: enough of it for a client to IDENTIFY, get READY and receive dispatches
+        self.identify: dict[str, Any] | None = None
+        self.gateway_ready = asyncio.Event()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._sequence = 0
+        self._port = 0
         self._runner: web.AppRunner | None = None
         self.base = ""
 
@@ -88,18 +94,26 @@ class FakeDiscord:
 
     async def start(self) -> str:
         app = web.Application(client_max_size=8 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._port = port
         self.base = f"http://127.0.0.1:{port}/api/v10"
         return self.base
 
     async def close(self) -> None:
+        for ws in self._sockets:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self._port}/gateway"
 
     # ---------------------------------------------------------------- scripting and queries
 
@@ -191,6 +205,19 @@ class FakeDiscord:
         match (request.method, template):
             case ("GET", "/users/@me"):
                 return self._json(bot_user())
+            case ("GET", "/gateway/bot"):
+                return self._json(
+                    {
+                        "url": f"ws://127.0.0.1:{self._port}/gateway",
+                        "shards": 1,
+                        "session_start_limit": {
+                            "total": 1000,
+                            "remaining": 999,
+                            "reset_after": 0,
+                            "max_concurrency": 1,
+                        },
+                    }
+                )
             case ("GET", "/oauth2/applications/@me"):
                 return self._json(self._application())
             case ("PUT", "/applications/{application_id}/commands"):
@@ -208,6 +235,41 @@ class FakeDiscord:
             case ("POST", "/channels/{channel_id}/messages"):
                 return self._channel_message(parts[1], body)
         return self._json({"message": "404: Not Found", "code": 0}, 404)
+
+    # ---------------------------------------------------------------- gateway
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        """HELLO, then READY after IDENTIFY; heartbeats are acknowledged."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None})
+        async for frame in ws:
+            message = json.loads(frame.data)
+            if message["op"] == 2:
+                self.identify = message["d"]
+                self._sequence += 1
+                ready = {
+                    "v": 10,
+                    "user": bot_user(),
+                    "guilds": [],
+                    "session_id": "fake-session",
+                    "resume_gateway_url": f"ws://127.0.0.1:{self._port}/gateway",
+                    "application": {"id": APPLICATION_ID, "flags": 0},
+                    "shard": [0, 1],
+                }
+                await ws.send_json({"op": 0, "t": "READY", "s": self._sequence, "d": ready})
+                self.gateway_ready.set()
+            elif message["op"] == 1:
+                await ws.send_json({"op": 11})
+        return ws
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway event (e.g. INTERACTION_CREATE) to every connected client."""
+        self._sequence += 1
+        for ws in self._sockets:
+            if not ws.closed:
+                await ws.send_json({"op": 0, "t": event, "s": self._sequence, "d": data})
 
     # ---------------------------------------------------------------- behaviours
 
