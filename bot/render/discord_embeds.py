@@ -38,6 +38,7 @@ from bot.core.models import (
     StatusAnswer,
     UsageError,
 )
+from bot.core.subscriptions import Subscription
 from bot.render.common import claim_phrase, quote_kind_label, review_label, speaker_line
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
@@ -414,6 +415,27 @@ def render_usage(answer: UsageError) -> RenderedAnswer:
 
 def render_notice(answer: Notice) -> RenderedAnswer:
     return _short(escape(answer.text), ok=answer.ok)
+
+
+def render_own_notice(answer: Answer) -> RenderedAnswer:
+    """Like `render`, but a Notice is the front end's own text (channel mentions kept as such)."""
+    if isinstance(answer, Notice):
+        return _short(answer.text, ok=answer.ok)
+    return render(answer)
+
+
+def render_subscriptions(rows: list[Subscription]) -> RenderedAnswer:
+    """A server's digest subscriptions, one line each, channel as a mention (never pings)."""
+    if not rows:
+        return _short("No daily digests in this server yet. Use /subscribe.", ok=False)
+    lines = []
+    for sub in rows:
+        state = "active" if sub.active else "stopped"
+        if sub.active and sub.failing_reason:
+            state = f"failing: {escape(_clip(sub.failing_reason, 200))}"
+        last = f", last posted {sub.last_posted_on}" if sub.last_posted_on else ""
+        lines.append(f"<#{sub.channel}> at {sub.local_time} {sub.timezone}: {state}{last}")
+    return _pages("Daily digests in this server", [Section(None, tuple(lines))], ephemeral=True)
 
 
 _RENDERERS: dict[type, Callable[..., RenderedAnswer]] = {

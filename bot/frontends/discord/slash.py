@@ -17,7 +17,9 @@ import discord
 from discord import app_commands
 
 from bot.commands import Caller, Command, command_from_options, execute
-from bot.core.models import UsageError
+from bot.core import subscriptions as subs
+from bot.core.models import Answer, HelpAnswer, Notice, UsageError
+from bot.render.discord_embeds import render_own_notice, render_subscriptions
 
 if TYPE_CHECKING:
     from bot.frontends.discord.client import DiscordFrontend
@@ -78,25 +80,58 @@ def _caller(interaction: discord.Interaction[Any], channel_id: int | None = None
         workspace=str(interaction.guild_id or ""),
         channel=str(channel_id or interaction.channel_id or ""),
         user=str(interaction.user.id),
-        can_manage=bool(interaction.guild_id) and interaction.permissions.manage_guild,
+        can_manage=bool(interaction.guild_id)
+        and (interaction.permissions.manage_guild or interaction.permissions.administrator),
     )
+
+
+def _usage(command: app_commands.Command[Any, Any, Any]) -> str:
+    parts = [f"/{command.name}"]
+    parts += [p.name if p.required else f"[{p.name}]" for p in command.parameters]
+    return " ".join(parts)
+
+
+def help_answer(tree: app_commands.CommandTree[Any]) -> HelpAnswer:
+    """The commands as Discord shows them (options, not the console's argument order)."""
+    rows = []
+    for command in tree.get_commands():
+        if isinstance(command, app_commands.Command):
+            managers = command.default_permissions is not None and command.default_permissions.manage_guild
+            rows.append((_usage(command), command.description + (" (server managers)" if managers else "")))
+    return HelpAnswer(tuple(rows))
+
+
+def subscribe_answer(ctx: Any, caller: Caller, time: str | None, timezone: str | None) -> Answer:
+    """Store the subscription; the confirmation names the channel (a mention never pings)."""
+    try:
+        sub = subs.subscribe(
+            ctx.db,
+            platform=caller.platform,
+            workspace=caller.workspace,
+            channel=caller.channel,
+            local_time=time or ctx.settings.digest_time,
+            timezone=timezone or ctx.settings.timezone,
+            created_by=caller.user,
+            now=ctx.clock(),
+        )
+    except subs.SubscriptionError as exc:
+        return UsageError(str(exc), "/subscribe channel [time] [timezone]")
+    return Notice(f"<#{sub.channel}> gets the daily digest at {sub.local_time} ({sub.timezone}).")
+
+
+def unsubscribe_answer(ctx: Any, caller: Caller) -> Answer:
+    n = subs.unsubscribe(ctx.db, platform=caller.platform, workspace=caller.workspace, channel=caller.channel)
+    return Notice(f"Daily digest stopped in <#{caller.channel}>." if n else f"<#{caller.channel}> had no daily digest.")
 
 
 def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> None:
     """Add every command of briefbot to `tree`."""
     ctx = frontend.ctx
 
-    async def run(
-        interaction: discord.Interaction[Any],
-        name: str,
-        options: dict[str, str | None],
-        caller: Caller | None = None,
-        *,
-        ephemeral: bool | None = None,
-    ) -> None:
+    async def run(interaction: discord.Interaction[Any], name: str, options: dict[str, str | None]) -> None:
         command: Command | UsageError = command_from_options(name, options)
-        who = caller or _caller(interaction)
-        await frontend.answer(interaction, lambda: execute(ctx, command, who), ephemeral=ephemeral)
+        caller = _caller(interaction)
+        await frontend.answer(interaction, lambda: execute(ctx, command, caller))
 
     @app_commands.command(name="status", description="Who controls or claims a region, according to whom")
     @app_commands.describe(region="An oblast, city or other name, e.g. Donetsk")
@@ -138,7 +173,7 @@ def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> N
 
     @app_commands.command(name="help", description="What briefbot can do")
     async def help_(interaction: discord.Interaction[Any]) -> None:
-        await run(interaction, "help", {})
+        await frontend.answer(interaction, lambda: help_answer(tree))
 
     @app_commands.command(name="subscribe", description="Post the daily digest in a channel at a local time")
     @app_commands.describe(
@@ -158,7 +193,9 @@ def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> N
         if not caller.can_manage:
             await frontend.refuse(interaction, NOT_MANAGER)
             return
-        await run(interaction, "subscribe", {"time": time, "timezone": timezone}, caller)
+        await frontend.answer(
+            interaction, lambda: subscribe_answer(ctx, caller, time, timezone), render_with=render_own_notice
+        )
 
     @subscribe.autocomplete("timezone")
     async def complete_zone(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
@@ -173,7 +210,7 @@ def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> N
         if not caller.can_manage:
             await frontend.refuse(interaction, NOT_MANAGER)
             return
-        await run(interaction, "unsubscribe", {}, caller)
+        await frontend.answer(interaction, lambda: unsubscribe_answer(ctx, caller), render_with=render_own_notice)
 
     @app_commands.command(name="subscriptions", description="This server's daily digests and their state")
     @app_commands.default_permissions(manage_guild=True)
@@ -183,7 +220,10 @@ def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> N
         if not caller.can_manage:
             await frontend.refuse(interaction, NOT_MANAGER)
             return
-        await run(interaction, "subscriptions", {}, caller, ephemeral=True)
+        rows = lambda: subs.list_subscriptions(  # noqa: E731
+            ctx.db, platform="discord", workspace=caller.workspace, active_only=False
+        )
+        await frontend.answer(interaction, rows, ephemeral=True, render_with=render_subscriptions)
 
     for command in (
         status,

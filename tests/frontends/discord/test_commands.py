@@ -92,7 +92,9 @@ async def test_digest_contradictions_sources_help(frontend: DiscordFrontend, fak
     assert "[Kremlin Says Russia Is Done Taking Territory From Ukraine](https://www.msn.com" in description(sources)
     help_body = await interact(frontend, fake, p.slash("help"))
     assert help_body["data"]["flags"] & EPHEMERAL
-    assert "`/status REGION`" in description(help_body)
+    assert "`/status region` — Who controls or claims a region" in description(help_body)
+    assert "`/subscribe channel [time] [timezone]` — " in description(help_body)
+    assert "(server managers)" in description(help_body)
 
 
 async def test_unknown_region_and_speaker_are_short_ephemeral_with_suggestions(
@@ -138,7 +140,7 @@ async def test_member_cannot_subscribe_manager_can(frontend: DiscordFrontend, fa
     options = {"channel": target, "time": "7:30", "timezone": "Europe/Kyiv"}
     done = await interact(frontend, fake, p.slash("subscribe", options, permissions=p.MANAGER_PERMISSIONS))
     assert done["data"].get("flags", 0) & EPHEMERAL == 0
-    assert "07:30" in done["data"]["content"] and "Europe/Kyiv" in done["data"]["content"]
+    assert done["data"]["content"] == f"<#{target.id}> gets the daily digest at 07:30 (Europe/Kyiv)."
     (sub,) = list_subscriptions(frontend.ctx.db, platform="discord")
     assert (sub.workspace, sub.channel, sub.local_time, sub.timezone) == (
         p.GUILD_ID,
@@ -154,12 +156,18 @@ async def test_member_cannot_subscribe_manager_can(frontend: DiscordFrontend, fa
     assert bad["data"]["flags"] & EPHEMERAL and "HH:MM" in bad["data"]["content"]
 
     listed = await interact(frontend, fake, p.slash("subscriptions", permissions=p.MANAGER_PERMISSIONS))
-    assert listed["data"]["flags"] & EPHEMERAL and "07:30 Europe/Kyiv" in listed["data"]["content"]
+    assert listed["data"]["flags"] & EPHEMERAL
+    assert f"<#{target.id}> at 07:30 Europe/Kyiv: active" in description(listed)
+    member_list = await interact(frontend, fake, p.slash("subscriptions"))
+    assert member_list["data"]["flags"] & EPHEMERAL and "Manage Server" in member_list["data"]["content"]
 
     member_unsub = await interact(frontend, fake, p.slash("unsubscribe", {"channel": target}))
     assert member_unsub["data"]["flags"] & EPHEMERAL
     assert len(list_subscriptions(frontend.ctx.db, platform="discord")) == 1
-    await interact(frontend, fake, p.slash("unsubscribe", {"channel": target}, permissions=p.MANAGER_PERMISSIONS))
+    stopped = await interact(
+        frontend, fake, p.slash("unsubscribe", {"channel": target}, permissions=p.MANAGER_PERMISSIONS)
+    )
+    assert stopped["data"]["content"] == f"Daily digest stopped in <#{target.id}>."
     assert list_subscriptions(frontend.ctx.db, platform="discord") == []
 
 
@@ -248,7 +256,7 @@ async def test_failed_sync_is_logged_and_the_bot_still_answers(
         await bot.start(connect=False)
         assert bot.synced == []
         body = await interact(bot, fake, p.slash("help"))
-        assert "`/status REGION`" in description(body)
+        assert "`/status region`" in description(body)
     finally:
         await bot.close()
         discord.http.Route.BASE = previous
