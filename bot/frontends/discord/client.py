@@ -20,6 +20,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
+from bot.commands import Caller, Command, execute
 from bot.core.models import Answer, DigestAnswer, Notice
 from bot.frontends.discord import hooks
 from bot.frontends.discord.paging import PageButton, page_view
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 DEFER_AFTER_S = 1.5  # answer directly when ready by then, otherwise defer (Discord allows 3 s)
 MAX_RATELIMIT_WAIT_S = 30.0  # longer 429s surface as RateLimited instead of blocking a task
+PAGEABLE = frozenset({"status", "quote", "digest", "contradictions", "sources"})  # read-only commands
 SORRY = "Sorry, something went wrong while answering. It has been logged."
 
 
@@ -245,22 +247,18 @@ class DiscordFrontend:
     async def show_page(
         self, interaction: discord.Interaction[Any], name: str, args: dict[str, str], page: int
     ) -> None:
-        """A page button was pressed: redraw that page of the answer in place."""
-        from bot.commands import Command, execute
-
+        """A page button was pressed: re-run the (read-only) command, redraw that page in place."""
+        if name not in PAGEABLE:  # custom ids come from our own buttons; refuse anything else
+            await self.refuse(interaction, "This button no longer works; run the command again.")
+            return
+        reader = Caller(platform="discord", workspace=str(interaction.guild_id or ""), can_manage=False)
         try:
-            answer = await self.query(lambda: execute(self.ctx, Command(name, args)))
+            answer = await self.query(lambda: execute(self.ctx, Command(name, args), reader))
             rendered = render(answer)
         except Exception:
             log.exception("page %s of %s failed", page, name)
             rendered = RenderedAnswer(pages=(DiscordMessage(content=SORRY),), ephemeral=True)
-        if rendered.ephemeral or (rendered.page_count == 1 and page > 0 and rendered.rerun is None):
-            # the answer changed shape (e.g. data removed): say so privately, leave the message
-            if not rendered.ephemeral:
-                rendered = RenderedAnswer(
-                    pages=(DiscordMessage(content="This answer has changed; run the command again."),),
-                    ephemeral=True,
-                )
+        if rendered.ephemeral:  # e.g. the data behind the answer is gone: say so privately
             await self.send_rendered(interaction, rendered)
             return
         index = max(0, min(page, rendered.page_count - 1))

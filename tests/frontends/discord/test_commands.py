@@ -260,3 +260,12 @@ async def test_failed_sync_is_logged_and_the_bot_still_answers(
     finally:
         await bot.close()
         discord.http.Route.BASE = previous
+
+
+async def test_a_forged_page_button_cannot_run_a_managing_command(frontend: DiscordFrontend, fake: FakeDiscord) -> None:
+    forged = "bb:pg:0:subscribe:time=07%3A00"
+    button = {"type": 2, "style": 2, "label": "x", "custom_id": forged}
+    message = fake._message(p.CHANNEL_ID, {"content": "x", "components": [{"type": 1, "components": [button]}]})
+    body = await interact(frontend, fake, p.button(forged, message))
+    assert body["data"]["flags"] & EPHEMERAL
+    assert list_subscriptions(frontend.ctx.db) == []
