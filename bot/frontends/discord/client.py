@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import hashlib
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 DEFER_AFTER_S = 1.5  # answer directly when ready by then, otherwise defer (Discord allows 3 s)
 MAX_RATELIMIT_WAIT_S = 30.0  # longer 429s surface as RateLimited instead of blocking a task
+NONCE_MAX = 25  # Discord's limit on a message nonce
 PAGEABLE = frozenset({"status", "quote", "digest", "contradictions", "sources"})  # read-only commands
 SORRY = "Sorry, something went wrong while answering. It has been logged."
 
@@ -269,19 +271,31 @@ class DiscordFrontend:
     # ------------------------------------------------------------------ delivery (scheduler)
 
     async def post_digest(self, channel_id: str, answer: DigestAnswer | Notice, nonce: str) -> str:
-        """Post a digest (page 1, with page buttons) to a channel; returns the message id.
+        """Post a digest to a channel; returns the id of its (first) message.
 
+        A digest of a day is one message with page buttons. A digest with no day ("new since
+        the last one") cannot be redrawn from a button, so each of its pages is its own message.
         `nonce` (at most 25 characters) is sent with `enforce_nonce`, so Discord returns the
-        earlier message instead of posting twice when a retry repeats a post that got through.
-        Raises ChannelGone, ChannelForbidden, RateLimited, DeliveryNetworkError, DeliveryRejected.
+        earlier message instead of posting twice when a retry repeats a post that got through
+        (later pages get nonces derived from it). Raises ChannelGone, ChannelForbidden,
+        RateLimited, DeliveryNetworkError or DeliveryRejected; on a retry after a failure in a
+        later page, the pages already posted are not posted again.
         """
-        if len(nonce) > 25:
-            raise ValueError("Discord nonces are at most 25 characters")
+        if not nonce or len(nonce) > NONCE_MAX:
+            raise ValueError(f"Discord nonces are 1 to {NONCE_MAX} characters")
         rendered = render(answer)
-        kwargs = _discord_message_kwargs(rendered.page(0))
-        view = page_view(rendered, 0)
-        if view is not None:
-            kwargs["view"] = view
+        pages = range(1) if rendered.rerun is not None else range(rendered.page_count)
+        first = ""
+        for index in pages:
+            kwargs = _discord_message_kwargs(rendered.page(index))
+            view = page_view(rendered, index)
+            if view is not None:
+                kwargs["view"] = view
+            message_id = await self._send(channel_id, kwargs, page_nonce(nonce, index))
+            first = first or message_id
+        return first
+
+    async def _send(self, channel_id: str, kwargs: dict[str, Any], nonce: str) -> str:
         channel = self.client.get_partial_messageable(int(channel_id))
         try:
             message = await channel.send(nonce=nonce, **kwargs)
@@ -300,3 +314,11 @@ class DiscordFrontend:
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise DeliveryNetworkError(channel_id, f"network error: {type(exc).__name__}") from exc
         return str(message.id)
+
+
+def page_nonce(nonce: str, index: int) -> str:
+    """The nonce of page `index` of a digest: the nonce itself, then derived ones (<= 25 chars)."""
+    if index == 0:
+        return nonce
+    base = nonce if len(nonce) <= NONCE_MAX - 4 else hashlib.sha1(nonce.encode()).hexdigest()[: NONCE_MAX - 4]
+    return f"{base}-p{index:02d}"

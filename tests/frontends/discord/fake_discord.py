@@ -16,6 +16,7 @@ import itertools
 import json
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,8 +70,21 @@ def bot_user() -> dict[str, Any]:
 class FakeDiscord:
     """Start with `await fake.start()`; `fake.base` is the DISCORD_API_BASE to give the bot."""
 
-    def __init__(self, validator: SpecValidator | None = None, *, validate_later: bool = False) -> None:
+    def __init__(
+        self,
+        validator: SpecValidator | None = None,
+        *,
+        validate_later: bool = False,
+        global_limit: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.validator = validator or spec_validator()
+        # global_limit: Discord's global rate limit (50 requests a second for a bot): requests
+        # beyond it in one second get a global 429 with retry_after, as Discord answers them
+        self.global_limit = global_limit
+        self.clock = clock
+        self.global_429s = 0
+        self._window = (-1, 0)  # (second, requests in it)
         # validate_later: check bodies in `validate_recorded()` instead of while answering (the
         # benchmark, where the fake shares the event loop with the bot it measures)
         self.validate_later = validate_later
@@ -218,7 +232,27 @@ class FakeDiscord:
         resp.headers["Content-Type"] = "application/json"
         return resp
 
+    def _over_global_limit(self) -> float | None:
+        """Seconds to wait when this request is beyond the global limit, else None."""
+        if self.global_limit is None:
+            return None
+        now = self.clock()
+        second, count = self._window
+        if int(now) != second:
+            second, count = int(now), 0
+        count += 1
+        self._window = (second, count)
+        if count <= self.global_limit:
+            return None
+        return round(second + 1 - now, 3) or 0.001
+
     def _answer(self, request: web.Request, template: str, path: str, body: Any) -> web.Response:
+        wait = self._over_global_limit()
+        if wait is not None:
+            self.global_429s += 1
+            headers = {"Retry-After": str(wait), "X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"}
+            body = {"message": "You are being rate limited.", "retry_after": wait, "global": True}
+            return self._json(body, 429, {**headers, "Via": "1.1 google"})
         queue = self.scripted.get((request.method, template))
         if queue:
             scripted = queue.popleft()

@@ -59,3 +59,24 @@ async def test_fake_answers_with_exact_json_content_type_and_records_violations(
     finally:
         await fake.close()
         fake.violations.clear()
+
+
+async def test_fake_enforces_a_global_rate_limit_with_a_fake_clock() -> None:
+    now = [100.25]
+    fake = FakeDiscord(global_limit=2, clock=lambda: now[0])
+    await fake.start()
+    try:
+        async with aiohttp.ClientSession(headers={"Authorization": "Bot t"}) as session:
+            statuses = []
+            for _ in range(3):
+                async with session.get(f"{fake.base}/users/@me") as resp:
+                    statuses.append(resp.status)
+                    last = await resp.json()
+            assert statuses == [200, 200, 429]
+            assert last == {"message": "You are being rate limited.", "retry_after": 0.75, "global": True}
+            now[0] = 101.0  # the next second: allowed again
+            async with session.get(f"{fake.base}/users/@me") as resp:
+                assert resp.status == 200
+        assert fake.global_429s == 1
+    finally:
+        await fake.close()

@@ -6,6 +6,8 @@ clock (`backoff`), so the tests assert how long it would have waited without wai
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.core.models import Notice
@@ -16,6 +18,7 @@ from bot.frontends.discord.client import (
     DeliveryRejected,
     DiscordFrontend,
     RateLimited,
+    page_nonce,
 )
 from bot.render.discord_embeds import render
 from tests.frontends.discord import factories as f
@@ -126,3 +129,25 @@ async def test_post_digest_unreachable_discord(frontend: DiscordFrontend, fake: 
     await fake.close()  # nothing listens any more
     with pytest.raises(DeliveryNetworkError):
         await frontend.post_digest(CHANNEL, f.digest_answer(1), nonce="g")
+
+
+async def test_post_new_since_digest_posts_every_page_once(frontend: DiscordFrontend, fake: FakeDiscord) -> None:
+    since = dataclasses.replace(f.digest_answer(40), day=None)  # "new since the last digest"
+    pages = render(since).page_count
+    assert pages > 1
+    first = await frontend.post_digest(CHANNEL, since, nonce="sub7-2026-11-24")
+    again = await frontend.post_digest(CHANNEL, since, nonce="sub7-2026-11-24")  # a retry
+    assert first == again
+    sent = fake.sent("POST", MESSAGES)
+    nonces = [r.body["nonce"] for r in sent]
+    assert nonces[:pages] == ["sub7-2026-11-24"] + [f"sub7-2026-11-24-p{i:02d}" for i in range(1, pages)]
+    assert len(set(fake.nonces.values())) == pages  # each page posted exactly once
+    assert all("components" not in r.body or r.body["components"] == [] for r in sent)
+    footers = [r.body["embeds"][0]["footer"]["text"] for r in sent[:pages]]
+    assert footers[0].startswith(f"Page 1 of {pages}") and footers[-1].startswith(f"Page {pages} of {pages}")
+
+
+def test_page_nonces_stay_within_discords_limit() -> None:
+    long = "x" * 25
+    assert page_nonce(long, 0) == long
+    assert len(page_nonce(long, 3)) == 25 and page_nonce(long, 3) != page_nonce(long, 4)
