@@ -131,6 +131,18 @@ def slash(name: str, options: dict[str, Any] | None = None, *, permissions: int 
     return _base(2, data, permissions)
 
 
+def in_dm(payload: dict[str, Any]) -> dict[str, Any]:
+    """The same interaction sent from a direct message with the bot: a user, no guild."""
+    out = {k: v for k, v in payload.items() if k not in ("guild_id", "guild", "member", "guild_locale")}
+    out["user"] = payload["member"]["user"]
+    out["channel"] = {"id": "1500000000000000001", "type": 1, "recipients": [payload["member"]["user"]], "flags": 0}
+    out["channel_id"] = out["channel"]["id"]
+    out["context"] = 1
+    out["authorizing_integration_owners"] = {"0": "0"}
+    out["data"] = {k: v for k, v in payload["data"].items() if k != "guild_id"}
+    return out
+
+
 def autocomplete(name: str, options: dict[str, Any], focused: str) -> dict[str, Any]:
     data = {"id": str(next(_ids)), "name": name, "type": 1, "options": _options(options, focused)}
     return _base(4, data, MEMBER_PERMISSIONS)

@@ -269,3 +269,45 @@ async def test_a_forged_page_button_cannot_run_a_managing_command(frontend: Disc
     body = await interact(frontend, fake, p.button(forged, message))
     assert body["data"]["flags"] & EPHEMERAL
     assert list_subscriptions(frontend.ctx.db) == []
+
+
+async def test_commands_work_in_a_dm_and_subscribing_there_is_refused(
+    frontend: DiscordFrontend, fake: FakeDiscord
+) -> None:
+    body = await interact(frontend, fake, p.in_dm(p.slash("quote", {"speaker": "Peskov"})))
+    assert body["data"]["embeds"][0]["title"].startswith("Quotes — Dmitry Peskov")
+    target = p.ChannelRef("1200000000000000778")
+    refused = await interact(
+        frontend, fake, p.in_dm(p.slash("subscribe", {"channel": target}, permissions=p.MANAGER_PERMISSIONS))
+    )
+    assert refused["data"]["flags"] & EPHEMERAL
+    assert list_subscriptions(frontend.ctx.db) == []
+
+
+HOSTILE = [
+    " ",
+    "@everyone",
+    "<@&123456789012345678>",
+    "**bold** __under__ ||spoiler||",
+    "\x00\x07 control",
+    "a" * 100,
+    "Донецьк",
+    "🙂🙂🙂",
+    "' OR 1=1 --",
+    "\n\n# heading",
+    "[link](https://evil.example)",
+    "%s%n{0}",
+]
+
+
+async def test_hostile_input_gets_short_valid_answers(frontend: DiscordFrontend, fake: FakeDiscord) -> None:
+    for text in HOSTILE:
+        for name, option in (("status", "region"), ("quote", "speaker"), ("digest", "date")):
+            body = await interact(frontend, fake, p.slash(name, {option: text}))
+            data = body["data"]
+            assert data["allowed_mentions"] == {"parse": []}
+            if data.get("flags", 0) & EPHEMERAL:
+                assert len(data["content"]) < 600
+                assert "Traceback" not in data["content"]
+                assert "@everyone" not in data["content"].replace("\\@everyone", "")
+    # the fixture checks every one of these bodies against the spec and the limits
