@@ -160,8 +160,19 @@ class DiscordFrontend:
             self._gateway = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
 
     async def run(self) -> None:
-        """Start and stay connected until the gateway task ends or is cancelled."""
-        await self.start(connect=True)
+        """Start and stay connected until the gateway task ends or is cancelled.
+
+        A refused token or an unreachable Discord ends it with a one-line SystemExit, not a
+        traceback: these are the operator's to fix.
+        """
+        try:
+            await self.start(connect=True)
+        except discord.LoginFailure as exc:
+            await self.close()
+            raise SystemExit("Discord refused DISCORD_TOKEN (401): copy the bot token again from the Bot tab") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            await self.close()
+            raise SystemExit(f"cannot reach Discord at {hooks.api_base()}: {type(exc).__name__}") from exc
         assert self._gateway is not None
         try:
             await self._gateway

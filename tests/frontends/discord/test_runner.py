@@ -7,8 +7,10 @@ over the websocket, answered through the REST callback, as in production.
 from __future__ import annotations
 
 import asyncio
+import re
 
 import discord.http
+import pytest
 
 from bot import runner
 from bot.context import Context
@@ -43,3 +45,26 @@ async def test_run_with_a_token_comes_online_and_answers(fake: FakeDiscord, ctx:
         await asyncio.gather(task, return_exceptions=True)
         discord.http.Route.BASE = previous
         hooks.set_gateway_url(previous_gateway)
+
+
+async def test_a_refused_token_ends_run_with_one_clear_line(
+    fake: FakeDiscord, ctx: Context, settings: Settings
+) -> None:
+    previous = discord.http.Route.BASE
+    fake.fail_next("GET", "/users/@me", 401, {"message": "401: Unauthorized", "code": 0})
+    ctx.settings = Settings(**{**settings.__dict__, "discord_api_base": fake.base})
+    try:
+        with pytest.raises(SystemExit, match="Discord refused DISCORD_TOKEN"):
+            await runner.run(ctx)
+    finally:
+        discord.http.Route.BASE = previous
+
+
+async def test_unreachable_discord_ends_run_with_one_clear_line(ctx: Context, settings: Settings) -> None:
+    previous = discord.http.Route.BASE
+    ctx.settings = Settings(**{**settings.__dict__, "discord_api_base": "http://127.0.0.1:9"})
+    try:
+        with pytest.raises(SystemExit, match=re.escape("cannot reach Discord at http://127.0.0.1:9/api/v10")):
+            await runner.run(ctx)
+    finally:
+        discord.http.Route.BASE = previous
