@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -184,3 +185,17 @@ def test_non_web_urls_are_not_linked(url: str) -> None:
 
 def test_escape_keeps_plain_text_plain() -> None:
     assert escape("Donetsk Oblast, 30 Sep") == "Donetsk Oblast, 30 Sep"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    texts=st.lists(st.text(min_size=1, max_size=5000), min_size=0, max_size=60),
+    publisher=st.text(min_size=1, max_size=300),
+)
+def test_any_quotes_answer_fits_discord_and_keeps_every_quote(texts: list[str], publisher: str) -> None:
+    src = dataclasses.replace(f.source(1), publisher=publisher)
+    answer = QuotesAnswer(f.PESKOV, tuple(f.quote(i, t, source=src) for i, t in enumerate(texts)))
+    rendered = render(answer)
+    assert_valid(rendered)
+    shown = "".join(page.embeds[0].get("description", "") for page in rendered.pages)
+    assert shown.count(" said:\n“") == len(texts)  # every quote shown exactly once
