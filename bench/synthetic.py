@@ -100,7 +100,7 @@ def article(
                 "role": s1["role"],
                 "kind": "indirect",
                 "cue": "said",
-                "words": f"{actor} has no plans to seize more territory in {r2[1]}",
+                "words": f"{actor} has no plans to seize territory in {r2[1]}",
             },
             {
                 "id": "q2",
@@ -109,7 +109,7 @@ def article(
                 "role": s1["role"],
                 "kind": "direct",
                 "cue": "said",
-                "words": f"There is nevertheless a lot of work ahead in {r2[1]}; the territories have to be liberated",
+                "words": f"There is a lot of work ahead in {r2[1]}; the territories have to be liberated",
             },
             {
                 "id": "q3",
