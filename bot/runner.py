@@ -36,8 +36,22 @@ async def run(ctx: Context) -> None:
     from bot.frontends.discord.client import DiscordFrontend
 
     discord_frontend = DiscordFrontend(ctx)
+    scheduler = DigestScheduler.from_context(ctx, deliverers_for(discord_client=discord_frontend))
+
+    async def start_digests_once_online() -> None:
+        # Posting needs the REST login; waiting for READY also keeps a bot that cannot log in
+        # from queueing retries of missed digests.
+        while not discord_frontend.client.is_ready():
+            await asyncio.sleep(0.5)
+        await scheduler.start()
+
+    digests = asyncio.create_task(start_digests_once_online(), name="digest-scheduler")
     log.info("starting the Discord front end")
-    await discord_frontend.run()
+    try:
+        await discord_frontend.run()
+    finally:
+        digests.cancel()
+        scheduler.shutdown()
 
 
 def main(ctx: Context) -> None:
