@@ -179,7 +179,8 @@ def _migrate_digest_posts(db: sqlite_utils.Database) -> None:
             owner TEXT NOT NULL,                -- the scheduler run holding the claim
             since TEXT,                         -- the digest covers what is new since this instant
             claimed_at TEXT NOT NULL,
-            attempted_at TEXT,
+            first_attempted_at TEXT,           -- the first call of the platform for this slot
+            attempted_at TEXT,                 -- the latest call
             finished_at TEXT,
             message_id TEXT,
             error TEXT,

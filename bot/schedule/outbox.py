@@ -39,6 +39,7 @@ class PostRow:
     owner: str
     since: dt.datetime | None
     claimed_at: dt.datetime
+    first_attempted_at: dt.datetime | None
     attempted_at: dt.datetime | None
     finished_at: dt.datetime | None
     message_id: str | None
@@ -64,6 +65,7 @@ def _row(values: tuple) -> PostRow:
         owner,
         since,
         claimed_at,
+        first_attempted_at,
         attempted_at,
         finished_at,
         message_id,
@@ -83,6 +85,7 @@ def _row(values: tuple) -> PostRow:
         owner=owner,
         since=_ts(since),
         claimed_at=dt.datetime.fromisoformat(claimed_at),
+        first_attempted_at=_ts(first_attempted_at),
         attempted_at=_ts(attempted_at),
         finished_at=_ts(finished_at),
         message_id=message_id,
@@ -93,7 +96,7 @@ def _row(values: tuple) -> PostRow:
 _SLOT = "platform=? AND workspace=? AND channel=?"
 _COLUMNS = (
     "id, platform, workspace, channel, local_date, subscription_id, slot_at, idempotency_key, status,"
-    " attempt, owner, since, claimed_at, attempted_at, finished_at, message_id, error"
+    " attempt, owner, since, claimed_at, first_attempted_at, attempted_at, finished_at, message_id, error"
 )
 
 
@@ -182,8 +185,9 @@ def mark_sending(db: sqlite_utils.Database, post_id: int, *, since: dt.datetime 
     with db.conn:
         db.conn.execute("BEGIN IMMEDIATE")
         db.conn.execute(
-            "UPDATE digest_posts SET status='sending', attempt=attempt+1, attempted_at=?, since=? WHERE id=?",
-            [now.isoformat(), since.isoformat() if since else None, post_id],
+            "UPDATE digest_posts SET status='sending', attempt=attempt+1, attempted_at=?,"
+            " first_attempted_at=COALESCE(first_attempted_at, ?), since=? WHERE id=?",
+            [now.isoformat(), now.isoformat(), since.isoformat() if since else None, post_id],
         )
         return int(db.conn.execute("SELECT attempt FROM digest_posts WHERE id=?", [post_id]).fetchone()[0])
 

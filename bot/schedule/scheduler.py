@@ -433,14 +433,21 @@ class DigestScheduler:
     async def _attempt(self, sub: Subscription, row: outbox.PostRow) -> None:
         deliverer = self.deliverers[sub.platform]
         now = self.clock()
-        window = deliverer.dedupe_window
-        stale = row.attempted_at is not None and window is not None and now - row.attempted_at > window
-        if row.status == "sending" and stale:
-            # The platform may hold the earlier attempt and can no longer deduplicate a resend.
-            reason = "an earlier attempt may have posted; too late for a safe resend"
-            outbox.mark_final(self.db, row.id, "uncertain", now=now, error=reason)
+        deadline = self._resend_deadline(row, deliverer)
+        if deadline is not None and now > deadline:
+            # An earlier attempt may have reached the platform, which no longer deduplicates a resend.
+            if row.status == "sending":  # the run that sent it stopped before hearing back
+                status, reason = "uncertain", "an earlier attempt may have posted; too late for a safe resend"
+            else:
+                status, reason = "failed", f"{row.error or 'delivery failed'} (not resent later: it could post twice)"
+            outbox.mark_final(self.db, row.id, status, now=now, error=reason)
             log.warning("not resending the %s digest for %s:%s: %s", row.local_date, sub.platform, sub.channel, reason)
-            outbox.note_subscription(self.db, sub.id, last_result=f"uncertain {row.local_date}: {reason}")
+            outbox.note_subscription(
+                self.db,
+                sub.id,
+                last_result=f"{status} {row.local_date}: {reason}",
+                failing_reason=reason if status == "failed" else None,
+            )
             return
         since = outbox.last_posted_at(self.db, sub) or (row.slot_at - dt.timedelta(days=1))
         try:
@@ -490,14 +497,34 @@ class DigestScheduler:
             self._content_cache[key] = self.compose(self.db, sub, since)
         return self._content_cache[key]
 
+    @staticmethod
+    def _resend_deadline(row: outbox.PostRow, deliverer: Deliverer) -> dt.datetime | None:
+        """The last moment a resend of this slot is still deduplicated by the platform, if any.
+
+        None when nothing reached the platform yet or its deliverer deduplicates at any delay;
+        a little before the end of the platform's window otherwise, for the request's own time.
+        """
+        window = deliverer.dedupe_window
+        if window is None or row.first_attempted_at is None:
+            return None
+        return row.first_attempted_at + window - min(dt.timedelta(seconds=10), window / 10)
+
     async def _failed(self, sub: Subscription, row: outbox.PostRow, error: DeliveryError) -> None:
         now = self.clock()
         reason = error.describe()
         attempts = outbox.mark_retry(self.db, row.id, reason)
+        delay: float | None = None
         if attempts <= len(self.retry_delays):
             delay = self.retry_delays[attempts - 1]
             if isinstance(error, RateLimited):
                 delay = max(error.retry_after, 1.0)
+            deadline = self._resend_deadline(outbox.get(self.db, row.id), self.deliverers[sub.platform])
+            if deadline is not None:
+                room = (deadline - now).total_seconds()
+                delay = min(delay, room) if room >= 1.0 else None
+                if delay is None:
+                    reason += " (not retried later: a resend could post twice)"
+        if delay is not None:
             outbox.note_subscription(
                 self.db,
                 sub.id,

@@ -27,7 +27,7 @@ async def test_failing_channel_is_retried_then_marked_failing_without_delaying_o
     clock = travel(SLOT - dt.timedelta(minutes=1))
     broken = add_sub(db, "broken", "09:00", created=SLOT - dt.timedelta(hours=1))
     add_sub(db, "fine", "09:00", created=SLOT - dt.timedelta(hours=1))
-    platform = FakePlatform()
+    platform = FakePlatform(dedupe_window=None)  # like Slack: a resend is checked against history at any delay
     platform.failures["broken"] = [NetworkError("connection reset")] * 3 + [Forbidden("50013 Missing Permissions")]
     sched = make(db, platform, schedulers)
     await sched.start()
@@ -52,6 +52,22 @@ async def test_failing_channel_is_retried_then_marked_failing_without_delaying_o
     assert platform.per_channel() == {"fine": 2, "broken": 1}
     stored = get_sub(db, broken.id)
     assert stored.failing_reason is None and stored.last_posted_on == "2026-10-06"
+
+
+async def test_retries_stay_within_the_nonce_window_then_give_up(db, travel, schedulers):
+    clock = travel(SLOT - dt.timedelta(minutes=1))
+    sub = add_sub(db, "c", "09:00", created=SLOT - dt.timedelta(hours=1))
+    platform = FakePlatform(dedupe_window=dt.timedelta(minutes=2))  # like Discord's nonce check
+    platform.failures["c"] = [NetworkError("timeout")] * 10
+    sched = make(db, platform, schedulers)
+    await sched.start()
+    await advance(clock, sched, SLOT + dt.timedelta(hours=1))
+    # +0 s, +30 s, then squeezed to +110 s (the window less a margin): never later than Discord
+    # still answers a repeated nonce with the first message, so a timeout that did post is not doubled.
+    assert platform.calls["c"] == 3 and platform.messages == []
+    row = outbox.find(db, sub, dt.date(2026, 10, 5))
+    assert row.status == "failed" and row.attempted_at == SLOT + dt.timedelta(seconds=110)
+    assert get_sub(db, sub.id).failing_reason == "network error: timeout (not retried later: a resend could post twice)"
 
 
 async def test_rate_limited_post_waits_retry_after_and_posts_once(db, travel, schedulers):
