@@ -40,7 +40,13 @@ from bench.discord_rest import GLOBAL_LIMIT_PER_SECOND, RestDigestPoster, point_
 from bot.context import Context, open_context
 from bot.core.models import Answer, DigestAnswer
 from bot.core.subscriptions import Subscription, subscribe
-from bot.schedule.adapters import DISCORD_BURST, DISCORD_REQUESTS_PER_SECOND, DiscordDeliverer, DiscordDigestClient
+from bot.schedule.adapters import (
+    DISCORD_BURST,
+    DISCORD_REQUESTS_PER_SECOND,
+    DiscordDeliverer,
+    DiscordDigestClient,
+    DiscordPacer,
+)
 from bot.schedule.scheduler import Compose, DigestScheduler, compose_from_context
 from bot.settings import REPO_ROOT, Secret, Settings
 
@@ -89,10 +95,10 @@ def one_message(compose: Compose) -> Compose:
 
 
 async def discord_client(
-    ctx: Context, base: str, which: str
+    ctx: Context, base: str, which: str, pacer: DiscordPacer
 ) -> tuple[DiscordDigestClient, Callable[[], Awaitable[None]], str]:
     """The Discord front end's client when this build has it (and `which` allows), else
-    discord.py's HTTPClient driven directly; both send with nonce + enforce_nonce."""
+    discord.py's HTTPClient driven directly; both send with nonce + enforce_nonce, paced."""
     if which in {"auto", "frontend"}:
         try:
             from bot.frontends.discord.client import DiscordFrontend
@@ -102,10 +108,12 @@ async def discord_client(
         else:
             settings = dataclasses.replace(ctx.settings, discord_token=Secret("bench-token"), discord_api_base=base)
             frontend = DiscordFrontend(ctx, settings, sync_commands=False)
+            pacer.install(frontend.client.http)
             await frontend.start(connect=False)  # REST login only; digests need no gateway
             return frontend, frontend.close, "the Discord front end (DiscordFrontend.post_digest)"
     point_discord_py_at(base)
     http = HTTPClient(asyncio.get_running_loop())
+    pacer.install(http)
     await http.static_login("bench-token")
     return RestDigestPoster(http), http.close, "discord.py HTTPClient.send_message (no front end in this build)"
 
@@ -133,8 +141,9 @@ async def run(args: argparse.Namespace, port: int, slot: dt.datetime, work: Path
         )
 
     base = f"http://127.0.0.1:{port}/api/v10"
-    client, close, which = await discord_client(ctx, base, args.client)
-    deliverer = DiscordDeliverer(client, requests_per_second=args.rate, burst=args.burst)
+    pacer = DiscordPacer(requests_per_second=args.rate, burst=args.burst)
+    client, close, which = await discord_client(ctx, base, args.client, pacer)
+    deliverer = DiscordDeliverer(client)
     print(f"posting through {which}", flush=True)
     compose = compose_from_context(ctx)
     if args.content == "short":

@@ -11,11 +11,17 @@ exceptions into the scheduler's typed errors, and pace Discord posts under the g
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
+import weakref
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import aiohttp
 import discord
+import discord.http
 from aiolimiter import AsyncLimiter
+from discord.utils import MISSING
 from slack_sdk.errors import SlackApiError
 
 from bot.core.models import Answer
@@ -41,6 +47,8 @@ class DiscordDigestClient(Protocol):
 class SlackDigestClient(Protocol):
     async def post_digest(self, channel: str, answer: Answer, marker: str) -> Any: ...
 
+
+log = logging.getLogger("bot.schedule")
 
 # The front ends raise their own typed errors (bot/frontends/discord/client.py,
 # bot/frontends/slack/errors.py). They are matched by class name along the MRO, so this module
@@ -93,48 +101,74 @@ def _discord_detail(exc: discord.HTTPException) -> str:
     return f"{exc.status} {exc.code} {exc.text}".strip()[:200]
 
 
-class DiscordDeliverer:
-    """Posts digests through the Discord front end's client, paced under the global limit."""
+class DiscordPacer:
+    """Paces the bot's message creations (POST /channels/{id}/messages) under the global limit.
 
-    dedupe_window: dt.timedelta | None = DISCORD_NONCE_WINDOW
+    It works per HTTP request, inside discord.py's aiohttp session (a trace config, awaited
+    before each request is sent, retries included), because one digest may take several
+    messages. Interaction responses are not paced: they are exempt from the global limit, and
+    a command's answer must never queue behind a burst of digests.
+    """
 
     def __init__(
         self,
-        client: DiscordDigestClient,
         *,
         requests_per_second: float = DISCORD_REQUESTS_PER_SECOND,
         burst: int = DISCORD_BURST,
+        limiter: AsyncLimiter | None = None,
     ) -> None:
+        self.limiter = limiter or AsyncLimiter(burst, burst / requests_per_second)
+
+    async def _on_request_start(
+        self, session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestStartParams
+    ) -> None:
+        if params.method == "POST" and _MESSAGE_CREATE.search(params.url.path):
+            await self.limiter.acquire()
+
+    def install(self, http: discord.http.HTTPClient) -> None:
+        """Pace this discord.py HTTP client; call it before the client logs in."""
+        if getattr(http, "_HTTPClient__session", MISSING) is not MISSING:
+            raise RuntimeError("install the pacing before the Discord client logs in (its session takes it then)")
+        if http.http_trace is None:
+            http.http_trace = aiohttp.TraceConfig()
+        http.http_trace.on_request_start.append(self._on_request_start)
+        _PACED[http] = self
+
+
+class DiscordDeliverer:
+    """Posts digests through the Discord front end's client (pace its HTTP with `DiscordPacer`)."""
+
+    dedupe_window: dt.timedelta | None = DISCORD_NONCE_WINDOW
+
+    def __init__(self, client: DiscordDigestClient) -> None:
         self._client = client
-        self._limiter = AsyncLimiter(burst, burst / requests_per_second)
 
     async def post_digest(self, sub: Subscription, answer: Answer, idempotency_key: str) -> str:
         if not sub.channel.isdigit():
             raise ChannelGone(f"{sub.channel[:40]!r} is not a Discord channel id")
-        async with self._limiter:
-            try:
-                result = await self._client.post_digest(sub.channel, answer, idempotency_key)
-            except DeliveryError:
+        try:
+            result = await self._client.post_digest(sub.channel, answer, idempotency_key)
+        except DeliveryError:
+            raise
+        except discord.NotFound as exc:
+            raise ChannelGone(_discord_detail(exc)) from exc
+        except discord.Forbidden as exc:
+            raise Forbidden(_discord_detail(exc)) from exc
+        except discord.RateLimited as exc:  # only when retry_after passes max_ratelimit_timeout
+            raise RateLimited(exc.retry_after) from exc
+        except discord.DiscordServerError as exc:
+            raise NetworkError(_discord_detail(exc)) from exc
+        except discord.HTTPException as exc:
+            if exc.status == 429:  # discord.py gave up after its own retries
+                raise RateLimited(5.0, _discord_detail(exc)) from exc
+            raise DeliveryError(_discord_detail(exc)) from exc
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise NetworkError(f"{type(exc).__name__}: {exc}"[:200]) from exc
+        except Exception as exc:
+            mapped = _from_frontend(exc)
+            if mapped is None:
                 raise
-            except discord.NotFound as exc:
-                raise ChannelGone(_discord_detail(exc)) from exc
-            except discord.Forbidden as exc:
-                raise Forbidden(_discord_detail(exc)) from exc
-            except discord.RateLimited as exc:  # only when retry_after passes max_ratelimit_timeout
-                raise RateLimited(exc.retry_after) from exc
-            except discord.DiscordServerError as exc:
-                raise NetworkError(_discord_detail(exc)) from exc
-            except discord.HTTPException as exc:
-                if exc.status == 429:  # discord.py gave up after its own retries
-                    raise RateLimited(5.0, _discord_detail(exc)) from exc
-                raise DeliveryError(_discord_detail(exc)) from exc
-            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                raise NetworkError(f"{type(exc).__name__}: {exc}"[:200]) from exc
-            except Exception as exc:
-                mapped = _from_frontend(exc)
-                if mapped is None:
-                    raise
-                raise mapped from exc
+            raise mapped from exc
         return _message_id(result)
 
 
@@ -199,15 +233,28 @@ def _slack_error(exc: SlackApiError) -> DeliveryError:
     return DeliveryError(code or f"HTTP {status}")
 
 
+_MESSAGE_CREATE = re.compile(r"/channels/\d+/messages$")
+_PACED: weakref.WeakKeyDictionary[discord.http.HTTPClient, DiscordPacer] = weakref.WeakKeyDictionary()
+
+
 def deliverers_for(
     *,
     discord_client: DiscordDigestClient | None = None,
     slack_client: SlackDigestClient | None = None,
     console: Deliverer | None = None,
 ) -> dict[str, Deliverer]:
-    """The scheduler's deliverers for the front ends running in this process (runner's helper)."""
+    """The scheduler's deliverers for the front ends running in this process (runner's helper).
+
+    Call it before the Discord front end logs in: its HTTP client gets the digest pacing then.
+    """
     deliverers: dict[str, Deliverer] = {}
     if discord_client is not None:
+        http = getattr(getattr(discord_client, "client", None), "http", None)  # DiscordFrontend.client.http
+        if isinstance(http, discord.http.HTTPClient) and http not in _PACED:
+            try:
+                DiscordPacer().install(http)
+            except RuntimeError as exc:
+                log.warning("Discord digests go unpaced (%s); a burst may meet 429s", exc)
         deliverers["discord"] = DiscordDeliverer(discord_client)
     if slack_client is not None:
         deliverers["slack"] = SlackDeliverer(slack_client)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 
@@ -17,7 +18,7 @@ from bot.core.models import Answer, Notice
 from bot.core.subscriptions import Subscription
 from bot.render.text import render_text
 from bot.schedule import outbox
-from bot.schedule.adapters import DiscordDeliverer, SlackDeliverer
+from bot.schedule.adapters import DiscordDeliverer, DiscordPacer, SlackDeliverer
 from bot.schedule.deliver import ChannelGone, Forbidden, NetworkError, RateLimited, idempotency_key
 from bot.schedule.scheduler import DigestScheduler
 from tests.schedule.fakes import Crash, FixedComposer, add_sub, advance, utc
@@ -36,12 +37,30 @@ def _sub(channel: str, platform: str = "discord") -> Subscription:
     )
 
 
+class CountingLimiter:
+    """Stands in for the leaky bucket (which would wait on the real clock): counts the turns."""
+
+    def __init__(self) -> None:
+        self.turns = 0
+
+    async def acquire(self) -> None:
+        self.turns += 1
+
+
+class CountingPacer(DiscordPacer):
+    def __init__(self) -> None:
+        super().__init__(limiter=CountingLimiter())  # type: ignore[arg-type]
+
+
 @pytest.fixture
 async def discord_api(monkeypatch) -> AsyncIterator[tuple[FakeDiscordAPI, HTTPClient]]:
     api = FakeDiscordAPI(gone={404}, forbidden={403})
     runner, port = await serve(api)
     monkeypatch.setattr(Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
-    http = HTTPClient(__import__("asyncio").get_running_loop())
+    http = HTTPClient(asyncio.get_running_loop())
+    pacer = CountingPacer()
+    pacer.install(http)
+    http.pacer = pacer  # type: ignore[attr-defined]
     await http.static_login("fake-token")
     yield api, http
     await http.close()
@@ -59,6 +78,13 @@ async def test_discord_posts_once_per_nonce(discord_api):
     assert api.messages[42][0]["nonce"] == key and len(key) <= 25
     other = await deliverer.post_digest(_sub("42"), Notice("next day"), key.replace(key[-1], "x"))
     assert other != first and len(api.messages[42]) == 2
+    assert http.pacer.limiter.turns == 3  # every message create takes a turn; the login does not
+
+
+async def test_pacing_must_be_installed_before_login(discord_api):
+    _, http = discord_api
+    with pytest.raises(RuntimeError, match="before the Discord client logs in"):
+        DiscordPacer().install(http)
 
 
 @pytest.mark.parametrize(

@@ -68,10 +68,11 @@ def _due_a_minute_ago(ctx: Context) -> None:
 async def test_the_front_end_posts_a_due_digest_once_with_its_nonce(fake, ctx, schedulers):
     _due_a_minute_ago(ctx)
     frontend = DiscordFrontend(ctx, sync_commands=False)
+    deliverers = deliverers_for(discord_client=frontend)  # before login: paces its message creations
     await frontend.start(connect=False)
     try:
         for _ in range(2):  # start, then a restart: one post
-            sched = DigestScheduler.from_context(ctx, deliverers_for(discord_client=frontend), resync_seconds=None)
+            sched = DigestScheduler.from_context(ctx, deliverers, resync_seconds=None)
             schedulers.append(sched)
             await sched.start()
             await sched.settle()
