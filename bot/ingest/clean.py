@@ -45,7 +45,7 @@ _CHROME_LINES = [
     r"(read|see) more( here)?\.?",
     r"click here to .{0,80}",
     r"sponsored( content| stories)?",
-    r"(facebook|twitter|linkedin|whatsapp|email|print|copy link)( (facebook|twitter|linkedin|whatsapp|email|print|copy link))*",
+    r"(?:(?:facebook|twitter|linkedin|whatsapp|email|print|copy link)\s*)+",
     r"getty images",
     r"comments?",
     r"(next|previous) (article|story|slide)",

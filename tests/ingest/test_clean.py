@@ -20,8 +20,15 @@ def test_seed_header_is_read() -> None:
 
 def test_seed_chrome_is_gone_and_body_kept() -> None:
     cleaned = clean_pasted_text(SEED.read_text(encoding="utf-8"))
-    for chrome in ("older browser version", "UP NEXT", "Related Articles", "unlimited Newsweek trial",
-                   "AdChoices", "image beacon", "Newsweek 12/8/2022"):
+    for chrome in (
+        "older browser version",
+        "UP NEXT",
+        "Related Articles",
+        "unlimited Newsweek trial",
+        "AdChoices",
+        "image beacon",
+        "Newsweek 12/8/2022",
+    ):
         assert chrome not in cleaned.text
     assert cleaned.paragraphs[1] == (
         "The Kremlin is done seizing territory from Ukraine, a Russian spokesperson said Thursday."
