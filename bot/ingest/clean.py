@@ -43,7 +43,6 @@ _CHROME_LINES = [
     r"skip to (main )?content",
     r"share (this|on) .{0,30}",
     r"(read|see) more( here)?\.?",
-    r"click here to .{0,80}",
     r"sponsored( content| stories)?",
     r"(?:(?:facebook|twitter|linkedin|whatsapp|email|print|copy link)\s*)+",
     r"getty images",
@@ -138,17 +137,16 @@ def _assemble(
 
 
 def clean_paragraphs(paragraphs: Iterable[str], *, drop_chrome: bool = True) -> CleanedText:
-    """Normalise extracted paragraphs, drop chrome lines and repeats, mark captions."""
+    """Normalise extracted paragraphs, drop chrome lines, mark captions.
+
+    Repeated lines are kept: recipes, tables and lists legitimately repeat themselves.
+    """
     kept: list[str] = []
     flags: list[bool] = []
-    seen: set[str] = set()
     for raw in paragraphs:
         line = normalise_line(raw)
         if not line or (drop_chrome and is_chrome(line)):
             continue
-        if line in seen and len(line) < 200:  # "UP NEXT" twice, a pull-quote repeating a line
-            continue
-        seen.add(line)
         cap = is_caption(line)
         kept.append(strip_repeated_alt(line) if cap else line)
         flags.append(cap)

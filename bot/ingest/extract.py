@@ -1,0 +1,210 @@
+"""Main text and metadata of an HTML article page: decoding, extraction, cleaning.
+
+Owns the step from page bytes to a `ExtractedArticle`: the body (chrome gone, captions marked,
+through the shared cleaner in `clean.py`), title, author, publication date, outlet, canonical
+URL and language.
+
+Why trafilatura: on the 91 benchmark pages in shared/data/articles/html it is the best-scoring
+maintained Python extractor (the benchmark's table: trafilatura 0.958, newspaper4k 0.949,
+readability.js 0.947, goose3 0.896), and it reads metadata (JSON-LD, OpenGraph, htmldate) too.
+We run it with `favor_precision=True, include_comments=False` (comment threads are never the
+article), after removing hover cards and hidden elements that inline-expand into the text, and
+then drop whole chrome lines with the shared cleaner. `bench/ingest.py` measures this against
+trafilatura's defaults in the same run. When the precise pass finds too little text we retry
+with `favor_recall=True`, then trafilatura's own baseline, before refusing the page.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import py3langid
+import trafilatura
+from charset_normalizer import from_bytes
+from lxml import etree
+from trafilatura.utils import load_html
+
+from bot.core.models import Span
+from bot.ingest.clean import CleanedText, clean_paragraphs, normalise_line
+
+MIN_BODY_CHARS = 200  # below this the precise pass probably missed the article; retry
+MIN_ACCEPTED_CHARS = 40  # below this there is no article at all
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# Inline expansions that are not part of the sentence they sit in: The Hill's "rollover" people
+# cards, tooltips and pop-overs. Removing them keeps "Rep. Ilhan Omar (D-Minn.)" readable.
+_HOVER_CLASSES = re.compile(r"(^|[\s_-])(rollover|hovercard|hover-card)", re.IGNORECASE)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_CAPTION_CLASSES = re.compile(r"caption|credit", re.IGNORECASE)
+
+
+class ExtractionError(ValueError):
+    """The document holds no article text we can use; the message says why, in one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedArticle:
+    """What one page says about itself and its cleaned body."""
+
+    title: str | None
+    author: str | None
+    published: dt.date | None
+    publisher: str | None
+    canonical_url: str | None
+    language: str | None
+    paragraphs: tuple[str, ...]
+    captions: tuple[Span, ...] = field(default=())
+    text: str = ""
+    description: str | None = None
+
+
+def decode_html(data: bytes, declared: str | None = None) -> str:
+    """Bytes -> text: valid UTF-8 wins (a wrong declaration is common), then the declared or
+    meta charset, then charset-normalizer's best guess, and never an exception."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    candidates = [declared] if declared else []
+    m = _META_CHARSET.search(data[:4096])
+    if m:
+        candidates.append(m.group(1).decode("ascii", "replace"))
+    for enc in candidates:
+        try:
+            return data.decode(enc)  # type: ignore[arg-type]
+        except (LookupError, UnicodeDecodeError):
+            continue
+    best = from_bytes(data).best()
+    if best is not None:
+        return str(best)
+    return data.decode("utf-8", errors="replace")
+
+
+def _parse_tree(html: str) -> etree._Element:
+    # trafilatura's own loader: its extraction is tuned to the trees it builds.
+    tree = load_html(html)
+    if tree is None:
+        raise ExtractionError("not an HTML page (the parser found no document)")
+    return tree
+
+
+def _strip_inline_noise(tree: etree._Element) -> list[str]:
+    """Remove hover cards and hidden elements; return caption texts found on the page."""
+    drop = []
+    captions: list[str] = []
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        cls = el.get("class") or ""
+        if _HOVER_CLASSES.search(cls):
+            drop.append(el)
+        elif el.tag == "figcaption" or (el.tag in {"p", "span", "div"} and _CAPTION_CLASSES.search(cls)):
+            text = normalise_line(el.text_content())
+            if text:
+                captions.append(text)
+    for el in drop:
+        parent = el.getparent()
+        if parent is None or el.tag in {"html", "body"}:
+            continue
+        # Keep the tail text (the sentence goes on after the card).
+        if el.tail:
+            prev = el.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + el.tail
+            else:
+                parent.text = (parent.text or "") + el.tail
+        parent.remove(el)
+    return captions
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _language(text: str, declared: str | None) -> str | None:
+    """py3langid on the body; the page's lang attribute is unreliable (German under lang=en)."""
+    sample = text[:3000]
+    if len(sample) >= 40:
+        lang, _ = py3langid.classify(sample)
+        return str(lang)
+    if declared:
+        return declared.split("-")[0].lower()
+    return None
+
+
+def _run_trafilatura(
+    tree: etree._Element, url: str | None, **options: object
+) -> trafilatura.settings.Document | None:
+    return trafilatura.bare_extraction(
+        tree,
+        url=url,
+        include_comments=False,
+        with_metadata=True,
+        deduplicate=False,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def extract_body_text(html: str, url: str | None = None) -> str:
+    """Only the cleaned body text (used by the benchmark for scoring)."""
+    return extract_html(html, url).text
+
+
+def extract_html(html: str, url: str | None = None) -> ExtractedArticle:
+    """Extract an article from an HTML page (already decoded text). Raises ExtractionError."""
+    if not html or not html.strip():
+        raise ExtractionError("empty document")
+    tree = _parse_tree(html)
+    declared_lang = tree.get("lang")
+    page_captions = _strip_inline_noise(tree)
+    doc = None
+    for options in ({"favor_precision": True}, {"favor_recall": True}, {}):
+        # bare_extraction may modify the tree; give each pass its own copy.
+        candidate = _run_trafilatura(copy.deepcopy(tree), url, **options)
+        if candidate is not None and len(candidate.text or "") >= MIN_BODY_CHARS:
+            doc = candidate
+            break
+        if candidate is not None and (doc is None or len(candidate.text or "") > len(doc.text or "")):
+            doc = candidate
+    if doc is None or len((doc.text or "").strip()) < MIN_ACCEPTED_CHARS:
+        raise ExtractionError("no article text found on the page")
+    lines = (doc.text or "").split("\n")
+    title = normalise_line(doc.title) if doc.title else None
+    if lines and title and normalise_line(lines[0]) == title:
+        lines = lines[1:]  # the headline is metadata, not the body's first paragraph
+    cleaned: CleanedText = clean_paragraphs(lines)
+    if len(cleaned.text) < MIN_ACCEPTED_CHARS:
+        raise ExtractionError("no article text left after removing page chrome")
+    # Paragraphs that are the page's own figure captions are marked too.
+    caption_set = set(page_captions)
+    spans = list(cleaned.captions)
+    marked = {s.start for s in spans}
+    offset = 0
+    for p in cleaned.paragraphs:
+        if p in caption_set and offset not in marked:
+            spans.append(Span(offset, offset + len(p), p))
+        offset += len(p) + 2
+    spans.sort(key=lambda s: s.start)
+    author = normalise_line(doc.author) if doc.author else None
+    return ExtractedArticle(
+        title=title or None,
+        author=author or None,
+        published=_date(doc.date),
+        publisher=normalise_line(doc.sitename) if doc.sitename else None,
+        canonical_url=doc.url or url,
+        language=_language(cleaned.text, declared_lang),
+        paragraphs=cleaned.paragraphs,
+        captions=tuple(spans),
+        text=cleaned.text,
+        description=normalise_line(doc.description) if doc.description else None,
+    )
