@@ -1,0 +1,201 @@
+"""RSS, Atom and JSON feeds: recognising and parsing them, and polling the followed ones.
+
+Owns `parse_feed` (feedparser: the maintained parser that copes with RSS 0.9x-2.0, Atom,
+RDF, JSON Feed, CDATA padding and the date formats outlets really use) and `poll_feeds`, the
+job the scheduler runs every `feed_poll_minutes`: conditional GET (ETag / Last-Modified), new
+entries ingested, and a failing feed backed off exponentially (capped at one day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import feedparser
+import sqlite_utils
+
+from bot.ingest import storage
+from bot.ingest.dedupe import canonical_url
+from bot.ingest.fetch import FetchError
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.ingest.pipeline import IngestResult
+
+MAX_BACKOFF = dt.timedelta(days=1)
+FEED_TYPES = {
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
+    "application/feed+json",
+}
+_FEED_SNIFF = re.compile(rb"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
+_JSON_FEED_SNIFF = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org', re.IGNORECASE)
+
+
+class FeedError(ValueError):
+    """A document that should be a feed cannot be read as one; one-line reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    link: str
+    title: str | None
+    published: dt.date | None
+    author: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str | None
+    entries: tuple[FeedEntry, ...]
+
+
+def looks_like_feed(data: bytes, content_type: str = "") -> bool:
+    if content_type in FEED_TYPES:
+        return True
+    head = data[:2048].lstrip()
+    if _JSON_FEED_SNIFF.search(head):
+        return True
+    if content_type in {"text/html", "application/xhtml+xml"}:
+        return False
+    return bool(_FEED_SNIFF.search(head))
+
+
+def _entry_date(entry: Any) -> dt.date | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if isinstance(value, time.struct_time):
+            return dt.date(value.tm_year, value.tm_mon, value.tm_mday)
+    return None
+
+
+def parse_feed(data: bytes, base_url: str | None = None) -> ParsedFeed:
+    """Parse a feed document; entries without an http(s) link are skipped."""
+    if not data.strip():
+        raise FeedError("empty feed")
+    parsed = feedparser.parse(data, response_headers={"content-location": base_url} if base_url else None)
+    if parsed.get("bozo") and not parsed.entries:
+        reason = parsed.get("bozo_exception")
+        raise FeedError(f"malformed feed: {str(reason).splitlines()[0][:160] if reason else 'unreadable'}")
+    if not parsed.get("version") and not parsed.entries:
+        raise FeedError("not a feed (no RSS, Atom or JSON Feed structure found)")
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    for entry in parsed.entries:
+        link = (entry.get("link") or "").strip()
+        if not link.startswith(("http://", "https://")):
+            continue
+        try:
+            key = canonical_url(link)
+        except ValueError:
+            continue
+        if key in seen:
+            continue
+        seen.add(key)
+        title = (entry.get("title") or "").strip() or None
+        author = (entry.get("author") or "").strip() or None
+        entries.append(FeedEntry(link=link, title=title, published=_entry_date(entry), author=author))
+    title = (parsed.feed.get("title") or "").strip() or None
+    return ParsedFeed(title=title, entries=tuple(entries))
+
+
+# --------------------------------------------------------------------------------------------
+# Polling the followed feeds
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    feed_id: int
+    url: str
+    status: str  # not_modified | ok | failed
+    new_articles: int = 0
+    error: str | None = None
+    next_poll_at: dt.datetime | None = None
+
+
+def next_poll_after(now: dt.datetime, settings: Settings, failures: int) -> dt.datetime:
+    """The regular interval, doubled for every consecutive failure, at most a day."""
+    interval = dt.timedelta(minutes=settings.feed_poll_minutes)
+    if failures > 0:
+        interval = min(interval * (2 ** min(failures, 10)), MAX_BACKOFF)
+    return now + interval
+
+
+def _database(ctx_or_db: Any) -> sqlite_utils.Database:
+    return ctx_or_db if isinstance(ctx_or_db, sqlite_utils.Database) else ctx_or_db.db
+
+
+async def poll_feeds(
+    ctx_or_db: Any,
+    settings: Settings,
+    clock: Callable[[], dt.datetime],
+    *,
+    fetcher: Any = None,
+) -> list[PollResult]:
+    """Poll every followed feed that is due; the scheduler calls this every few minutes.
+
+    Never raises for a feed's failure: the failure is counted, its reason stored, and the feed
+    is polled again after a backoff. `ctx_or_db` is the bot's Context or a store Database.
+    """
+    from bot.ingest.fetch import Fetcher
+    from bot.ingest.pipeline import Ingestor
+
+    db = _database(ctx_or_db)
+    now = clock()
+    feeds = storage.due_feeds(db, now)
+    if not feeds:
+        return []
+    results: list[PollResult] = []
+    own_fetcher = fetcher is None
+    active = Fetcher(settings) if own_fetcher else fetcher
+    if own_fetcher:
+        await active.__aenter__()
+    try:
+        ingestor = Ingestor(db, settings, clock=clock, fetcher=active)
+        for feed in feeds:
+            results.append(await _poll_one(db, settings, clock, ingestor, active, feed))
+    finally:
+        if own_fetcher:
+            await active.__aexit__(None, None, None)
+    return results
+
+
+async def _poll_one(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    clock: Callable[[], dt.datetime],
+    ingestor: Any,
+    fetcher: Any,
+    feed: storage.Feed,
+) -> PollResult:
+    now = clock()
+    try:
+        fetched = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        if fetched.not_modified:
+            nxt = next_poll_after(now, settings, 0)
+            storage.record_poll(db, feed.id, now=now, next_poll=nxt, status="304 not modified")
+            return PollResult(feed.id, feed.url, "not_modified", next_poll_at=nxt)
+        parsed = parse_feed(fetched.body, fetched.final_url)
+    except (FetchError, FeedError) as exc:
+        nxt = next_poll_after(now, settings, feed.failures + 1)
+        storage.record_poll(db, feed.id, now=now, next_poll=nxt, status="failed", error=str(exc))
+        return PollResult(feed.id, feed.url, "failed", error=str(exc), next_poll_at=nxt)
+    results: list[IngestResult] = await ingestor.ingest_entries(parsed, feed_id=feed.id, skip_known=True)
+    nxt = next_poll_after(clock(), settings, 0)
+    storage.record_poll(
+        db,
+        feed.id,
+        now=now,
+        next_poll=nxt,
+        status=f"{fetched.status} ok",
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        title=parsed.title,
+    )
+    new = sum(1 for r in results if r.status == "new")
+    return PollResult(feed.id, feed.url, "ok", new_articles=new, next_poll_at=nxt)
