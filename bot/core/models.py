@@ -101,6 +101,8 @@ class RegionClaim:
     date: dt.date | None = None
     date_precision: str | None = None  # "day" | "month" | "year"
     date_text: str | None = None  # as written: "in September"
+    via: str | None = None  # outlet relaying the assertion: "Reuters"
+    place: str | None = None  # the town named, when the claim is about a town (Izium)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +175,7 @@ class ClaimItem:
     date: dt.date | None = None
     date_precision: str | None = None
     via: str | None = None
+    place: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +287,7 @@ class HelpAnswer:
 class NotFound:
     """An unknown region, speaker or date: a short message and the closest matches."""
 
-    what: str  # "region" | "speaker" | "date"
+    what: str  # "region" | "regions" (a name covering several) | "speaker" | "date"
     query: str
     suggestions: tuple[str, ...] = ()
 
@@ -334,5 +337,3 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     return value
-
-

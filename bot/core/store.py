@@ -45,6 +45,8 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
         pk="id",
     )
     db["articles"].create_index(["published"])
+    db["articles"].create_index(["loaded_at"])
+    db["articles"].create_index(["review", "published"])
     db["articles"].create_index(["story_id"])
     db["articles"].create_index(["content_hash"])
     db["articles"].create_index(["digest_file"])
@@ -97,6 +99,8 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
             "date": str,
             "date_precision": str,
             "date_text": str,
+            "via": str,
+            "place": str,
         },
         pk="id",
         foreign_keys=[("article_id", "articles", "id")],
@@ -298,6 +302,8 @@ def _rows(digest: Digest, digest_hash: str, loaded_at: str) -> dict[str, list[di
             "date": c.date.isoformat() if c.date else None,
             "date_precision": c.date_precision,
             "date_text": c.date_text,
+            "via": c.via,
+            "place": c.place,
         }
         for i, c in enumerate(digest.claims)
     ]
@@ -353,9 +359,7 @@ def write_digest(db: sqlite_utils.Database, digest: Digest, digest_hash: str, lo
     rows = _rows(digest, digest_hash, loaded_at)
     with db.conn:
         db.conn.execute("BEGIN IMMEDIATE")
-        existing = db.conn.execute(
-            "SELECT story_id FROM articles WHERE id = ?", [digest.meta.id]
-        ).fetchone()
+        existing = db.conn.execute("SELECT story_id FROM articles WHERE id = ?", [digest.meta.id]).fetchone()
         article = rows["articles"][0]
         article["story_id"] = (existing[0] if existing and existing[0] else None) or digest.meta.id
         db["articles"].upsert(article, pk="id", alter=True)
@@ -377,8 +381,7 @@ def loaded_files(db: sqlite_utils.Database) -> dict[str, tuple[str, str]]:
     return {
         row[0]: (row[1], row[2])
         for row in db.conn.execute(
-            "SELECT digest_file, id, digest_hash FROM articles WHERE digest_file IS NOT NULL"
-            " AND digest_file != ''"
+            "SELECT digest_file, id, digest_hash FROM articles WHERE digest_file IS NOT NULL AND digest_file != ''"
         )
     }
 

@@ -1,0 +1,86 @@
+"""Dates as news copy writes them ("in September", "this month", "Thursday"), resolved
+against an article's publication date with dateparser.
+
+News convention differs from dateparser's on one point: in an article published on a
+Thursday, "said Thursday" means that very day, while dateparser (preferring past dates)
+goes back a week. A weekday therefore resolves to the most recent such day, the publication
+day included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from dateparser.date import DateDataParser
+
+_LEADING = re.compile(r"^(in|on|since|during|by|as of|earlier|late|early)\s+", re.IGNORECASE)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_ISO = re.compile(r"^\d{4}(-\d{2}){0,2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedDate:
+    date: dt.date
+    precision: str  # "day" | "week" | "month" | "year"
+    text: str
+
+
+class DateError(ValueError):
+    pass
+
+
+@cache
+def _parser(base: dt.date) -> DateDataParser:
+    return DateDataParser(
+        languages=["en"],
+        settings={
+            "RELATIVE_BASE": dt.datetime(base.year, base.month, base.day, 12),
+            "PREFER_DATES_FROM": "past",
+            "PREFER_DAY_OF_MONTH": "first",
+        },
+    )
+
+
+def resolve_date(text: str, published: dt.date) -> ResolvedDate:
+    """'in November' against 2022-12-08 -> 2022-11 (month); 'Thursday' -> 2022-12-08 (day)."""
+    raw = text.strip()
+    if not raw:
+        raise DateError("empty date")
+    if _ISO.match(raw):
+        parts = raw.split("-")
+        precision = {1: "year", 2: "month", 3: "day"}[len(parts)]
+        try:
+            date = dt.date(
+                int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, int(parts[2]) if len(parts) > 2 else 1
+            )
+        except ValueError as exc:
+            raise DateError(f"{raw!r} is not a valid date") from exc
+        return ResolvedDate(date, precision, raw)
+    phrase = _LEADING.sub("", raw)
+    weekday = phrase.lower().rstrip(".")
+    if weekday in _WEEKDAYS:
+        back = (published.weekday() - _WEEKDAYS.index(weekday)) % 7
+        return ResolvedDate(published - dt.timedelta(days=back), "day", raw)
+    data = _parser(published).get_date_data(phrase)
+    if data.date_obj is None:
+        raise DateError(f"cannot read a date in {raw!r}")
+    date = data.date_obj.date()
+    precision = data.period or "day"
+    if precision == "month":
+        date = date.replace(day=1)
+    elif precision == "year":
+        date = date.replace(month=1, day=1)
+    return ResolvedDate(date, precision, raw)
+
+
+def format_date(date: dt.date | None, precision: str | None) -> str:
+    if date is None:
+        return ""
+    if precision == "year":
+        return f"{date.year}"
+    if precision == "month":
+        return date.strftime("%B %Y")
+    return f"{date.day} {date.strftime('%b %Y')}"
