@@ -48,9 +48,7 @@ def canonical_url(url: str) -> str:
         raise ValueError(f"URL without a host: {url[:200]}")
     port = parts.port
     netloc = host if port in (None, 80 if scheme == "http" else 443) else f"{host}:{port}"
-    query = sorted(
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)
-    )
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k))
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 

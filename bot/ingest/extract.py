@@ -142,9 +142,7 @@ def _language(text: str, declared: str | None) -> str | None:
     return None
 
 
-def _run_trafilatura(
-    tree: etree._Element, url: str | None, **options: object
-) -> trafilatura.settings.Document | None:
+def _run_trafilatura(tree: etree._Element, url: str | None, **options: object) -> trafilatura.settings.Document | None:
     return trafilatura.bare_extraction(
         tree,
         url=url,

@@ -172,9 +172,7 @@ class Fetcher:
                     " set BRIEFBOT_ALLOW_PRIVATE_URLS=1 to allow it"
                 )
 
-    async def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
-    ) -> FetchResult:
+    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
         """GET `url` under every rule above; raises FetchError with a one-line reason."""
         async with self._semaphore:
             attempt = 0

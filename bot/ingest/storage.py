@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from bot.core.models import Review, Span
-from bot.ingest.dedupe import StoryIndex, signature_from_bytes
+from bot.ingest.dedupe import StoryIndex, minhash, signature_from_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +59,8 @@ def slug(text: str, limit: int = 48) -> str:
 
 
 def new_article_id(db: sqlite_utils.Database, publisher: str, published: dt.date, title: str) -> str:
-    """'newsweek-2022-12-08-kremlin-says-russia-is-done...' like the curated digest files; unique."""
-    base = f"{slug(publisher, 24)}-{published.isoformat()}-{slug(title, 40)}"
+    """'2022-12-08-newsweek-kremlin-says-russia-is-done' like the curated digest files; unique."""
+    base = f"{published.isoformat()}-{slug(publisher, 24)}-{slug(title, 48)}"
     candidate, n = base, 2
     while db.conn.execute("SELECT 1 FROM articles WHERE id = ?", [candidate]).fetchone():
         candidate = f"{base}-{n}"
@@ -98,12 +98,19 @@ def story_of(db: sqlite_utils.Database, article_id: str) -> str:
     return (row[0] if row and row[0] else None) or article_id
 
 
+def article_publisher(db: sqlite_utils.Database, article_id: str) -> str | None:
+    row = db.conn.execute("SELECT publisher FROM articles WHERE id = ?", [article_id]).fetchone()
+    return row[0] if row else None
+
+
 def load_story_index(db: sqlite_utils.Database) -> StoryIndex:
+    """Signatures of every stored article; curated ones loaded from files get one computed."""
     index = StoryIndex()
-    for article_id, signature in db.conn.execute(
-        "SELECT id, minhash FROM articles WHERE minhash IS NOT NULL"
-    ):
-        index.add(article_id, signature_from_bytes(signature))
+    for article_id, signature, text in db.conn.execute("SELECT id, minhash, text FROM articles"):
+        if signature is not None:
+            index.add(article_id, signature_from_bytes(signature))
+        elif text:
+            index.add(article_id, minhash(text))
     return index
 
 
@@ -165,17 +172,15 @@ def save_article(
             row = {k: v for k, v in row.items() if k not in keep}
         db["articles"].upsert(row, pk="id")
         for url in dict.fromkeys(aliases):
-            db.conn.execute(
-                "INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)", [url, article.id]
-            )
+            db.conn.execute("INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)", [url, article.id])
 
 
-def add_alias(db: sqlite_utils.Database, url: str, article_id: str) -> None:
+def add_alias_all(db: sqlite_utils.Database, urls: list[str], article_id: str) -> None:
+    """Remember more addresses of a stored article (a duplicate submission, a syndicated URL)."""
     with db.conn:
         db.conn.execute("BEGIN IMMEDIATE")
-        db.conn.execute(
-            "INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)", [url, article_id]
-        )
+        for url in urls:
+            db.conn.execute("INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)", [url, article_id])
 
 
 def raw_document(db: sqlite_utils.Database, article_id: str) -> bytes | None:
@@ -264,8 +269,7 @@ def remove_feed(db: sqlite_utils.Database, feed_id: int) -> bool:
 def due_feeds(db: sqlite_utils.Database, now: dt.datetime) -> list[Feed]:
     stamp = now.isoformat(timespec="seconds")
     return [
-        _feed(r)
-        for r in db["feeds"].rows_where("next_poll_at IS NULL OR next_poll_at <= ?", [stamp], order_by="id")
+        _feed(r) for r in db["feeds"].rows_where("next_poll_at IS NULL OR next_poll_at <= ?", [stamp], order_by="id")
     ]
 
 
