@@ -32,11 +32,14 @@ from bot.ingest.clean import CleanedText, clean_paragraphs, normalise_line
 
 MIN_BODY_CHARS = 200  # below this the precise pass probably missed the article; retry
 MIN_ACCEPTED_CHARS = 40  # below this there is no article at all
+MIN_SENTENCE_WORDS = 8  # a page whose longest paragraph is shorter is a menu, not an article
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 # Inline expansions that are not part of the sentence they sit in: The Hill's "rollover" people
 # cards, tooltips and pop-overs. Removing them keeps "Rep. Ilhan Omar (D-Minn.)" readable.
-_HOVER_CLASSES = re.compile(r"(^|[\s_-])(rollover|hovercard|hover-card)", re.IGNORECASE)
+_HOVER_CLASSES = re.compile(
+    r"(^|\s)([\w-]*rollover[\w-]*-block|hovercard|hover-card|[\w-]*popover-content)(\s|$)", re.IGNORECASE
+)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CAPTION_CLASSES = re.compile(r"caption|credit", re.IGNORECASE)
 
@@ -122,6 +125,18 @@ def _strip_inline_noise(tree: etree._Element) -> list[str]:
     return captions
 
 
+def looks_like_prose(paragraphs: list[str]) -> bool:
+    """An article has at least one sentence-length paragraph, not only menu items and links."""
+    total = sum(len(p) for p in paragraphs)
+
+    def sentence_like(p: str) -> bool:
+        words = len(p.split())
+        # Japanese, Chinese, Thai write without spaces: count characters instead.
+        return words >= MIN_SENTENCE_WORDS or (len(p) >= 40 and words * 20 < len(p))
+
+    return total >= MIN_ACCEPTED_CHARS and any(sentence_like(p) for p in paragraphs)
+
+
 def _date(value: str | None) -> dt.date | None:
     if not value:
         return None
@@ -174,7 +189,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedArticle:
             break
         if candidate is not None and (doc is None or len(candidate.text or "") > len(doc.text or "")):
             doc = candidate
-    if doc is None or len((doc.text or "").strip()) < MIN_ACCEPTED_CHARS:
+    if doc is None or not looks_like_prose((doc.text or "").split("\n")):
         raise ExtractionError("no article text found on the page")
     lines = (doc.text or "").split("\n")
     title = normalise_line(doc.title) if doc.title else None

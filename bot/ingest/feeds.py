@@ -100,6 +100,9 @@ def parse_feed(data: bytes, base_url: str | None = None) -> ParsedFeed:
         title = (entry.get("title") or "").strip() or None
         author = (entry.get("author") or "").strip() or None
         entries.append(FeedEntry(link=link, title=title, published=_entry_date(entry), author=author))
+    if parsed.get("bozo") and not entries:
+        reason = parsed.get("bozo_exception")
+        raise FeedError(f"malformed feed: {str(reason).splitlines()[0][:160] if reason else 'unreadable'}")
     title = (parsed.feed.get("title") or "").strip() or None
     return ParsedFeed(title=title, entries=tuple(entries))
 

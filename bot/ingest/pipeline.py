@@ -293,6 +293,8 @@ class Ingestor:
                 if entry is not None:
                     raise SourceError("a feed entry links to another feed; not followed")
                 parsed = parse_feed(fetched.body, fetched.final_url)
+                if not parsed.entries:
+                    raise SourceError("the feed has no entries with a web address")
                 return await self.ingest_entries(parsed, feed_id=feed_id, skip_known=False)
             if not fetched.body.strip():
                 raise SourceError("empty document")
