@@ -75,7 +75,8 @@ def wire_page(
 <article><h1>{title}</h1>
 <p class="byline">By Pavel Polityuk</p>
 {f"<p>{extra_lead}</p>" if extra_lead else ""}{body}
-<figure><img src="x.jpg"><figcaption>A Ukrainian soldier near Kharkiv, May 9, 2022. REUTERS/Stringer</figcaption></figure>
+<figure><img src="x.jpg">
+<figcaption>A Ukrainian soldier near Kharkiv, May 9, 2022. REUTERS/Stringer</figcaption></figure>
 </article>
 <aside><h3>Related Articles</h3><ul><li><a href="/a">Markets slide as oil jumps</a></li></ul></aside>
 <footer>© 2022 {site}. All rights reserved. <a href="/privacy">Privacy</a></footer>
