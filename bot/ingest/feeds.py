@@ -9,6 +9,7 @@ entries ingested, and a failing feed backed off exponentially (capped at one day
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import time
 from collections.abc import Callable
@@ -74,37 +75,76 @@ def _entry_date(entry: Any) -> dt.date | None:
     return None
 
 
+def _unique_entries(candidates: list[FeedEntry]) -> tuple[FeedEntry, ...]:
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    for entry in candidates:
+        if not entry.link.startswith(("http://", "https://")):
+            continue
+        try:
+            key = canonical_url(entry.link)
+        except ValueError:
+            continue
+        if key not in seen:
+            seen.add(key)
+            entries.append(entry)
+    return tuple(entries)
+
+
+def _parse_json_feed(data: bytes) -> ParsedFeed:
+    """JSON Feed 1.0/1.1 (jsonfeed.org), which feedparser does not read."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FeedError(f"malformed JSON feed: {str(exc)[:120]}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
+        raise FeedError("malformed JSON feed: no items list")
+    candidates = []
+    for item in doc["items"]:
+        if not isinstance(item, dict):
+            continue
+        link = str(item.get("url") or item.get("external_url") or "").strip()
+        published = None
+        raw_date = str(item.get("date_published") or item.get("date_modified") or "")
+        try:
+            published = dt.date.fromisoformat(raw_date[:10]) if raw_date else None
+        except ValueError:
+            published = None
+        authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+        names = [str(a.get("name")) for a in authors if isinstance(a, dict) and a.get("name")]
+        title = str(item.get("title") or "").strip() or None
+        candidates.append(FeedEntry(link, title, published, ", ".join(names) or None))
+    title = str(doc.get("title") or "").strip() or None
+    return ParsedFeed(title=title, entries=_unique_entries(candidates))
+
+
 def parse_feed(data: bytes, base_url: str | None = None) -> ParsedFeed:
     """Parse a feed document; entries without an http(s) link are skipped."""
     if not data.strip():
         raise FeedError("empty feed")
+    if _JSON_FEED_SNIFF.search(data[:2048]):
+        return _parse_json_feed(data)
     parsed = feedparser.parse(data, response_headers={"content-location": base_url} if base_url else None)
     if parsed.get("bozo") and not parsed.entries:
         reason = parsed.get("bozo_exception")
         raise FeedError(f"malformed feed: {str(reason).splitlines()[0][:160] if reason else 'unreadable'}")
     if not parsed.get("version") and not parsed.entries:
         raise FeedError("not a feed (no RSS, Atom or JSON Feed structure found)")
-    entries: list[FeedEntry] = []
-    seen: set[str] = set()
-    for entry in parsed.entries:
-        link = (entry.get("link") or "").strip()
-        if not link.startswith(("http://", "https://")):
-            continue
-        try:
-            key = canonical_url(link)
-        except ValueError:
-            continue
-        if key in seen:
-            continue
-        seen.add(key)
-        title = (entry.get("title") or "").strip() or None
-        author = (entry.get("author") or "").strip() or None
-        entries.append(FeedEntry(link=link, title=title, published=_entry_date(entry), author=author))
+    candidates = [
+        FeedEntry(
+            link=(entry.get("link") or "").strip(),
+            title=(entry.get("title") or "").strip() or None,
+            published=_entry_date(entry),
+            author=(entry.get("author") or "").strip() or None,
+        )
+        for entry in parsed.entries
+    ]
+    entries = _unique_entries(candidates)
     if parsed.get("bozo") and not entries:
         reason = parsed.get("bozo_exception")
         raise FeedError(f"malformed feed: {str(reason).splitlines()[0][:160] if reason else 'unreadable'}")
     title = (parsed.feed.get("title") or "").strip() or None
-    return ParsedFeed(title=title, entries=tuple(entries))
+    return ParsedFeed(title=title, entries=entries)
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ import httpx
 from bot.settings import Settings
 
 MAX_REDIRECTS = 5
+REDIRECT_CODES = {301, 302, 303, 307, 308}  # not 304 Not Modified
 RETRIES = 2
 BACKOFF_BASE_S = 0.5
 ACCEPTED_TYPES = (
@@ -198,7 +199,7 @@ class Fetcher:
             await self.check_url(current)
             try:
                 async with self._client.stream("GET", current, headers=headers) as response:
-                    if response.is_redirect:
+                    if response.status_code in REDIRECT_CODES:
                         location = response.headers.get("location")
                         if not location:
                             raise FetchError(f"HTTP {response.status_code} redirect without a Location")
