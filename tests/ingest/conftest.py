@@ -131,6 +131,7 @@ class LocalServer:
         r.add_get("/redirect/loop-b", self.redirect_to("/redirect/loop-a"))
         r.add_get("/redirect/chain/{n}", self.chain)
         r.add_get("/redirect/to-page", self.redirect_to(f"/html/{page_id(CBS_SPORTS)}.html?utm_source=x"))
+        r.add_get("/redirect/intranet", self.redirect_to("http://intranet.example/admin"))
         r.add_get("/slow", self.slow)
         r.add_get("/huge", self.huge)
         r.add_get("/huge-stream", self.huge_stream)
