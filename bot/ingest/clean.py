@@ -69,6 +69,13 @@ _BY_LINE = re.compile(r"^by\s+(?P<author>[^\d].{1,120}?)\s*$", re.IGNORECASE)
 _ISO_DATE_LINE = re.compile(r"^(?:published|updated)?:?\s*(?P<date>\d{4}-\d{2}-\d{2})\b.*$", re.IGNORECASE)
 
 
+class ExtractionError(ValueError):
+    """A document holds no article text we can use; the message says why, in one line.
+
+    Defined here (standard library only) so the ingestion pipeline can catch it without
+    importing the extractor: extraction may run in worker processes only."""
+
+
 @dataclass(frozen=True, slots=True)
 class CleanedText:
     """An article's cleaned text and what its header said.

@@ -14,7 +14,6 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +59,10 @@ def _now() -> dt.datetime:
 @_with_settings
 def ingest(sources: tuple[str, ...], as_json: bool, no_skeleton: bool, workers: int, settings: Settings) -> None:
     """Store articles from URLs, saved HTML pages, pasted-text files and RSS/Atom/JSON feeds."""
-    from bot.ingest.pipeline import Ingestor
+    from bot.ingest.pipeline import Ingestor, extraction_pool
 
     db = connect(settings.db_path)
-    executor = ProcessPoolExecutor(workers) if workers else None
+    executor = extraction_pool(workers) if workers else None
     try:
         ingestor = Ingestor(
             db,

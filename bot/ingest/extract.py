@@ -16,7 +16,6 @@ with `favor_recall=True`, then trafilatura's own baseline, before refusing the p
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -28,8 +27,9 @@ from lxml import etree
 from trafilatura.utils import load_html
 
 from bot.core.models import Span
-from bot.ingest.clean import CleanedText, clean_paragraphs, normalise_line
+from bot.ingest.clean import CleanedText, ExtractionError, clean_paragraphs, normalise_line
 
+FAST = True  # skip trafilatura's readability/jusText comparison on the first pass (see bench)
 MIN_BODY_CHARS = 200  # below this the precise pass probably missed the article; retry
 MIN_ACCEPTED_CHARS = 40  # below this there is no article at all
 MIN_SENTENCE_WORDS = 8  # a page whose longest paragraph is shorter is a menu, not an article
@@ -42,10 +42,6 @@ _HOVER_CLASSES = re.compile(
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CAPTION_CLASSES = re.compile(r"caption|credit", re.IGNORECASE)
-
-
-class ExtractionError(ValueError):
-    """The document holds no article text we can use; the message says why, in one line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +144,7 @@ def _date(value: str | None) -> dt.date | None:
 
 def _language(text: str, declared: str | None) -> str | None:
     """py3langid on the body; the page's lang attribute is unreliable (German under lang=en)."""
-    sample = text[:3000]
+    sample = text[:1500]
     if len(sample) >= 40:
         lang, _ = py3langid.classify(sample)
         return str(lang)
@@ -181,9 +177,14 @@ def extract_html(html: str, url: str | None = None) -> ExtractedArticle:
     declared_lang = tree.get("lang")
     page_captions = _strip_inline_noise(tree)
     doc = None
-    for options in ({"favor_precision": True}, {"favor_recall": True}, {}):
-        # bare_extraction may modify the tree; give each pass its own copy.
-        candidate = _run_trafilatura(copy.deepcopy(tree), url, **options)
+    passes = ({"favor_precision": True, "fast": FAST}, {"favor_recall": True}, {})
+    for i, options in enumerate(passes):
+        # bare_extraction prunes the tree it is given: a later (rare) pass re-parses the page.
+        work = tree
+        if i > 0:
+            work = _parse_tree(html)
+            _strip_inline_noise(work)
+        candidate = _run_trafilatura(work, url, **options)
         if candidate is not None and len(candidate.text or "") >= MIN_BODY_CHARS:
             doc = candidate
             break

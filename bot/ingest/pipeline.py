@@ -20,25 +20,28 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import multiprocessing
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import sqlite_utils
 from tqdm import tqdm
 
-from bot.core.models import ArticleMeta, Digest, Review, Span
+from bot.core.models import ArticleMeta, Digest, Review
 from bot.ingest import storage
-from bot.ingest.clean import clean_pasted_text
+from bot.ingest.clean import ExtractionError
 from bot.ingest.dedupe import StoryIndex, canonical_url, content_hash, minhash, signature_bytes
-from bot.ingest.extract import ExtractedArticle, ExtractionError, decode_html, extract_html
 from bot.ingest.feeds import FeedEntry, FeedError, ParsedFeed, looks_like_feed, parse_feed
 from bot.ingest.fetch import Fetcher, FetchError, FetchResult
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.ingest.documents import ReadDocument
 
 log = logging.getLogger(__name__)
 
@@ -89,60 +92,6 @@ class SourceError(Exception):
 
 
 # --------------------------------------------------------------------------------------------
-# Reading documents (pure functions: they run in worker processes too)
-
-
-@dataclass(frozen=True, slots=True)
-class ReadDocument:
-    """A document turned into article text and its self-declared metadata."""
-
-    title: str | None
-    author: str | None
-    published: dt.date | None
-    publisher: str | None
-    canonical_url: str | None
-    language: str | None
-    text: str
-    captions: tuple[Span, ...]
-    date_source: str
-
-
-def read_html(data: bytes, charset: str | None, url: str | None) -> ReadDocument:
-    html = decode_html(data, charset)
-    art: ExtractedArticle = extract_html(html, url)
-    return ReadDocument(
-        art.title,
-        art.author,
-        art.published,
-        art.publisher,
-        art.canonical_url,
-        art.language,
-        art.text,
-        art.captions,
-        "page" if art.published else "",
-    )
-
-
-def read_text(data: bytes, charset: str | None) -> ReadDocument:
-    text = decode_html(data, charset)
-    if "\x00" in text:
-        raise ExtractionError("binary data, not text")
-    cleaned = clean_pasted_text(text)
-    return ReadDocument(
-        cleaned.title,
-        cleaned.author,
-        cleaned.published,
-        cleaned.publisher,
-        None,
-        None,
-        cleaned.text,
-        cleaned.captions,
-        "header" if cleaned.published else "",
-    )
-
-
-def read_document(kind: str, data: bytes, charset: str | None, url: str | None) -> ReadDocument:
-    return read_html(data, charset, url) if kind == "html" else read_text(data, charset)
 
 
 def sniff_kind(data: bytes, content_type: str = "", name: str = "") -> str:
@@ -165,6 +114,12 @@ def sniff_kind(data: bytes, content_type: str = "", name: str = "") -> str:
 
 
 # --------------------------------------------------------------------------------------------
+
+
+def extraction_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes for extraction. forkserver: a worker starts from a small process that
+    imports only the extractor (bot.ingest.documents), not a copy of this process's memory."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
 
 
 def _utcnow() -> dt.datetime:
@@ -196,6 +151,7 @@ class Ingestor:
         self.progress = progress
         self._index: StoryIndex | None = None
         self._bar: tqdm | None = None
+        self._inflight: asyncio.Semaphore | None = None
 
     @property
     def index(self) -> StoryIndex:
@@ -286,6 +242,11 @@ class Ingestor:
         self, url: str, *, feed_id: int | None, entry: FeedEntry | None, feed_outlet: str | None
     ) -> list[IngestResult]:
         assert self.fetcher is not None
+        # Bound the documents held in memory between fetch and store (a batch of 500 URLs
+        # must not hold 500 pages while the extractors catch up).
+        inflight = self._inflight_limit()
+        await inflight.acquire()
+        held = True
         try:
             fetched = await self.fetcher.fetch(url)
             kind = sniff_kind(fetched.body, fetched.content_type, urlsplit(fetched.final_url).path)
@@ -295,25 +256,37 @@ class Ingestor:
                 parsed = parse_feed(fetched.body, fetched.final_url)
                 if not parsed.entries:
                     raise SourceError("the feed has no entries with a web address")
+                inflight.release()  # the entries need the slots
+                held = False
                 return await self.ingest_entries(parsed, feed_id=feed_id, skip_known=False)
             if not fetched.body.strip():
                 raise SourceError("empty document")
             doc = await self._read(kind, fetched.body, fetched.charset, fetched.final_url)
+            return [
+                self._store(
+                    url,
+                    doc,
+                    fetched,
+                    fetch_status=str(fetched.status),
+                    feed_id=feed_id,
+                    entry=entry,
+                    feed_outlet=feed_outlet,
+                )
+            ]
         except (SourceError, FetchError, FeedError, ExtractionError) as exc:
             return [IngestResult(url, "refused", str(exc), feed_id=feed_id)]
-        return [
-            self._store(
-                url,
-                doc,
-                fetched,
-                fetch_status=str(fetched.status),
-                feed_id=feed_id,
-                entry=entry,
-                feed_outlet=feed_outlet,
-            )
-        ]
+        finally:
+            if held:
+                inflight.release()
+
+    def _inflight_limit(self) -> asyncio.Semaphore:
+        if self._inflight is None:
+            self._inflight = asyncio.Semaphore(max(2, self.settings.fetch_concurrency * 2))
+        return self._inflight
 
     async def _read(self, kind: str, data: bytes, charset: str | None, url: str | None) -> ReadDocument:
+        from bot.ingest.documents import read_document  # the extractor loads only where it runs
+
         if self.executor is None:
             return read_document(kind, data, charset, url)
         loop = asyncio.get_running_loop()
