@@ -20,7 +20,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-import py3langid
 import trafilatura
 from charset_normalizer import from_bytes
 from lxml import etree
@@ -28,6 +27,7 @@ from trafilatura.utils import load_html
 
 from bot.core.models import Span
 from bot.ingest.clean import CleanedText, ExtractionError, clean_paragraphs, normalise_line
+from bot.ingest.language import detect_language
 
 FAST = True  # skip trafilatura's readability/jusText comparison on the first pass (see bench)
 MIN_BODY_CHARS = 200  # below this the precise pass probably missed the article; retry
@@ -142,17 +142,6 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def _language(text: str, declared: str | None) -> str | None:
-    """py3langid on the body; the page's lang attribute is unreliable (German under lang=en)."""
-    sample = text[:1500]
-    if len(sample) >= 40:
-        lang, _ = py3langid.classify(sample)
-        return str(lang)
-    if declared:
-        return declared.split("-")[0].lower()
-    return None
-
-
 def _run_trafilatura(tree: etree._Element, url: str | None, **options: object) -> trafilatura.settings.Document | None:
     return trafilatura.bare_extraction(
         tree,
@@ -216,7 +205,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedArticle:
         published=_date(doc.date),
         publisher=normalise_line(doc.sitename) if doc.sitename else None,
         canonical_url=doc.url or url,
-        language=_language(cleaned.text, declared_lang),
+        language=detect_language(cleaned.text, declared_lang),
         paragraphs=cleaned.paragraphs,
         captions=tuple(spans),
         text=cleaned.text,
