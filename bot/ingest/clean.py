@@ -25,6 +25,12 @@ from dataclasses import dataclass, field
 from bot.core.models import Span
 
 PARAGRAPH_SEPARATOR = "\n\n"
+# Control and format characters (Unicode Cc and the common Cf): zero-width spaces, joiners,
+# direction marks, BOMs, soft hyphens. Tab and newline are handled by the line splitting.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
 
 # Whole lines that are page furniture, never article text. Anchored on both ends so an article
 # sentence that merely mentions "Related Articles" is kept.
@@ -106,9 +112,8 @@ class CleanedText:
 
 def normalise_line(line: str) -> str:
     """NFC, no control/format characters, no non-breaking or repeated spaces."""
-    line = unicodedata.normalize("NFC", line)
-    line = "".join(ch if unicodedata.category(ch)[0] != "C" or ch == "\t" else " " for ch in line)
-    return " ".join(line.replace("\u00a0", " ").split())
+    line = _CONTROL.sub(" ", unicodedata.normalize("NFC", line))
+    return " ".join(line.split())  # str.split() also splits on no-break and other Unicode spaces
 
 
 def is_chrome(line: str) -> bool:

@@ -40,8 +40,6 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 _HOVER_CLASSES = re.compile(
     r"(^|\s)([\w-]*rollover[\w-]*-block|hovercard|hover-card|[\w-]*popover-content)(\s|$)", re.IGNORECASE
 )
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_CAPTION_CLASSES = re.compile(r"caption|credit", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,20 +90,20 @@ def _parse_tree(html: str) -> etree._Element:
     return tree
 
 
+_HOVER_XPATH = (
+    "//*[contains(@class, 'rollover') or contains(@class, 'hovercard') or contains(@class, 'hover-card')"
+    " or contains(@class, 'popover-content')]"
+)
+_CAPTION_XPATH = (
+    "//figcaption | //*[self::p or self::span or self::div]"
+    "[contains(@class, 'caption') or contains(@class, 'Caption') or contains(@class, 'credit')]"
+)
+
+
 def _strip_inline_noise(tree: etree._Element) -> list[str]:
-    """Remove hover cards and hidden elements; return caption texts found on the page."""
-    drop = []
-    captions: list[str] = []
-    for el in tree.iter():
-        if not isinstance(el.tag, str):
-            continue
-        cls = el.get("class") or ""
-        if _HOVER_CLASSES.search(cls):
-            drop.append(el)
-        elif el.tag == "figcaption" or (el.tag in {"p", "span", "div"} and _CAPTION_CLASSES.search(cls)):
-            text = normalise_line(el.text_content())
-            if text:
-                captions.append(text)
+    """Remove hover cards; return the caption texts found on the page."""
+    drop = [el for el in tree.xpath(_HOVER_XPATH) if _HOVER_CLASSES.search(el.get("class") or "")]
+    captions = [t for el in tree.xpath(_CAPTION_XPATH) if (t := normalise_line(el.text_content()))]
     for el in drop:
         parent = el.getparent()
         if parent is None or el.tag in {"html", "body"}:
