@@ -12,7 +12,7 @@
    averaged over pages, F1 the harmonic mean of the averages. briefbot's extractor and
    trafilatura at its defaults are scored side by side in the same run.
 
-Run: python bench/ingest.py [--pages 500] [--workers 2] [--skip-throughput] [--skip-quality]
+Run: python bench/ingest.py [--pages 500] [--workers 2] [--inline] [--skip-throughput] [--skip-quality]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import asyncio
 import datetime as dt
 import json
 import multiprocessing
+import os
 import re
 import sys
 import tempfile
@@ -120,6 +121,12 @@ def _serve(port_queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     asyncio.run(main())
 
 
+def _cpu_s(pid: int | str) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _peak_rss_mb(pid: int | str) -> float:
     """Peak resident memory of a process (Linux VmHWM), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -128,7 +135,7 @@ def _peak_rss_mb(pid: int | str) -> float:
     return float("nan")
 
 
-def throughput(n_pages: int, workers: int) -> None:
+def throughput(n_pages: int, pool_size: int, inline: bool) -> None:
     from bot.ingest.pipeline import Ingestor, extraction_pool
 
     names = sorted(p.name for p in HTML_DIR.glob("*.html"))
@@ -145,20 +152,30 @@ def throughput(n_pages: int, workers: int) -> None:
             fetch_concurrency=8,
         )
         db = connect(settings.db_path)
-        executor = extraction_pool(workers) if workers else None
+        executor = extraction_pool(pool_size) if pool_size > 0 else None
         if executor is not None:  # start the workers (and load the extractor) before the clock
-            list(executor.map(exec, ["import bot.ingest.documents"] * workers))
+            list(executor.map(exec, ["import bot.ingest.documents"] * pool_size))
             worker_pids = list(executor._processes)  # type: ignore[attr-defined]
         else:
             worker_pids = []
         rss_before = _peak_rss_mb("self")
+        main_before = _cpu_s("self")
+        workers_before = sum(_cpu_s(pid) for pid in worker_pids)
         start = time.perf_counter()
         ingestor = Ingestor(
-            db, settings, clock=lambda: dt.datetime.now(dt.UTC), executor=executor, export_skeletons=False
+            db,
+            settings,
+            clock=lambda: dt.datetime.now(dt.UTC),
+            executor=executor,
+            inline_lanes=1 if inline else 0,
+            export_skeletons=False,
         )
         results = asyncio.run(ingestor.ingest(urls))
         seconds = time.perf_counter() - start
         worker_peaks = [_peak_rss_mb(pid) for pid in worker_pids]
+        cpu_main = _cpu_s("self") - main_before
+        cpu_workers = sum(_cpu_s(pid) for pid in worker_pids) - workers_before
+        cpu = cpu_main + cpu_workers
         if executor is not None:
             executor.shutdown()
         db_size = settings.db_path.stat().st_size / 1e6
@@ -166,8 +183,13 @@ def throughput(n_pages: int, workers: int) -> None:
     counts = Counter(r.status for r in results)
     reasons = Counter(r.reason for r in results if r.status == "refused")
     main_rss = _peak_rss_mb("self")
-    print(f"throughput: {n_pages} pages from 127.0.0.1, {workers} extraction workers")
+    lanes = f"{pool_size} worker processes" + (" + this process" if inline or not pool_size else "")
+    print(f"throughput: {n_pages} pages from 127.0.0.1, extraction in {lanes}")
     print(f"  {seconds:.2f} s, {n_pages / seconds:.1f} articles/s (fetch + extract + dedupe + store)")
+    print(
+        f"  CPU: {cpu:.2f} s (main {cpu_main:.2f} s, workers {cpu_workers:.2f} s) = {n_pages / cpu:.1f} articles"
+        f" per CPU-second, i.e. at most {2 * n_pages / cpu:.1f} articles/s on 2 cores nobody else uses"
+    )
     print(f"  results: {dict(counts)}" + (f", refused: {dict(reasons)}" if reasons else ""))
     peaks = ", ".join(f"{p:.0f}" for p in worker_peaks) or "-"
     print(f"  peak RSS (VmHWM): main process {main_rss:.0f} MB (at start {rss_before:.0f} MB), workers {peaks} MB;")
@@ -177,12 +199,13 @@ def throughput(n_pages: int, workers: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=500)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="extraction worker processes (0: in this process)")
+    parser.add_argument("--inline", action="store_true", help="this process extracts too (one process less memory)")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
     if not args.skip_throughput:
-        throughput(args.pages, args.workers)
+        throughput(args.pages, args.workers, args.inline)
     if not args.skip_quality:
         quality()
 

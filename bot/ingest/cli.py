@@ -62,11 +62,12 @@ def ingest(sources: tuple[str, ...], as_json: bool, no_skeleton: bool, workers: 
     from bot.ingest.pipeline import Ingestor, extraction_pool
 
     db = connect(settings.db_path)
-    executor = extraction_pool(workers) if workers else None
+    executor = extraction_pool(workers - 1) if workers > 1 else None
     try:
         ingestor = Ingestor(
             db,
             settings,
+            inline_lanes=1,
             clock=_now,
             executor=executor,
             export_skeletons=not no_skeleton,

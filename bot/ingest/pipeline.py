@@ -117,8 +117,10 @@ def sniff_kind(data: bytes, content_type: str = "", name: str = "") -> str:
 
 
 def extraction_pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes for extraction. forkserver: a worker starts from a small process that
-    imports only the extractor (bot.ingest.documents), not a copy of this process's memory."""
+    """Worker processes for extraction (the Ingestor can use its own process as one more lane).
+
+    forkserver: a worker starts from a small process that imports only the extractor
+    (bot.ingest.documents), not a copy of this process's memory."""
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
 
 
@@ -137,6 +139,7 @@ class Ingestor:
         clock: Callable[[], dt.datetime] = _utcnow,
         fetcher: Fetcher | None = None,
         executor: Executor | None = None,
+        inline_lanes: int = 0,
         summaries_dir: Path | None = None,
         export_skeletons: bool = True,
         progress: bool = False,
@@ -146,6 +149,8 @@ class Ingestor:
         self.clock = clock
         self.fetcher = fetcher
         self.executor = executor
+        self.inline_lanes = inline_lanes
+        self._lanes: asyncio.Queue[str] | None = None
         self.summaries_dir = summaries_dir if summaries_dir is not None else settings.summaries_dir
         self.export_skeletons = export_skeletons
         self.progress = progress
@@ -285,12 +290,34 @@ class Ingestor:
         return self._inflight
 
     async def _read(self, kind: str, data: bytes, charset: str | None, url: str | None) -> ReadDocument:
+        """Extract in this process or in a worker, whichever lane is free.
+
+        With a pool of N-1 workers this process is the N-th extraction lane: on a 2-core machine
+        that keeps both cores busy with one extra process instead of two (each costs ~100 MB).
+        Pool lanes are twice the workers so a worker always has the next page queued.
+        """
         from bot.ingest.documents import read_document  # the extractor loads only where it runs
 
         if self.executor is None:
             return read_document(kind, data, charset, url)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, read_document, kind, data, charset, url)
+        lanes = self._lane_queue()
+        lane = await lanes.get()
+        try:
+            if lane == "inline":
+                return read_document(kind, data, charset, url)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self.executor, read_document, kind, data, charset, url)
+        finally:
+            lanes.put_nowait(lane)
+
+    def _lane_queue(self) -> asyncio.Queue[str]:
+        if self._lanes is None:
+            self._lanes = asyncio.Queue()
+            for _ in range(self.inline_lanes):
+                self._lanes.put_nowait("inline")
+            for _ in range(2 * max(1, getattr(self.executor, "_max_workers", 1))):
+                self._lanes.put_nowait("pool")
+        return self._lanes
 
     # -- deciding and storing ----------------------------------------------------------------
 
