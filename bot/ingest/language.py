@@ -2,7 +2,7 @@
 
 Owns `detect_language(text, declared)`. Non-Latin scripts decide alone where they are
 unambiguous (kana: ja, Hangul: ko, Han only: zh); otherwise the language whose stop-word list
-(jusText's lists for ~100 languages, already installed with trafilatura) covers most of the
+(jusText's lists, installed with trafilatura; 61 languages used) covers most of the
 text's words wins, among languages written in the same script. The page's `lang` attribute
 is only a fallback: the benchmark pages show it is often wrong (German under lang="en").
 
@@ -19,19 +19,33 @@ import unicodedata
 from collections import Counter
 
 import justext
-import pycountry
 
-# Stop-word lists of minor varieties and regional languages that overlap a major one and
-# would steal its texts (Simple English, Aragonese, Low Saxon...).
-_SKIP = {
-    "Simple_English", "Aragonese", "Asturian", "Aromanian", "Lombard", "Neapolitan", "Piedmontese",
-    "Sicilian", "Samogitian", "Low_Saxon", "Walloon", "Volapuk", "Ido", "Waray_Waray",
-    "Bishnupriya_Manipuri", "Newar", "Belarusian_Taraskievica", "Serbo_Croatian", "Occitan", "Latin",
-    "Esperanto", "Cebuano", "Haitian", "West_Frisian", "Luxembourgish", "Javanese", "Sundanese",
-    "Tagalog", "Malay", "Galician", "Chuvash", "Quechua", "Western_Panjabi", "Breton", "Igbo",
-    "Yoruba", "Swahili", "Turkmen", "Kurdish",
+# Writing system -> the languages whose jusText stop-word list is used for it (ISO 639-1 and
+# the list's name). A script with one language decides alone, without loading a list. Lists of
+# minor varieties that overlap a major language and would steal its texts (Simple English,
+# Aragonese, Malay for Indonesian...) are left out.
+_BY_SCRIPT: dict[str, dict[str, str]] = {
+    "LATIN": {
+        "af": "Afrikaans", "sq": "Albanian", "az": "Azerbaijani", "eu": "Basque", "bs": "Bosnian",
+        "ca": "Catalan", "hr": "Croatian", "cs": "Czech", "da": "Danish", "nl": "Dutch", "en": "English",
+        "et": "Estonian", "fi": "Finnish", "fr": "French", "de": "German", "hu": "Hungarian",
+        "is": "Icelandic", "id": "Indonesian", "ga": "Irish", "it": "Italian", "lv": "Latvian",
+        "lt": "Lithuanian", "mt": "Maltese", "nb": "Norwegian_Bokmal", "nn": "Norwegian_Nynorsk",
+        "pl": "Polish", "pt": "Portuguese", "ro": "Romanian", "sk": "Slovak", "sl": "Slovenian",
+        "es": "Spanish", "sv": "Swedish", "tr": "Turkish", "uz": "Uzbek", "vi": "Vietnamese", "cy": "Welsh",
+    },
+    "CYRILLIC": {
+        "be": "Belarusian", "bg": "Bulgarian", "kk": "Kazakh", "ky": "Kyrgyz", "mk": "Macedonian",
+        "ru": "Russian", "sr": "Serbian", "uk": "Ukrainian",
+    },
+    "ARABIC": {"ar": "Arabic", "fa": "Persian", "ur": "Urdu"},
+    "DEVANAGARI": {"hi": "Hindi", "mr": "Marathi", "ne": "Nepali"},
 }  # fmt: skip
-_EXTRA_CODES = {"Norwegian_Bokmal": "nb", "Norwegian_Nynorsk": "nn", "Greek": "el", "Kyrgyz": "ky", "Nepali": "ne"}
+_SINGLE_SCRIPT = {
+    "ARMENIAN": "hy", "BENGALI": "bn", "GEORGIAN": "ka", "GREEK": "el", "GUJARATI": "gu", "HEBREW": "he",
+    "KANNADA": "kn", "HANGUL": "ko", "MALAYALAM": "ml", "TAMIL": "ta", "TELUGU": "te", "THAI": "th",
+    "HIRAGANA": "ja", "KATAKANA": "ja",
+}  # fmt: skip
 _WORD = re.compile(r"\w+", re.UNICODE)
 MIN_HITS = 3
 _UKRAINIAN_LETTERS = re.compile(r"[іїєґІЇЄҐ]")
@@ -51,40 +65,24 @@ def _dominant_script(text: str) -> str:
 
 
 @functools.cache
-def _stoplists() -> dict[str, tuple[str, frozenset[str]]]:
-    """ISO 639-1 code -> (script, stop words)."""
-    lists: dict[str, tuple[str, frozenset[str]]] = {}
-    for name in justext.get_stoplists():
-        if name in _SKIP:
-            continue
-        code = _EXTRA_CODES.get(name)
-        if code is None:
-            lang = pycountry.languages.get(name=name.replace("_", " "))
-            code = getattr(lang, "alpha_2", None) if lang else None
-        if not code:
-            continue
-        words = frozenset(justext.get_stoplist(name))
-        lists[code] = (_dominant_script("".join(words)), words)
-    return lists
+def _stoplists(script: str) -> dict[str, frozenset[str]]:
+    """ISO 639-1 code -> stop words, for the languages written in `script` (loaded once)."""
+    return {code: frozenset(justext.get_stoplist(name)) for code, name in _BY_SCRIPT.get(script, {}).items()}
 
 
 def detect_language(text: str, declared: str | None = None) -> str | None:
     """ISO 639-1 code of `text`, or the declared one (or None) when the text says too little."""
     sample = text[:1200]
     script = _dominant_script(sample[:400])
-    if script in {"HIRAGANA", "KATAKANA"} or (script == "CJK" and re.search(r"[\u3040-\u30ff]", sample)):
-        return "ja"
-    if script == "HANGUL":
-        return "ko"
     if script == "CJK":
-        return "zh"
+        return "ja" if re.search(r"[\u3040-\u30ff]", sample) else "zh"
+    if script in _SINGLE_SCRIPT:
+        return _SINGLE_SCRIPT[script]
     words = [w.lower() for w in _WORD.findall(sample)]
     if script == "CYRILLIC" and _UKRAINIAN_LETTERS.search(sample) and not _RUSSIAN_LETTERS.search(sample):
         return "uk"  # і ї є ґ are Ukrainian, ы э ъ Russian: the letters decide better than word lists
     best, best_score, best_hits = None, 0.0, 0
-    for code, (list_script, stop) in _stoplists().items():
-        if list_script != script:
-            continue
+    for code, stop in _stoplists(script).items():
         hits = sum(1 for w in words if w in stop)
         # Lists range from 300 to 7,000 words; a long list must not win by its length.
         score = hits / math.sqrt(len(stop))
