@@ -7,7 +7,8 @@ text's words wins, among languages written in the same script. The page's `lang`
 is only a fallback: the benchmark pages show it is often wrong (German under lang="en").
 
 Why not py3langid (trafilatura's optional detector): its model costs about 75 MB of memory in
-every extraction process, more than the whole extractor; this costs about 3 MB and 3 ms.
+every extraction process, nearly as much as the extractor itself; the stop-word lists of one
+script cost about 10 MB, loaded once, and a text about 2 ms.
 """
 
 from __future__ import annotations
