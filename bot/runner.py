@@ -23,7 +23,13 @@ async def run(ctx: Context) -> None:
         log.info("no chat token set: answering in the local console")
         await run_console(ctx)
         return
-    raise SystemExit("chat front ends are not available in this build")  # replaced when they land
+    if settings.slack_bot_token and not settings.discord_token:
+        raise SystemExit("the Slack front end is not available in this build")  # replaced when it lands
+    from bot.frontends.discord.client import DiscordFrontend
+
+    discord_frontend = DiscordFrontend(ctx)
+    log.info("starting the Discord front end")
+    await discord_frontend.run()
 
 
 def main(ctx: Context) -> None:
