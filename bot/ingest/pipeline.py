@@ -75,7 +75,7 @@ class IngestResult:
 
     def line(self) -> str:
         if self.status == "refused":
-            return f"refused  {self.source}: {self.reason}"
+            return f"{'refused':<10}{self.source}: {self.reason}"
         what = f"{self.outlet or '?'}, {self.published or '?'}: {self.title or '?'}"
         extra = ""
         if self.same_story_as:
