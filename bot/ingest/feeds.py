@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.ingest.pipeline import IngestResult
+
+log = logging.getLogger(__name__)
 
 MAX_BACKOFF = dt.timedelta(days=1)
 FEED_TYPES = {
@@ -208,6 +211,34 @@ async def poll_feeds(
     return results
 
 
+def _failed(
+    db: sqlite_utils.Database, settings: Settings, feed: storage.Feed, now: dt.datetime, error: str
+) -> PollResult:
+    nxt = next_poll_after(now, settings, feed.failures + 1)
+    storage.record_poll(db, feed.id, now=now, next_poll=nxt, status="failed", error=error)
+    return PollResult(feed.id, feed.url, "failed", error=error, next_poll_at=nxt)
+
+
+def schedule_feed_polls(scheduler: Any, ctx: Any, *, tick_minutes: float = 1.0) -> None:
+    """Register the feed poll on the bot's APScheduler (AsyncIOScheduler), next to the digests.
+
+    The job ticks every `tick_minutes` and polls only the feeds that are due: each feed keeps its
+    own next poll time (every BRIEFBOT_FEED_POLL_MINUTES, later after failures), so a tick with
+    nothing due is one SELECT. One poll at a time (max_instances=1); missed ticks coalesce.
+    """
+    scheduler.add_job(
+        poll_feeds,
+        "interval",
+        minutes=tick_minutes,
+        args=(ctx, ctx.settings, ctx.clock),
+        id="feed-poll",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+    )
+
+
 async def _poll_one(
     db: sqlite_utils.Database,
     settings: Settings,
@@ -225,9 +256,10 @@ async def _poll_one(
             return PollResult(feed.id, feed.url, "not_modified", next_poll_at=nxt)
         parsed = parse_feed(fetched.body, fetched.final_url)
     except (FetchError, FeedError) as exc:
-        nxt = next_poll_after(now, settings, feed.failures + 1)
-        storage.record_poll(db, feed.id, now=now, next_poll=nxt, status="failed", error=str(exc))
-        return PollResult(feed.id, feed.url, "failed", error=str(exc), next_poll_at=nxt)
+        return _failed(db, settings, feed, now, str(exc))
+    except Exception as exc:  # a scheduled job must never die of one feed
+        log.exception("polling feed %s failed", feed.url)
+        return _failed(db, settings, feed, now, f"internal error: {type(exc).__name__}")
     results: list[IngestResult] = await ingestor.ingest_entries(parsed, feed_id=feed.id, skip_known=True)
     nxt = next_poll_after(clock(), settings, 0)
     storage.record_poll(

@@ -136,3 +136,26 @@ async def test_poll_skips_known_entries(server: LocalServer, db: sqlite_utils.Da
     # stored entries are not fetched again
     assert sum(v for k, v in server.hits.counts.items() if k.startswith("/html/")) == page_hits
     assert db["articles"].count == 3
+
+
+async def test_registered_on_apscheduler_and_polls(
+    server: LocalServer, db: sqlite_utils.Database, settings: Settings
+) -> None:
+    """The job the scheduler runs: registered on a real AsyncIOScheduler, run once by hand."""
+    from types import SimpleNamespace
+
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.ingest.feeds import schedule_feed_polls
+
+    start = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC)
+    storage.add_feed(db, f"{server.base}/feed/conditional.xml", start)
+    ctx = SimpleNamespace(db=db, settings=settings, clock=lambda: start)
+    scheduler = AsyncIOScheduler(timezone=dt.UTC)
+    schedule_feed_polls(scheduler, ctx, tick_minutes=2)
+    job = scheduler.get_job("feed-poll")
+    assert job is not None
+    assert job.trigger.interval == dt.timedelta(minutes=2)
+    assert job.max_instances == 1 and job.coalesce
+    results = await job.func(*job.args)
+    assert [(r.status, r.new_articles) for r in results] == [("ok", 1)]

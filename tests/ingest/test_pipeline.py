@@ -295,3 +295,36 @@ def test_feed_table_round_trip(db: sqlite_utils.Database) -> None:
     assert [f.url for f in storage.list_feeds(db)] == ["https://feeds.example/world.rss"]
     assert storage.remove_feed(db, feed.id)
     assert storage.list_feeds(db) == []
+
+
+async def test_hostile_files(db: sqlite_utils.Database, settings: Settings, tmp_path: Path) -> None:
+    from tests.ingest.conftest import WIRE_BODY
+
+    malformed = tmp_path / "malformed.html"
+    # unclosed tags, a stray </body>, attributes without quotes, a comment never closed at the end
+    malformed.write_text(
+        "<html><head><title>Broken page</title><body><div class=story><p>"
+        + "<p>".join(WIRE_BODY)
+        + "</div></body><div><p>tail <b>bold <i>italic</p></html><!-- never closed",
+        "utf-8",
+    )
+    binary = tmp_path / "binary.html"
+    binary.write_bytes(b"\x00\x01\x02" * 1000 + b"<html>")
+    huge = tmp_path / "huge.html"
+    huge.write_bytes(b"<p>" + b"x" * (settings.fetch_max_bytes + 1))
+    bad_feed = tmp_path / "feed.xml"
+    bad_feed.write_text("<?xml version='1.0'?><rss><channel><item><title>x</title></channel>", "utf-8")
+    empty_feed = tmp_path / "empty-feed.xml"
+    empty_feed.write_text("<rss version='2.0'><channel><title>Nothing</title></channel></rss>", "utf-8")
+    results = {
+        Path(r.source).name: r
+        for r in await run(db, settings, str(malformed), str(binary), str(huge), str(bad_feed), str(empty_feed))
+    }
+    assert results["malformed.html"].status == "new"
+    assert results["malformed.html"].text is not None
+    assert results["malformed.html"].text.startswith("KYIV (Reuters) - Ukraine said on Tuesday")
+    assert results["binary.html"].status == "refused"
+    assert results["huge.html"].reason == f"too large: {settings.fetch_max_bytes + 4} bytes, the limit is 2000000"
+    assert (results["feed.xml"].reason or "").startswith("malformed feed")
+    assert results["empty-feed.xml"].reason == "the feed has no entries with a web address"
+    assert db["articles"].count == 1
