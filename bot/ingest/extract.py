@@ -131,6 +131,17 @@ def looks_like_prose(paragraphs: list[str]) -> bool:
     return total >= MIN_ACCEPTED_CHARS and any(sentence_like(p) for p in paragraphs)
 
 
+def strip_site_suffix(title: str | None, publisher: str | None) -> str | None:
+    """'New York ... WeWork – TechCrunch' -> 'New York ... WeWork' (the outlet is stored apart)."""
+    if not title or not publisher:
+        return title
+    for sep in (" - ", " – ", " — ", " | ", " :: "):
+        suffix = f"{sep}{publisher}"
+        if title.casefold().endswith(suffix.casefold()) and len(title) > len(suffix) + 10:
+            return title[: -len(suffix)].rstrip()
+    return title
+
+
 def _date(value: str | None) -> dt.date | None:
     if not value:
         return None
@@ -197,11 +208,13 @@ def extract_html(html: str, url: str | None = None) -> ExtractedArticle:
         offset += len(p) + 2
     spans.sort(key=lambda s: s.start)
     author = normalise_line(doc.author) if doc.author else None
+    publisher = normalise_line(doc.sitename) if doc.sitename else None
+    title = strip_site_suffix(title, publisher)
     return ExtractedArticle(
         title=title or None,
         author=author or None,
         published=_date(doc.date),
-        publisher=normalise_line(doc.sitename) if doc.sitename else None,
+        publisher=publisher,
         canonical_url=doc.url or url,
         language=detect_language(cleaned.text, declared_lang),
         paragraphs=cleaned.paragraphs,

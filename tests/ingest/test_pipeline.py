@@ -328,3 +328,14 @@ async def test_hostile_files(db: sqlite_utils.Database, settings: Settings, tmp_
     assert (results["feed.xml"].reason or "").startswith("malformed feed")
     assert results["empty-feed.xml"].reason == "the feed has no entries with a web address"
     assert db["articles"].count == 1
+
+
+def test_site_name_suffix_stripped_from_titles() -> None:
+    from bot.ingest.extract import strip_site_suffix
+
+    assert strip_site_suffix("New York AG reportedly investigating WeWork – TechCrunch", "TechCrunch") == (
+        "New York AG reportedly investigating WeWork"
+    )
+    assert strip_site_suffix("Kremlin says it is done | Newsweek", "Newsweek") == "Kremlin says it is done"
+    assert strip_site_suffix("Newsweek reports", "Newsweek") == "Newsweek reports"
+    assert strip_site_suffix("A title - Other Outlet", "Newsweek") == "A title - Other Outlet"
