@@ -158,6 +158,10 @@ def _run_trafilatura(tree: etree._Element, url: str | None, **options: object) -
         include_comments=False,
         with_metadata=True,
         deduplicate=False,
+        # Publication date from the page's markup only (meta tags, JSON-LD, <time>, the URL):
+        # a date merely mentioned in the text ("May 9, 2022" in a caption) is not when the
+        # article was published; a feed's date or the fetch date is the better fallback.
+        date_extraction_params={"extensive_search": False, "original_date": True},
         **options,  # type: ignore[arg-type]
     )
 

@@ -123,6 +123,7 @@ class LocalServer:
         r = app.router
         r.add_get("/html/{name}", self.html)
         r.add_get("/wire/{site}", self.wire)
+        r.add_get("/undated", self.undated)
         r.add_get("/feed/bbc.xml", self.bbc_feed)
         r.add_get("/feed/conditional.xml", self.conditional_feed)
         r.add_get("/feed/broken.xml", self.broken_feed)
@@ -156,6 +157,12 @@ class LocalServer:
         site = request.match_info["site"]
         extra = "Updated with the governor's comments." if site == "Daily Courier" else ""
         return web.Response(text=wire_page(site, extra), content_type="text/html")
+
+    async def undated(self, request: web.Request) -> web.StreamResponse:
+        self.hits.hit(request)
+        page = wire_page("Undated Daily", title="Shelling reported overnight near Kharkiv")
+        page = page.replace('<meta property="article:published_time" content="2022-05-10T09:12:00Z">', "")
+        return web.Response(text=page, content_type="text/html")
 
     async def bbc_feed(self, request: web.Request) -> web.StreamResponse:
         self.hits.hit(request)

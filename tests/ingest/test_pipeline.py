@@ -339,3 +339,40 @@ def test_site_name_suffix_stripped_from_titles() -> None:
     assert strip_site_suffix("Kremlin says it is done | Newsweek", "Newsweek") == "Kremlin says it is done"
     assert strip_site_suffix("Newsweek reports", "Newsweek") == "Newsweek reports"
     assert strip_site_suffix("A title - Other Outlet", "Newsweek") == "A title - Other Outlet"
+
+
+async def test_publication_date_falls_back_to_feed_then_fetch_time(
+    server: LocalServer, db: sqlite_utils.Database, settings: Settings, tmp_path: Path
+) -> None:
+    feed = tmp_path / "wire.json"
+    feed.write_text(
+        json.dumps(
+            {
+                "version": "https://jsonfeed.org/version/1.1",
+                "title": "Undated Daily",
+                "items": [{"id": "1", "url": f"{server.base}/undated", "date_published": "2022-05-11T06:00:00Z"}],
+            }
+        ),
+        "utf-8",
+    )
+    [from_feed] = await run(db, settings, str(feed))
+    assert from_feed.status == "new" and from_feed.published == "2022-05-11"
+    assert db["articles"].get(from_feed.id)["date_source"] == "feed"
+    db2 = sqlite_utils.Database(memory=True)
+    from bot.core.store import migrate
+
+    migrate(db2)
+    [direct] = await run(db2, settings, f"{server.base}/undated")
+    assert direct.published == "2026-11-24"  # the injected clock's day
+    assert db2["articles"].get(direct.id)["date_source"] == "fetched"
+
+
+async def test_curated_article_text_is_kept_when_the_page_changes(
+    server: LocalServer, db: sqlite_utils.Database, settings: Settings
+) -> None:
+    [first] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
+    db["articles"].update(first.id, {"review": "reviewed", "text": "curated text", "content_hash": "curated"})
+    [again] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
+    assert again.status == "duplicate"
+    assert again.reason == "changed on the site, but curated: stored text kept"
+    assert db["articles"].get(first.id)["text"] == "curated text"
