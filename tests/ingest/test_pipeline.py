@@ -376,3 +376,14 @@ async def test_curated_article_text_is_kept_when_the_page_changes(
     assert again.status == "duplicate"
     assert again.reason == "changed on the site, but curated: stored text kept"
     assert db["articles"].get(first.id)["text"] == "curated text"
+
+
+async def test_identical_text_from_another_outlet_is_a_linked_source(
+    server: LocalServer, db: sqlite_utils.Database, settings: Settings
+) -> None:
+    a, b = await run(db, settings, f"{server.base}/wire/Kyiv Herald", f"{server.base}/wire/Steppe News")
+    texts = {db["articles"].get(r.id)["text"] for r in (a, b)}
+    assert len(texts) == 1  # byte-identical wire copy
+    assert a.status == b.status == "new"
+    assert a.story_id == b.story_id and a.id != b.id
+    assert (b.same_story_as or a.same_story_as) in {a.id, b.id}
