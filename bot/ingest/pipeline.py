@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import multiprocessing
 import sys
@@ -502,7 +501,3 @@ class Ingestor:
 def _first_words(text: str, limit: int = 80) -> str:
     first = text.split("\n", 1)[0]
     return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
-
-
-def results_to_jsonl(results: Iterable[IngestResult]) -> str:
-    return "\n".join(json.dumps(r.to_json(), ensure_ascii=False) for r in results)

@@ -62,8 +62,8 @@ async def test_real_page_from_loopback(server: LocalServer, db: sqlite_utils.Dat
     assert row["review"] == "none"
     assert row["fetch_status"] == "200"
     assert row["date_source"] == "page"
-    raw = zlib.decompress(row["raw_document"])
-    assert raw == (HTML_DIR / f"{page_id(CNBC_EMIRATES)}.html").read_bytes()
+    assert zlib.decompress(row["raw_document"]) == storage.raw_document(db, result.id)
+    assert storage.raw_document(db, result.id) == (HTML_DIR / f"{page_id(CNBC_EMIRATES)}.html").read_bytes()
     assert row["fetched_at"] == "2026-11-24T12:00:00+00:00"
 
 
