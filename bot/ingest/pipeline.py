@@ -489,13 +489,26 @@ class Ingestor:
         )
         directory = self.summaries_dir
         yaml_path = directory / f"{article.id}.yaml"
-        if yaml_path.exists():
-            return None  # never overwrite an editor's file
+        if yaml_path.exists() and not _untouched_skeleton(yaml_path):
+            return None  # never overwrite an editor's work
         try:
             return str(write_digest_files(digest, directory))
         except OSError as exc:
             log.warning("could not write the digest skeleton for %s: %s", article.id, exc)
             return None
+
+
+def _untouched_skeleton(yaml_path: Path) -> bool:
+    """A skeleton nobody has started to curate (review none, every section empty) may be refreshed."""
+    from bot.core.digest_files import DigestFileError, read_digest
+
+    try:
+        digest = read_digest(yaml_path)
+    except (DigestFileError, OSError):
+        return False
+    return digest.review == Review.NONE and not (
+        digest.key_points or digest.quotes or digest.claims or digest.contradictions
+    )
 
 
 def _first_words(text: str, limit: int = 80) -> str:

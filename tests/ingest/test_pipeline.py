@@ -387,3 +387,28 @@ async def test_identical_text_from_another_outlet_is_a_linked_source(
     assert a.status == b.status == "new"
     assert a.story_id == b.story_id and a.id != b.id
     assert (b.same_story_as or a.same_story_as) in {a.id, b.id}
+
+
+async def test_skeleton_refreshed_on_update_unless_an_editor_started(
+    server: LocalServer, db: sqlite_utils.Database, settings: Settings
+) -> None:
+    [first] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
+    assert first.skeleton is not None
+    text_file = Path(first.skeleton).with_suffix(".txt")
+    text_file.write_text("old text of the page", "utf-8")
+    db["articles"].update(first.id, {"content_hash": "stale"})
+    [updated] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
+    assert updated.status == "updated" and updated.skeleton == first.skeleton
+    assert text_file.read_text("utf-8").startswith("KYIV (Reuters)")
+    # an editor adds a key point: the file is theirs now
+    yaml_path = Path(first.skeleton)
+    yaml_path.write_text(
+        yaml_path.read_text("utf-8").replace(
+            "key_points: []", "key_points:\n- id: k1\n  evidence: Ukraine said on Tuesday"
+        ),
+        "utf-8",
+    )
+    db["articles"].update(first.id, {"content_hash": "stale"})
+    [again] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
+    assert again.status == "updated" and again.skeleton is None
+    assert "k1" in yaml_path.read_text("utf-8")
