@@ -412,3 +412,15 @@ async def test_skeleton_refreshed_on_update_unless_an_editor_started(
     [again] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
     assert again.status == "updated" and again.skeleton is None
     assert "k1" in yaml_path.read_text("utf-8")
+
+
+async def test_extraction_in_a_worker_process(server: LocalServer, db: sqlite_utils.Database, settings: Settings) -> None:
+    from bot.ingest.pipeline import extraction_pool
+
+    pool = extraction_pool(1)
+    try:
+        results = await run(db, settings, page_url(server, CNBC_EMIRATES), str(SEED), executor=pool)
+    finally:
+        pool.shutdown()
+    assert [r.status for r in results] == ["new", "new"]
+    assert results[0].author == "Natasha Turak" and results[1].author == "Anna Skinner"
