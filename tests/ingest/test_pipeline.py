@@ -414,7 +414,9 @@ async def test_skeleton_refreshed_on_update_unless_an_editor_started(
     assert "k1" in yaml_path.read_text("utf-8")
 
 
-async def test_extraction_in_a_worker_process(server: LocalServer, db: sqlite_utils.Database, settings: Settings) -> None:
+async def test_extraction_in_a_worker_process(
+    server: LocalServer, db: sqlite_utils.Database, settings: Settings
+) -> None:
     from bot.ingest.pipeline import extraction_pool
 
     pool = extraction_pool(1)
