@@ -81,3 +81,17 @@ def test_by_line_and_iso_date() -> None:
     assert cleaned.author == "Jane Roe"
     assert cleaned.published == dt.date(2024, 8, 8)
     assert cleaned.paragraphs == ("First paragraph.", "Second.")
+
+
+def test_curated_seed_text_is_the_cleaners_output() -> None:
+    """The hand-curated seed digest stands on exactly what the ingest cleaner makes of the page."""
+    from tests.conftest import SEED_ID, SHARED, SUMMARIES
+
+    raw = (SHARED / "seed" / "newsweek-2022-12-08-kremlin-territory.txt").read_text("utf-8")
+    cleaned = clean_pasted_text(raw)
+    assert (SUMMARIES / f"{SEED_ID}.txt").read_text("utf-8") == cleaned.text
+    assert (cleaned.title, cleaned.publisher, cleaned.author) == (
+        "Kremlin Says Russia Is Done Taking Territory From Ukraine",
+        "Newsweek",
+        "Anna Skinner",
+    )
