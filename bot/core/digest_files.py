@@ -119,7 +119,7 @@ class ContradictionIn(_Strict):
 class DigestFileIn(_Strict):
     format: int
     id: str = Field(pattern=_ID)
-    review: Literal["reviewed", "draft"]
+    review: Literal["reviewed", "draft", "none"]  # none: an ingested article's skeleton, not yet curated
     article: ArticleIn
     captions: list[str] = []
     key_points: list[KeyPointIn] = []
@@ -422,7 +422,7 @@ def digest_to_data(digest: Digest) -> dict:
     return {
         "format": FORMAT_VERSION,
         "id": m.id,
-        "review": "draft" if digest.review == Review.DRAFT else "reviewed",
+        "review": digest.review.value,
         "article": _plain(
             {
                 "title": m.title,
@@ -492,7 +492,11 @@ HEADER = (
 def dump_digest(digest: Digest) -> str:
     """The digest as a digest file (YAML); `read_digest` of the result gives the digest back."""
     data = digest_to_data(digest)
-    note = "# review: draft = made by a machine, not reviewed by a person.\n" if digest.review == Review.DRAFT else ""
+    notes = {
+        Review.DRAFT: "# review: draft = made by a machine, not reviewed by a person.\n",
+        Review.NONE: "# review: none = ingested, not yet curated: fill the sections, then set review.\n",
+    }
+    note = notes.get(digest.review, "")
     return HEADER + note + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 

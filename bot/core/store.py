@@ -17,7 +17,7 @@ import sqlite_utils
 
 from bot.core.models import Digest
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class StoreError(RuntimeError):
@@ -158,6 +158,50 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
     db["subscriptions"].create_index(["platform", "workspace", "channel", "local_time"], unique=True)
 
 
+def _migrate_ingest(db: sqlite_utils.Database) -> None:
+    """Ingestion (bot/ingest): raw pages, fetch facts, feeds, URL aliases, story signatures."""
+    for column, kind in (
+        ("canonical_url", str),
+        ("source", str),  # what was submitted: a URL, a file name, a feed entry link
+        ("raw_document", bytes),  # the page as fetched, zlib-compressed
+        ("raw_content_type", str),
+        ("fetched_at", str),  # ISO timestamp, UTC
+        ("fetch_status", str),  # HTTP status, or "file"
+        ("feed_id", int),
+        ("captions", str),  # JSON list of [start, end] spans of `text` that are photo captions
+        ("minhash", bytes),  # near-duplicate signature (bot/ingest/dedupe.py)
+        ("date_source", str),  # page | feed | header | fetched: where `published` came from
+    ):
+        db["articles"].add_column(column, kind)
+    db["articles"].create_index(["canonical_url"])
+    db["feeds"].create(
+        {
+            "id": int,
+            "url": str,
+            "title": str,
+            "etag": str,
+            "last_modified": str,
+            "added_at": str,
+            "last_polled_at": str,
+            "next_poll_at": str,
+            "failures": int,
+            "last_error": str,
+            "last_status": str,
+        },
+        pk="id",
+        not_null={"url"},
+        defaults={"failures": 0},
+    )
+    db["feeds"].create_index(["url"], unique=True)
+    # Every address an article was reached by (submitted, after redirects, rel=canonical).
+    db["article_urls"].create(
+        {"url": str, "article_id": str},
+        pk="url",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_urls"].create_index(["article_id"])
+
+
 def _migrate_digest_posts(db: sqlite_utils.Database) -> None:
     """The scheduler's outbox: one row per (channel, local date) digest slot.
 
@@ -193,7 +237,7 @@ def _migrate_digest_posts(db: sqlite_utils.Database) -> None:
 
 
 # Index i holds the migration from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_to_1, _migrate_digest_posts]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_to_1, _migrate_ingest, _migrate_digest_posts]
 
 
 def connect(path: Path | str, *, create: bool = True) -> sqlite_utils.Database:
