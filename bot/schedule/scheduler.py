@@ -19,7 +19,9 @@ After downtime, `start()` looks at each subscription's most recent slot: if it w
 and is at most `grace` old, it is posted now; older, it is recorded as missed with a log line.
 Failures are retried with backoff as one-off jobs (never by sleeping in a job, so other
 channels never wait); when the retries are spent the subscription is marked failing with the
-reason, which `/subscriptions` shows to the channel's managers.
+reason, which `/subscriptions` shows to the channel's managers. Where the platform deduplicates
+a resend only for a while (Discord's nonce: a few minutes), no resend is made after that
+window: the slot ends failed (or uncertain, after a crash mid-send) rather than post twice.
 """
 
 from __future__ import annotations
@@ -254,6 +256,7 @@ class DigestScheduler:
                     self._unusable(sub, exc)
 
     def _unusable(self, sub: Subscription, exc: Exception) -> None:
+        self._job_specs[sub.id] = (sub.local_time, sub.timezone)  # reported once, until the row changes
         reason = f"cannot schedule {sub.local_time!r} in {sub.timezone!r}: {exc}"[:200]
         log.error("subscription %s (%s:%s): %s", sub.id, sub.platform, sub.channel, reason)
         outbox.note_subscription(self.db, sub.id, last_result=f"not scheduled: {reason}", failing_reason=reason)
