@@ -40,7 +40,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.core import queries
+from bot.core import queries, store
 from bot.core import subscriptions as subs_core
 from bot.core.models import Answer, DigestAnswer, NotFound, Notice
 from bot.core.subscriptions import Subscription
@@ -167,13 +167,18 @@ class DigestScheduler:
         self._job_specs: dict[int, tuple[str, str]] = {}
         self._inflight: set[asyncio.Task[Any]] = set()
         self._content_cache: dict[tuple[str, str | None, str], Answer] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
     def from_context(cls, ctx: Context, deliverers: Mapping[str, Deliverer], **kwargs: Any) -> DigestScheduler:
         """The scheduler of a running bot: its store, settings, clock and the core's digest query."""
         kwargs.setdefault("compose", compose_from_context(ctx))
         kwargs.setdefault("clock", ctx.clock)
-        return cls.from_settings(ctx.settings, ctx.db, deliverers, **kwargs)
+        # Its own connection: front ends run queries (and /subscribe) in worker threads on
+        # theirs, and two threads' transactions must never meet on one SQLite connection.
+        own = str(ctx.settings.db_path) != ":memory:"
+        db = store.connect(ctx.settings.db_path) if own else ctx.db
+        return cls.from_settings(ctx.settings, db, deliverers, **kwargs)
 
     @classmethod
     def from_settings(
@@ -195,6 +200,7 @@ class DigestScheduler:
         aps_log = logging.getLogger("apscheduler")
         if aps_log.level == logging.NOTSET:  # it logs every job added / run / done at INFO
             aps_log.setLevel(logging.WARNING)
+        self._loop = asyncio.get_running_loop()
         self.scheduler.start()
         self.sync()
         subs_core.add_listener(self._subscriptions_changed)
@@ -284,7 +290,21 @@ class DigestScheduler:
         self.sync()  # changes made by another process (the CLI, a second front end)
 
     def _subscriptions_changed(self) -> None:
-        """Called by the core after every subscribe / unsubscribe: apply it at once."""
+        """Called by the core after every subscribe / unsubscribe: apply it at once.
+
+        A front end may subscribe from a worker thread; the jobs are then updated in the
+        scheduler's own loop (and its own database connection), right after.
+        """
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not None and running is self._loop:
+            self._sync_safely()
+        elif self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._sync_safely)
+
+    def _sync_safely(self) -> None:
         try:
             self.sync()
         except Exception:  # never let a scheduling problem fail the user's /subscribe

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 
@@ -279,3 +280,29 @@ async def test_thousand_subscriptions_due_at_one_minute_all_post_once(db, db_pat
     await restart(sched, db_path, platform, schedulers)
     assert len(platform.messages) == 1000
     assert db.execute("SELECT COUNT(*) FROM digest_posts WHERE status='posted'").fetchone()[0] == 1000
+
+
+async def test_a_subscription_made_in_a_worker_thread_is_scheduled_at_once(db_path, db, travel, schedulers):
+    clock = travel(SLOT - dt.timedelta(minutes=5))
+    platform = FakePlatform()
+    sched = make(db, platform, schedulers)
+    await sched.start()
+
+    def subscribe_elsewhere() -> int:  # as a front end's query thread does, on its own connection
+        other = store.connect(db_path)
+        return subscribe(
+            other,
+            platform="discord",
+            workspace="g1",
+            channel="c",
+            local_time="09:00",
+            timezone="Europe/Kyiv",
+            created_by="u1",
+            now=SLOT - dt.timedelta(minutes=5),
+        ).id
+
+    sub_id = await asyncio.get_running_loop().run_in_executor(None, subscribe_elsewhere)
+    await sched.settle()  # the change is applied in the scheduler's loop, on its next turn
+    assert sched.next_run(sub_id) == SLOT
+    await advance(clock, sched, SLOT + dt.timedelta(minutes=1))
+    assert [(m.channel, m.at) for m in platform.messages] == [("c", SLOT)]
