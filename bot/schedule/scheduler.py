@@ -114,18 +114,6 @@ def latest_slot(sub: Subscription, now: dt.datetime) -> tuple[dt.date, dt.dateti
     raise AssertionError("a daily slot always exists within the last three days")
 
 
-def slot_date_of_firing(sub: Subscription, now: dt.datetime) -> dt.date:
-    """The local date a cron firing at `now` is for: today once the wall clock passed HH:MM.
-
-    Covers the late firings too: 04:30 for a 03:30 slot that did not exist, and the second
-    03:30 of a fall-back night (same date, so the claim absorbs it).
-    """
-    local_now = now.astimezone(ZoneInfo(sub.timezone))
-    if local_now.time().replace(tzinfo=None) >= _parse_hhmm(sub.local_time):
-        return local_now.date()
-    return local_now.date() - dt.timedelta(days=1)
-
-
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(UTC)
 
@@ -401,9 +389,11 @@ class DigestScheduler:
         if sub is None or not sub.active:
             self._remove_job(sub_id)
             return
-        now = self.clock()
-        local_date = slot_date_of_firing(sub, now)
-        await self._run_slot(sub, local_date, slot_instant(sub, local_date))
+        # The slot this firing is for: the latest at or before now. That also covers the late
+        # firings: 04:30 for a 03:30 that did not exist, the second 03:30 of a fall-back night
+        # (same date: the claim absorbs it), and a firing delayed by a busy or suspended machine.
+        local_date, slot_at = latest_slot(sub, self.clock())
+        await self._run_slot(sub, local_date, slot_at)
 
     async def _run_slot(self, sub: Subscription, local_date: dt.date, slot_at: dt.datetime) -> None:
         async with self._sending:
