@@ -18,6 +18,7 @@ from typing import Protocol, TextIO, runtime_checkable
 
 from bot.core.models import Answer
 from bot.core.subscriptions import Subscription
+from bot.render.text import render_text
 
 
 class DeliveryError(Exception):
@@ -86,11 +87,7 @@ class ConsoleDeliverer:
         self._ids = itertools.count(1)
 
     async def post_digest(self, sub: Subscription, answer: Answer, idempotency_key: str) -> str:
-        render = self._render
-        if render is None:
-            from bot.render.text import render_text  # the console's renderer, shared with the commands
-
-            render = render_text
+        render = self._render or render_text  # the console's renderer, shared with the commands
         stream = self._stream or sys.stdout
         header = f"── daily digest for #{sub.channel} ({sub.local_time} {sub.timezone}) ──"
         stream.write(f"\n{header}\n{render(answer)}\n")

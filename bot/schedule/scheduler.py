@@ -172,10 +172,14 @@ class DigestScheduler:
     def from_settings(
         cls, settings: Settings, db: sqlite_utils.Database, deliverers: Mapping[str, Deliverer], **kwargs: Any
     ) -> DigestScheduler:
+        hours = settings.digest_grace_hours
+        if not 0 <= hours < 24:  # a window of a day or more would post yesterday's digest today
+            log.warning("BRIEFBOT_DIGEST_GRACE_HOURS=%s is outside 0..24; using %s", hours, min(max(hours, 0), 23))
+            hours = min(max(hours, 0.0), 23.0)
         return cls(
             db,
             deliverers,
-            grace=dt.timedelta(hours=settings.digest_grace_hours),
+            grace=dt.timedelta(hours=hours),
             quiet_day=settings.quiet_day,
             **kwargs,
         )
