@@ -17,10 +17,13 @@ import pytest
 from bot import runner
 from bot.context import Context, open_context
 from bot.core import store
+from bot.core.models import Notice
+from bot.core.subscriptions import Subscription
 from bot.frontends.discord import hooks
 from bot.frontends.discord.client import DiscordFrontend
 from bot.schedule import outbox
 from bot.schedule.adapters import deliverers_for
+from bot.schedule.deliver import ChannelGone, Forbidden
 from bot.schedule.scheduler import DigestScheduler
 from bot.settings import REPO_ROOT, Secret, Settings
 from tests.frontends.discord.fake_discord import FakeDiscord
@@ -102,3 +105,29 @@ async def test_briefbot_run_with_a_token_posts_due_digests(fake, ctx):
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+@pytest.mark.parametrize(("where", "expected"), [("gone_channels", ChannelGone), ("forbidden_channels", Forbidden)])
+async def test_the_front_ends_errors_become_the_schedulers(fake, ctx, where, expected):
+    getattr(fake, where).add(CHANNEL)
+    frontend = DiscordFrontend(ctx, sync_commands=False)
+    deliverer = deliverers_for(discord_client=frontend)["discord"]
+    await frontend.start(connect=False)
+    try:
+        with pytest.raises(expected):
+            await deliverer.post_digest(_subscription(CHANNEL), Notice("x"), "bb-test-nonce")
+    finally:
+        await frontend.close()
+
+
+def _subscription(channel: str) -> Subscription:
+    return Subscription(
+        id=1,
+        platform="discord",
+        workspace="g1",
+        channel=channel,
+        local_time="09:00",
+        timezone="UTC",
+        created_by="u1",
+        active=True,
+    )
