@@ -3,15 +3,18 @@
 The fake REST API (`bench/discord_rest.py`) runs in its own process on 127.0.0.1 and enforces
 Discord's global limit of 50 requests per second (429 with `retry_after` beyond it). The bot
 side is the real thing: the store, the scheduler (APScheduler cron jobs, outbox claims), the
-core's digest query and text renderer, the Discord deliverer (pacing + typed errors) and
-discord.py's `HTTPClient.send_message` with `nonce` + `enforce_nonce`.
+core's digest query, the Discord front end's `post_digest` (its embed renderer, discord.py's
+message create with `nonce` + `enforce_nonce`), the deliverer's typed errors and the pacing of
+message creations. `--client http` drives discord.py's `HTTPClient.send_message` directly
+instead (text content), as a build without the Discord front end does.
 
-Prints the time from the slot to the last post, the 429s met, and posts per channel (each must
-be exactly 1; the exit status is 1 otherwise). The floor is messages / 50 per second (20 s for
-1,000 one-message digests); the target is within 1.25x of it.
+Prints the time from the slot to the last post, the 429s met, and digests and messages per
+channel (one digest each, or the exit status is 1). The floor is messages / 50 per second
+(20 s for 1,000 one-message digests); the target is within 1.25x of it.
 
     python -m bench.digests                 # travels (time-machine, ticking) to just before a minute
     python -m bench.digests --real-clock    # waits for the next real minute instead
+    python -m bench.digests --content full  # the whole seed digest: 3 messages each
 """
 
 from __future__ import annotations
