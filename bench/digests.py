@@ -1,15 +1,16 @@
 """Benchmark: 1,000 subscriptions due at one minute, posted through discord.py to a fake Discord.
 
-The fake REST API (`bench/discord_rest.py`) runs in its own process on 127.0.0.1 and enforces
-Discord's global limit of 50 requests per second (429 with `retry_after` beyond it). The bot
-side is the real thing: the store, the scheduler (APScheduler cron jobs, outbox claims), the
-core's digest query, the Discord front end's `post_digest` (its embed renderer, discord.py's
-message create with `nonce` + `enforce_nonce`), the deliverer's typed errors and the pacing of
-message creations. `--client http` drives discord.py's `HTTPClient.send_message` directly
-instead (text content), as a build without the Discord front end does.
+The fake REST API (the tests' `FakeDiscord`, tests/frontends/discord/fake_discord.py) runs in
+its own process on 127.0.0.1 and enforces Discord's global limit of 50 requests in any one
+second (429 with `retry_after` beyond it); it validates every request against Discord's OpenAPI
+description, the message limits and the no-ping rule. The bot side is the real thing: the
+store, the scheduler (APScheduler cron jobs, outbox claims), the core's digest query, the
+Discord front end's `post_digest` (its embed renderer, discord.py's message create with `nonce`
++ `enforce_nonce`), the deliverer's typed errors and the pacing of message creations.
 
 Prints the time from the slot to the last post, the 429s met, and digests and messages per
-channel (one digest each, or the exit status is 1). The floor is messages / 50 per second
+channel (one digest each and no request Discord would refuse, or the exit status is 1). The
+floor is messages / 50 per second
 (20 s for 1,000 one-message digests); the target is within 1.25x of it.
 
     python -m bench.digests                 # travels (time-machine, ticking) to just before a minute
@@ -29,7 +30,6 @@ import logging
 import subprocess
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,28 +37,22 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import sqlite_utils
 import time_machine
-from discord.http import HTTPClient
 
-from bench.discord_rest import GLOBAL_LIMIT_PER_SECOND, RestDigestPoster, point_discord_py_at
 from bot.context import Context, open_context
 from bot.core.models import Answer, DigestAnswer
 from bot.core.subscriptions import Subscription, subscribe
-from bot.schedule.adapters import (
-    DISCORD_BURST,
-    DISCORD_REQUESTS_PER_SECOND,
-    DiscordDeliverer,
-    DiscordDigestClient,
-    DiscordPacer,
-)
+from bot.frontends.discord.client import DiscordFrontend
+from bot.schedule.adapters import DISCORD_BURST, DISCORD_REQUESTS_PER_SECOND, DiscordDeliverer, DiscordPacer
 from bot.schedule.scheduler import Compose, DigestScheduler, compose_from_context
 from bot.settings import REPO_ROOT, Secret, Settings
+from tests.frontends.discord.fake_discord import GLOBAL_LIMIT_PER_SECOND
 
 ZONE = "Europe/Kyiv"
 
 
 def start_fake_discord(limit: int) -> tuple[subprocess.Popen[str], int]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.discord_rest", "--port", "0", "--limit", str(limit)],
+        [sys.executable, "-m", "tests.frontends.discord.fake_discord", "--port", "0", "--limit", str(limit)],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -97,28 +91,13 @@ def one_message(compose: Compose) -> Compose:
     return short
 
 
-async def discord_client(
-    ctx: Context, base: str, which: str, pacer: DiscordPacer
-) -> tuple[DiscordDigestClient, Callable[[], Awaitable[None]], str]:
-    """The Discord front end's client when this build has it (and `which` allows), else
-    discord.py's HTTPClient driven directly; both send with nonce + enforce_nonce, paced."""
-    if which in {"auto", "frontend"}:
-        try:
-            from bot.frontends.discord.client import DiscordFrontend
-        except ImportError:
-            if which == "frontend":
-                raise SystemExit("this build has no Discord front end (bot/frontends/discord)") from None
-        else:
-            settings = dataclasses.replace(ctx.settings, discord_token=Secret("bench-token"), discord_api_base=base)
-            frontend = DiscordFrontend(ctx, settings, sync_commands=False)
-            pacer.install(frontend.client.http)
-            await frontend.start(connect=False)  # REST login only; digests need no gateway
-            return frontend, frontend.close, "the Discord front end (DiscordFrontend.post_digest)"
-    point_discord_py_at(base)
-    http = HTTPClient(asyncio.get_running_loop())
-    pacer.install(http)
-    await http.static_login("bench-token")
-    return RestDigestPoster(http), http.close, "discord.py HTTPClient.send_message (no front end in this build)"
+async def discord_frontend(ctx: Context, base: str, pacer: DiscordPacer) -> DiscordFrontend:
+    """The Discord front end logged in to the fake (REST only), its message creations paced."""
+    settings = dataclasses.replace(ctx.settings, discord_token=Secret("bench-token"), discord_api_base=base)
+    frontend = DiscordFrontend(ctx, settings, sync_commands=False)
+    pacer.install(frontend.client.http)
+    await frontend.start(connect=False)  # REST login only; digests need no gateway
+    return frontend
 
 
 def next_minute(after: dt.datetime) -> dt.datetime:
@@ -145,9 +124,9 @@ async def run(args: argparse.Namespace, port: int, slot: dt.datetime, work: Path
 
     base = f"http://127.0.0.1:{port}/api/v10"
     pacer = DiscordPacer(requests_per_second=args.rate, burst=args.burst)
-    client, close, which = await discord_client(ctx, base, args.client, pacer)
-    deliverer = DiscordDeliverer(client)
-    print(f"posting through {which}", flush=True)
+    frontend = await discord_frontend(ctx, base, pacer)
+    deliverer = DiscordDeliverer(frontend)
+    print("posting through the Discord front end (DiscordFrontend.post_digest)", flush=True)
     compose = compose_from_context(ctx)
     if args.content == "short":
         compose = one_message(compose)
@@ -169,7 +148,7 @@ async def run(args: argparse.Namespace, port: int, slot: dt.datetime, work: Path
         if final >= args.subscriptions:
             break
     scheduler.shutdown()
-    await close()
+    await frontend.close()
 
     statuses = collections.Counter(
         dict(ctx.db.execute("SELECT status, COUNT(*) FROM digest_posts GROUP BY status").fetchall())
@@ -203,8 +182,16 @@ async def run(args: argparse.Namespace, port: int, slot: dt.datetime, work: Path
     print(f"digests per channel:      {dict(sorted(digest_counts.items()))}  (digests -> channels)")
     print(f"messages per channel:     {dict(sorted(message_counts.items()))}  (messages -> channels)")
     print(f"outbox statuses:          {dict(statuses)}")
+    print(f"requests Discord would refuse (OpenAPI, limits, pings): {len(stats['violations'])}")
+    for problem in stats["violations"][:5]:
+        print("  ", problem)
     pages = {n for n in message_counts if n}
-    ok = digest_counts == {1: args.subscriptions} and len(pages) == 1 and 0 not in message_counts
+    ok = (
+        digest_counts == {1: args.subscriptions}
+        and len(pages) == 1
+        and 0 not in message_counts
+        and not stats["violations"]
+    )
     print(
         "result:                   "
         + (f"OK: every channel got exactly 1 digest ({pages.pop()} message(s) each)" if ok else "FAIL")
@@ -224,12 +211,6 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=DISCORD_BURST, help="client-side burst (default %(default)s)")
     parser.add_argument("--limit", type=int, default=GLOBAL_LIMIT_PER_SECOND, help="the fake's global limit")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds after the slot to give up")
-    parser.add_argument(
-        "--client",
-        choices=["auto", "frontend", "http"],
-        default="auto",
-        help="post through the Discord front end or discord.py's HTTPClient (auto: front end if built)",
-    )
     parser.add_argument(
         "--content",
         choices=["short", "full"],

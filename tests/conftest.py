@@ -14,7 +14,8 @@ from bot.settings import load_settings
 REPO = Path(__file__).resolve().parent.parent
 SUMMARIES = REPO / "summaries"
 SEED_ID = "2022-12-08-newsweek-kremlin-territory"
-SHARED = REPO.parent / "shared"
+# the team's read-only material: beside the lead's checkout (/work/main), also from a worktree
+SHARED = next((p for p in (REPO.parent / "shared", Path("/work/shared")) if p.is_dir()), REPO.parent / "shared")
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from bot.ingest.clean import clean_paragraphs, clean_pasted_text
+from tests.conftest import SHARED
 
-SEED = Path("/work/shared/seed/newsweek-2022-12-08-kremlin-territory.txt")
+SEED = SHARED / "seed" / "newsweek-2022-12-08-kremlin-territory.txt"
 
 
 def test_seed_header_is_read() -> None:
@@ -85,9 +85,9 @@ def test_by_line_and_iso_date() -> None:
 
 def test_curated_seed_text_is_the_cleaners_output() -> None:
     """The hand-curated seed digest stands on exactly what the ingest cleaner makes of the page."""
-    from tests.conftest import SEED_ID, SHARED, SUMMARIES
+    from tests.conftest import SEED_ID, SUMMARIES
 
-    raw = (SHARED / "seed" / "newsweek-2022-12-08-kremlin-territory.txt").read_text("utf-8")
+    raw = SEED.read_text("utf-8")
     cleaned = clean_pasted_text(raw)
     assert (SUMMARIES / f"{SEED_ID}.txt").read_text("utf-8") == cleaned.text
     assert (cleaned.title, cleaned.publisher, cleaned.author) == (

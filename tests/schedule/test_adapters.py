@@ -1,5 +1,6 @@
 """The Discord and Slack deliverers over the real client libraries, against fake HTTP APIs on
-127.0.0.1: message ids, nonce de-duplication, and each failure mapped to its typed error."""
+127.0.0.1 (for Discord the front end's tests' fake, `FakeDiscord`): message ids, nonce
+de-duplication, and each failure mapped to its typed error."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 
+import discord
 import pytest
 from aiohttp import web
-from discord.http import HTTPClient, Route
+from discord.http import HTTPClient, Route, handle_message_parameters
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bench.discord_rest import FakeDiscordAPI, RestDigestPoster, serve
 from bot.core import store
 from bot.core.models import Answer, Notice
 from bot.core.subscriptions import Subscription
@@ -21,6 +22,7 @@ from bot.schedule import outbox
 from bot.schedule.adapters import DiscordDeliverer, DiscordPacer, SlackDeliverer
 from bot.schedule.deliver import ChannelGone, Forbidden, NetworkError, RateLimited, idempotency_key
 from bot.schedule.scheduler import DigestScheduler
+from tests.frontends.discord.fake_discord import FakeDiscord
 from tests.schedule.fakes import Crash, FixedComposer, add_sub, advance, utc
 
 
@@ -52,11 +54,28 @@ class CountingPacer(DiscordPacer):
         super().__init__(limiter=CountingLimiter())  # type: ignore[arg-type]
 
 
+class RestDigestPoster:
+    """A minimal Discord client with the front end's shape: discord.py's own message create
+    (`nonce` + `enforce_nonce` via `handle_message_parameters`), the digest as text content."""
+
+    def __init__(self, http: HTTPClient) -> None:
+        self.http = http
+
+    async def post_digest(self, channel_id: str, answer: Answer, nonce: str) -> str:
+        params = handle_message_parameters(
+            content=render_text(answer), nonce=nonce, allowed_mentions=discord.AllowedMentions.none()
+        )
+        data = await self.http.send_message(int(channel_id), params=params)
+        return str(data["id"])
+
+
 @pytest.fixture
-async def discord_api(monkeypatch) -> AsyncIterator[tuple[FakeDiscordAPI, HTTPClient]]:
-    api = FakeDiscordAPI(gone={404}, forbidden={403})
-    runner, port = await serve(api)
-    monkeypatch.setattr(Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+async def discord_api(monkeypatch) -> AsyncIterator[tuple[FakeDiscord, HTTPClient]]:
+    api = FakeDiscord()
+    api.gone_channels.add("404")
+    api.forbidden_channels.add("403")
+    await api.start()
+    monkeypatch.setattr(Route, "BASE", api.base)
     http = HTTPClient(asyncio.get_running_loop())
     pacer = CountingPacer()
     pacer.install(http)
@@ -64,7 +83,8 @@ async def discord_api(monkeypatch) -> AsyncIterator[tuple[FakeDiscordAPI, HTTPCl
     await http.static_login("fake-token")
     yield api, http
     await http.close()
-    await runner.cleanup()
+    await api.close()
+    assert api.violations == [], "requests Discord would refuse:\n" + "\n".join(api.violations)
 
 
 async def test_discord_posts_once_per_nonce(discord_api):
@@ -74,10 +94,10 @@ async def test_discord_posts_once_per_nonce(discord_api):
     first = await deliverer.post_digest(_sub("42"), Notice("hello @everyone"), key)
     again = await deliverer.post_digest(_sub("42"), Notice("hello @everyone"), key)
     assert first == again
-    assert [m["content"] for m in api.messages[42]] == [render_text(Notice("hello @everyone"))]
-    assert api.messages[42][0]["nonce"] == key and len(key) <= 25
+    assert [m["content"] for m in api.channel_messages["42"]] == [render_text(Notice("hello @everyone"))]
+    assert api.channel_messages["42"][0]["nonce"] == key and len(key) <= 25
     other = await deliverer.post_digest(_sub("42"), Notice("next day"), key.replace(key[-1], "x"))
-    assert other != first and len(api.messages[42]) == 2
+    assert other != first and len(api.channel_messages["42"]) == 2
     assert http.pacer.limiter.turns == 3  # every message create takes a turn; the login does not
 
 
@@ -130,7 +150,7 @@ async def test_crash_after_discord_accepted_is_absorbed_by_the_nonce(discord_api
     schedulers.append(first)
     await first.start()
     await advance(clock, first, slot)
-    assert len(api.messages[42]) == 1 and outbox.find(db, sub, dt.date(2026, 10, 5)).message_id is None
+    assert len(api.channel_messages["42"]) == 1 and outbox.find(db, sub, dt.date(2026, 10, 5)).message_id is None
 
     first.shutdown()  # the process died; a new one starts 30 s later
     clock.move_to(slot + dt.timedelta(seconds=30))
@@ -140,9 +160,9 @@ async def test_crash_after_discord_accepted_is_absorbed_by_the_nonce(discord_api
     schedulers.append(second)
     await second.start()
     await second.settle()
-    assert len(api.messages[42]) == 1
-    assert api.requests == 3  # login, the accepted post, the retry answered from the nonce
-    assert outbox.find(db, sub, dt.date(2026, 10, 5)).message_id == api.messages[42][0]["id"]
+    assert len(api.channel_messages["42"]) == 1
+    assert len(api.requests) == 3  # login, the accepted post, the retry answered from the nonce
+    assert outbox.find(db, sub, dt.date(2026, 10, 5)).message_id == api.channel_messages["42"][0]["id"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""A fake of Discord's REST API on 127.0.0.1 (aiohttp), strict about what it is sent.
+"""The one fake of Discord's REST API on 127.0.0.1 (aiohttp), strict about what it is sent.
 
 It answers the calls briefbot makes (login, command sync, interaction callbacks, follow-ups and
 edits, channel messages) the way Discord does, with `Content-Type: application/json` exactly
@@ -6,14 +6,23 @@ edits, channel messages) the way Discord does, with `Content-Type: application/j
 request body is validated against Discord's OpenAPI description and against the message limits
 and the no-ping rule; problems go to `violations`, which the test fixture asserts is empty.
 Tests script failures (`fail_next`: 429 with retry-after, 500, 403, 404) per operation.
+
+Message creation behaves like Discord's: `nonce` + `enforce_nonce` answer a repeat within the
+de-duplication window with the first message, channels can be gone (404, code 10003) or
+forbidden (403, code 50001), and `global_limit` answers requests beyond Discord's global limit
+with a global 429 carrying `retry_after` and a `Via` header, as Discord's edge does.
+`GET /__stats` reports what it saw. The digest benchmark runs it in its own process:
+`python -m tests.frontends.discord.fake_discord --port 0` (prints `PORT <n>`).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import datetime as dt
 import itertools
 import json
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -26,6 +35,9 @@ from tests.frontends.discord.limits import CALLBACK, check_message_body
 from tests.frontends.discord.openapi import SpecValidator, spec_validator
 
 APPLICATION_ID = "1100000000000000001"
+GLOBAL_LIMIT_PER_SECOND = 50  # Discord's global limit for a bot
+# Discord answers a repeated nonce with the first message "in the past few minutes"
+NONCE_WINDOW_S = 120.0
 BOT_USER_ID = APPLICATION_ID
 _snowflakes = itertools.count(1300000000000000000)
 
@@ -76,15 +88,22 @@ class FakeDiscord:
         *,
         validate_later: bool = False,
         global_limit: int | None = None,
+        rolling_window: bool = False,
+        nonce_window_s: float = NONCE_WINDOW_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.validator = validator or spec_validator()
         # global_limit: Discord's global rate limit (50 requests a second for a bot): requests
-        # beyond it in one second get a global 429 with retry_after, as Discord answers them
+        # beyond it in one second get a global 429 with retry_after, as Discord answers them.
+        # A second is the clock's whole second, or with rolling_window any one-second span
+        # (stricter: no burst across a second's boundary; the digest benchmark uses it).
         self.global_limit = global_limit
+        self.rolling_window = rolling_window
+        self.nonce_window_s = nonce_window_s
         self.clock = clock
         self.global_429s = 0
-        self._window = (-1, 0)  # (second, requests in it)
+        self.global_429_times: list[float] = []  # clock() of each global 429
+        self._allowed: deque[float] = deque()  # clock() of the requests allowed in the window
         # validate_later: check bodies in `validate_recorded()` instead of while answering (the
         # benchmark, where the fake shares the event loop with the bot it measures)
         self.validate_later = validate_later
@@ -93,7 +112,9 @@ class FakeDiscord:
         self.scripted: dict[tuple[str, str], deque[Scripted]] = {}
         self.messages: dict[str, dict[str, Any]] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> definitions
-        self.nonces: dict[tuple[str, str], str] = {}  # (channel, nonce) -> message id
+        self.nonces: dict[tuple[str, str], tuple[float, str]] = {}  # (channel, nonce) -> (clock(), message id)
+        self.channel_messages: dict[str, list[dict[str, Any]]] = {}  # channel id -> messages created
+        self.post_times: list[float] = []  # clock() of each channel message created
         self.gone_channels: set[str] = set()
         self.forbidden_channels: set[str] = set()
         self._arrived = asyncio.Condition()
@@ -109,13 +130,14 @@ class FakeDiscord:
 
     # ---------------------------------------------------------------- lifecycle
 
-    async def start(self) -> str:
+    async def start(self, port: int = 0) -> str:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/__stats", self._stats)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self._port = port
@@ -163,6 +185,22 @@ class FakeDiscord:
             for r in self.requests
             if (method is None or r.method == method) and (template is None or r.template == template)
         ]
+
+    def stats(self) -> dict[str, Any]:
+        """What the fake saw (served as `GET /__stats`); times are `clock()` readings."""
+        return {
+            "requests": len(self.requests),
+            "rate_limited": self.global_429s,
+            "posts_per_channel": {c: len(m) for c, m in self.channel_messages.items()},
+            "first_post": min(self.post_times, default=None),
+            "last_post": max(self.post_times, default=None),
+            "rate_limited_at": self.global_429_times,
+            "post_times": self.post_times,
+            "violations": self.violations,
+        }
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return self._json(self.stats())
 
     def callback_for(self, interaction_id: str) -> asyncio.Future[Recorded]:
         """Resolves with the (first successful) callback request of one interaction."""
@@ -233,23 +271,28 @@ class FakeDiscord:
         return resp
 
     def _over_global_limit(self) -> float | None:
-        """Seconds to wait when this request is beyond the global limit, else None."""
+        """Seconds to wait when this request is beyond the global limit, else None (and counted)."""
         if self.global_limit is None:
             return None
         now = self.clock()
-        second, count = self._window
-        if int(now) != second:
-            second, count = int(now), 0
-        count += 1
-        self._window = (second, count)
-        if count <= self.global_limit:
+        second = math.floor(now)
+
+        def expired(allowed_at: float) -> bool:
+            return now - allowed_at >= 1.0 if self.rolling_window else allowed_at < second
+
+        while self._allowed and expired(self._allowed[0]):
+            self._allowed.popleft()
+        if len(self._allowed) < self.global_limit:
+            self._allowed.append(now)
             return None
-        return round(second + 1 - now, 3) or 0.001
+        frees_at = self._allowed[0] + 1.0 if self.rolling_window else second + 1.0
+        return max(0.001, round(frees_at - now, 3))
 
     def _answer(self, request: web.Request, template: str, path: str, body: Any) -> web.Response:
         wait = self._over_global_limit()
         if wait is not None:
             self.global_429s += 1
+            self.global_429_times.append(self.clock())
             headers = {"Retry-After": str(wait), "X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"}
             body = {"message": "You are being rate limited.", "retry_after": wait, "global": True}
             return self._json(body, 429, {**headers, "Via": "1.1 google"})
@@ -419,10 +462,38 @@ class FakeDiscord:
         if channel_id in self.forbidden_channels:
             return self._json({"message": "Missing Access", "code": 50001}, 403)
         nonce = (body or {}).get("nonce")
-        if nonce and body.get("enforce_nonce") and (channel_id, nonce) in self.nonces:
-            return self._json(self.messages[self.nonces[(channel_id, nonce)]])
+        now = self.clock()
+        if nonce and body.get("enforce_nonce") and (channel_id, str(nonce)) in self.nonces:
+            first_at, message_id = self.nonces[(channel_id, str(nonce))]
+            if now - first_at <= self.nonce_window_s:
+                return self._json(self.messages[message_id])  # the first message, nothing new created
         message = self._message(channel_id, body or {})
         self.messages[message["id"]] = message
+        self.channel_messages.setdefault(channel_id, []).append(message)
+        self.post_times.append(now)
         if nonce:
-            self.nonces[(channel_id, nonce)] = message["id"]
+            self.nonces[(channel_id, str(nonce))] = (now, message["id"])
         return self._json(message)
+
+
+async def serve_forever(port: int, global_limit: int) -> None:
+    """Run the fake alone (Discord's global limit over any one-second span); print its port."""
+    fake = FakeDiscord(global_limit=global_limit, rolling_window=True)
+    await fake.start(port)
+    print(f"PORT {fake.base.split(':')[2].split('/')[0]}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await fake.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="A fake of Discord's REST API on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--limit", type=int, default=GLOBAL_LIMIT_PER_SECOND, help="global requests per second")
+    args = parser.parse_args()
+    asyncio.run(serve_forever(args.port, args.limit))
+
+
+if __name__ == "__main__":
+    main()
