@@ -1,9 +1,11 @@
 """Benchmark: interactions through the real Discord path, against the fake Discord REST API.
 
-Builds a store with the seed digest plus 10,000 synthetic articles, starts the fake Discord
-API on 127.0.0.1 and a logged-in `DiscordFrontend` pointed at it, then feeds 1,000
-INTERACTION_CREATE payloads (a mix of every read command and autocomplete) one after another
-through discord.py's command tree, exactly as the gateway would. For each it measures the time
+Writes the seed digest plus 10,000 synthetic digest files (`bench/synthetic.py`, quoting the
+curated registry's speakers, about 8 articles a day from 2022-02-24), loads them through the
+real loader (`load_dir`, parsing in worker processes), starts the fake Discord API on
+127.0.0.1 and a logged-in `DiscordFrontend` pointed at it, then feeds 1,000 INTERACTION_CREATE
+payloads (a mix of every read command and autocomplete) one after another through discord.py's
+command tree, exactly as the gateway would. For each it measures the time
 from handing the payload to the client to the moment the fake receives the interaction
 callback (the response sent). Prints p50/p90/p99/max overall and per command.
 
@@ -16,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import logging
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -27,16 +31,19 @@ from typing import Any
 
 import discord.http
 
+from bench.synthetic import write_corpus
 from bot.context import open_context
+from bot.core.digest_files import digest_files
 from bot.frontends.discord.client import DiscordFrontend
 from bot.settings import REPO_ROOT, Secret, Settings
 from tests.frontends.discord import payloads as p
-from tests.frontends.discord import synthetic
 from tests.frontends.discord.fake_discord import FakeDiscord
 from tests.frontends.discord.limits import CALLBACK
 
 REGION_QUERIES = ("Donetsk", "Kharkiv", "UA-65", "Zaporizhzhia", "Luhansk", "Kherson", "Donetks", "Izium")
 SPEAKER_QUERIES = ("Peskov", "Putin", "Zelensky", "Kremlin", "Ukraine", "Dmitri Peskow")
+FIRST_DAY = dt.date(2022, 2, 24)
+ARTICLES_PER_DAY = 8
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -70,18 +77,20 @@ def workload(rng: random.Random, days: list[str]) -> tuple[str, dict[str, Any]]:
 async def run(articles: int, interactions: int, seed: int, concurrency: int) -> None:
     logging.basicConfig(level=logging.WARNING)
     workdir = Path(tempfile.mkdtemp(prefix="briefbot-bench-"))
-    settings = Settings(
-        db_path=workdir / "bench.db", summaries_dir=REPO_ROOT / "summaries", discord_token=Secret("bench")
-    )
+    summaries = workdir / "summaries"
+    days = -(-articles // ARTICLES_PER_DAY)
+    write_corpus(summaries, articles, seed, quoted="registry", first_day=FIRST_DAY, days=days)
+    for seed_file in digest_files(REPO_ROOT / "summaries"):  # the curated seed digest beside them
+        shutil.copy(seed_file, summaries)
+        shutil.copy(seed_file.with_suffix(".txt"), summaries)
+    settings = Settings(db_path=workdir / "bench.db", summaries_dir=summaries, discord_token=Secret("bench"))
     started = time.perf_counter()
-    ctx = open_context(settings)  # loads the seed digest (and the speaker registry)
-    synthetic.fill(ctx.db, articles)
-    ctx.reload_speakers()
+    ctx = open_context(settings)  # loads every digest file through the real loader
     print(
         f"store: {ctx.db['articles'].count:,} articles, {ctx.db['quotes'].count:,} quotes, "
-        f"{ctx.db['region_claims'].count:,} claims (built in {time.perf_counter() - started:.1f} s)"
+        f"{ctx.db['region_claims'].count:,} claims (loaded in {time.perf_counter() - started:.1f} s)"
     )
-    days = [r[0] for r in ctx.db.conn.execute("SELECT DISTINCT published FROM articles")]
+    published = [r[0] for r in ctx.db.conn.execute("SELECT DISTINCT published FROM articles")]
 
     fake = FakeDiscord(validate_later=True)  # every body is still validated, after the timed run
     await fake.start()
@@ -91,11 +100,11 @@ async def run(articles: int, interactions: int, seed: int, concurrency: int) -> 
     timings: dict[str, list[float]] = defaultdict(list)
     try:
         for _ in range(20):  # warm up caches and connections; not measured
-            _, payload = workload(rng, days)
+            _, payload = workload(rng, published)
             done = len(fake.sent("POST", CALLBACK))
             frontend.feed(payload)
             await fake.wait_for(done + 1, "POST", CALLBACK)
-        queue = [workload(rng, days) for _ in range(interactions)]
+        queue = [workload(rng, published) for _ in range(interactions)]
 
         async def worker() -> None:
             while queue:

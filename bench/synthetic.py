@@ -1,20 +1,23 @@
-"""Synthetic war coverage in the seed's shapes, for benchmarks: N digest files (YAML + text).
+"""Synthetic war coverage in the seed's shapes, for benchmarks and tests: digest files (YAML + text).
 
-Varied regions (all 27), speakers (the registry plus generated officials), outlets (200 by
-default) and dates (a year), written through the same digest-file format the loader reads,
-so loading them exercises the real validator and store.
+Varied regions (all 27), speakers (generated officials, or the curated registry's), outlets
+(200 by default) and dates (a year by default), written in the same digest-file format the
+loader reads, so loading them (`bot.core.digest_files.load_dir`) exercises the real validator
+and store. Tests add articles with chosen quotes on a chosen day (`Generator.article`,
+`write_articles`). Deterministic for a given seed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import yaml
 
 from bot.core.gazetteer import load_gazetteer
+from bot.settings import REPO_ROOT
 
 FIRST = ["Olena", "Dmytro", "Serhiy", "Iryna", "Andriy", "Yulia", "Mykola", "Oksana", "Ivan", "Natalia"]
 LAST = [
@@ -33,6 +36,10 @@ ROLES = ["governor", "military spokesperson", "deputy minister", "regional offic
 ACTORS = ["Russia", "Ukraine"]
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November"]
+FIRST_DAY = dt.date(2023, 1, 1)
+REGISTRY_FILE = REPO_ROOT / "summaries" / "speakers.yaml"
+
+Article = tuple[str, str, str]  # (id, digest file YAML, article text)
 
 
 def speakers(n: int = 200) -> list[dict]:
@@ -52,15 +59,31 @@ def speakers(n: int = 200) -> list[dict]:
     return out
 
 
+def registry_speakers() -> list[dict]:
+    """The curated speaker registry (summaries/speakers.yaml), as the generated speakers' dicts."""
+    return yaml.safe_load(REGISTRY_FILE.read_text("utf-8"))["speakers"]
+
+
 def outlets(n: int = 200) -> list[str]:
     return [f"Outlet {i:03d} News" for i in range(n)]
 
 
 def article(
-    i: int, rng: random.Random, regions: list[tuple[str, str]], people: list[dict], pubs: list[str]
-) -> tuple[str, str, str]:
-    """(id, yaml text, article text) of synthetic article i."""
-    published = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(365))
+    i: int,
+    rng: random.Random,
+    regions: list[tuple[str, str]],
+    people: list[dict],
+    pubs: list[str],
+    *,
+    first_day: dt.date = FIRST_DAY,
+    days: int = 365,
+    published: dt.date | None = None,
+    quotes: Sequence[tuple[dict, str]] = (),
+) -> Article:
+    """(id, yaml text, article text) of synthetic article i, published on one of `days` days from
+    `first_day` (or on `published`); `quotes` adds direct quotes as (speaker, words)."""
+    day = first_day + dt.timedelta(days=rng.randrange(days))
+    published = published or day
     publisher = pubs[rng.randrange(len(pubs))]
     r1, r2 = rng.sample(regions, 2)
     s1, s2 = rng.sample(people, 2)
@@ -76,6 +99,8 @@ def article(
         "control": f"{s2['name']} said {actor} controls {r1[1]} despite heavy losses.",
         "shelling": f"{r2[1]} has been subjected to shelling near the front lines this month.",
     }
+    for n, (speaker, words) in enumerate(quotes):
+        sentences[f"extra{n}"] = f'"{words}," {speaker["name"]} said.'
     text = "\n\n".join(sentences.values()) + "\n"
     aid = f"{published.isoformat()}-synthetic-{i}"
     doc = {
@@ -120,6 +145,18 @@ def article(
                 "cue": "said",
                 "words": f"{actor} controls {r1[1]} despite heavy losses",
             },
+            *(
+                {
+                    "id": f"q{4 + n}",
+                    "speaker": speaker["id"],
+                    "mention": speaker["name"],
+                    "role": speaker.get("role", ""),
+                    "kind": "direct",
+                    "cue": "said",
+                    "words": words,
+                }
+                for n, (speaker, words) in enumerate(quotes)
+            ),
         ],
         "claims": [
             {
@@ -171,25 +208,74 @@ def article(
     return aid, yaml.dump(doc, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=200), text
 
 
-def generate(n: int, seed: int = 0) -> Iterator[tuple[str, str, str]]:
-    rng = random.Random(seed)
-    g = load_gazetteer()
-    regions = [(code, r.name) for code, r in sorted(g.regions.items())]
-    people = speakers()
-    pubs = outlets()
+class Generator:
+    """Synthetic articles from one random stream: the regions, speakers and outlets to draw from."""
+
+    def __init__(
+        self, seed: int = 0, *, quoted: str = "officials", first_day: dt.date = FIRST_DAY, days: int = 365
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.regions = [(code, r.name) for code, r in sorted(load_gazetteer().regions.items())]
+        # quoted: whom the articles quote, the generated officials or the curated registry's speakers
+        self.people = {"officials": speakers, "registry": registry_speakers}[quoted]()
+        self.known = {s["id"]: s for s in registry_speakers() + speakers()}
+        self.pubs = outlets()
+        self.first_day, self.days = first_day, days
+
+    def article(
+        self, i: int, *, published: dt.date | None = None, quotes: Sequence[tuple[str, str]] = ()
+    ) -> Article:
+        """Article i; `quotes` adds direct quotes as (speaker id, words), e.g. for a test."""
+        return article(
+            i,
+            self.rng,
+            self.regions,
+            self.people,
+            self.pubs,
+            first_day=self.first_day,
+            days=self.days,
+            published=published,
+            quotes=[(self.known[speaker], words) for speaker, words in quotes],
+        )
+
+
+def generate(
+    n: int, seed: int = 0, *, quoted: str = "officials", first_day: dt.date = FIRST_DAY, days: int = 365
+) -> Iterator[Article]:
+    """n synthetic articles (options as `Generator`'s)."""
+    generator = Generator(seed, quoted=quoted, first_day=first_day, days=days)
     for i in range(n):
-        yield article(i, rng, regions, people, pubs)
+        yield generator.article(i)
 
 
-def write_corpus(directory: Path, n: int, seed: int = 0) -> Path:
-    """Write n synthetic digest files and a speakers.yaml into `directory`."""
+def write_speakers(directory: Path) -> None:
+    """speakers.yaml in `directory`: the curated registry plus the generated officials."""
     directory.mkdir(parents=True, exist_ok=True)
-    registry = yaml.safe_load(
-        (Path(__file__).resolve().parent.parent / "summaries" / "speakers.yaml").read_text("utf-8")
-    )
+    registry = yaml.safe_load(REGISTRY_FILE.read_text("utf-8"))
     registry["speakers"] += speakers()
     (directory / "speakers.yaml").write_text(yaml.safe_dump(registry, sort_keys=False, allow_unicode=True), "utf-8")
-    for aid, doc, text in generate(n, seed):
+
+
+def write_articles(directory: Path, articles: Iterable[Article]) -> list[str]:
+    """Write each article's digest file and text file (and speakers.yaml); returns the file names."""
+    write_speakers(directory)
+    names = []
+    for aid, doc, text in articles:
         (directory / f"{aid}.yaml").write_text(doc, "utf-8")
         (directory / f"{aid}.txt").write_text(text, "utf-8")
+        names.append(f"{aid}.yaml")
+    return names
+
+
+def write_corpus(
+    directory: Path,
+    n: int,
+    seed: int = 0,
+    *,
+    quoted: str = "officials",
+    first_day: dt.date = FIRST_DAY,
+    days: int = 365,
+) -> Path:
+    """Write n synthetic digest files and a speakers.yaml into `directory`."""
+    write_articles(directory, generate(n, seed, quoted=quoted, first_day=first_day, days=days))
     return directory

@@ -20,6 +20,7 @@ from bot.context import Context
 from bot.core import queries, subscriptions
 from bot.core.models import Answer, HelpAnswer, NotFound, Notice, UsageError
 from bot.core.textnorm import clean_input
+from bot.render.common import subscription_line
 
 log = logging.getLogger(__name__)
 
@@ -207,40 +208,56 @@ def _execute(ctx: Context, command: Command, caller: Caller) -> Answer:
         case "help":
             return help_answer()
         case "subscribe":
-            try:
-                sub = subscriptions.subscribe(
-                    ctx.db,
-                    platform=caller.platform,
-                    workspace=caller.workspace,
-                    channel=caller.channel,
-                    local_time=args.get("time", ctx.settings.digest_time),
-                    timezone=args.get("timezone", ctx.settings.timezone),
-                    created_by=caller.user,
-                    now=ctx.clock(),
-                )
-            except subscriptions.SubscriptionError as exc:
-                return UsageError(str(exc), COMMANDS["subscribe"].usage)
-            return Notice(f"This channel gets the daily digest at {sub.local_time} ({sub.timezone}).")
+            return subscribe(ctx, caller, args.get("time"), args.get("timezone"))
         case "unsubscribe":
-            n = subscriptions.unsubscribe(
-                ctx.db, platform=caller.platform, workspace=caller.workspace, channel=caller.channel
-            )
-            return Notice("Daily digest stopped for this channel." if n else "This channel had no daily digest.")
+            return unsubscribe(ctx, caller)
         case "subscriptions":
             subs = subscriptions.list_subscriptions(
                 ctx.db, platform=caller.platform, workspace=caller.workspace, active_only=False
             )
             if not subs:
                 return Notice("No daily digests here yet. Use /subscribe HH:MM [timezone].")
-            lines = []
-            for s in subs:
-                state = "active" if s.active else "stopped"
-                if s.failing_reason:
-                    state = f"failing: {s.failing_reason}"
-                last = f", last posted {s.last_posted_on}" if s.last_posted_on else ""
-                lines.append(f"#{s.channel} at {s.local_time} {s.timezone}: {state}{last}")
-            return Notice("\n".join(lines))
+            return Notice("\n".join(subscription_line(s, f"#{s.channel}") for s in subs))
     return UsageError(f"unknown command /{command.name}", "/help")  # pragma: no cover - COMMANDS is exhaustive
+
+
+def subscribe(
+    ctx: Context,
+    caller: Caller,
+    local_time: str | None,
+    timezone: str | None,
+    *,
+    channel_name: str = "this channel",
+    usage: str = COMMANDS["subscribe"].usage,
+) -> Answer:
+    """Subscribe the caller's channel (settings' time and zone by default); the confirmation
+    calls the channel `channel_name` (a front end may name it with a mention, which never pings)."""
+    try:
+        sub = subscriptions.subscribe(
+            ctx.db,
+            platform=caller.platform,
+            workspace=caller.workspace,
+            channel=caller.channel,
+            local_time=local_time or ctx.settings.digest_time,
+            timezone=timezone or ctx.settings.timezone,
+            created_by=caller.user,
+            now=ctx.clock(),
+        )
+    except subscriptions.SubscriptionError as exc:
+        return UsageError(str(exc), usage)
+    return Notice(f"{_capitalized(channel_name)} gets the daily digest at {sub.local_time} ({sub.timezone}).")
+
+
+def unsubscribe(ctx: Context, caller: Caller, *, channel_name: str = "this channel") -> Answer:
+    """Stop the daily digest in the caller's channel."""
+    n = subscriptions.unsubscribe(ctx.db, platform=caller.platform, workspace=caller.workspace, channel=caller.channel)
+    return Notice(
+        f"Daily digest stopped in {channel_name}." if n else f"{_capitalized(channel_name)} had no daily digest."
+    )
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 __all__ = [
@@ -253,4 +270,6 @@ __all__ = [
     "help_answer",
     "parse",
     "run_line",
+    "subscribe",
+    "unsubscribe",
 ]

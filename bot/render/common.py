@@ -7,9 +7,11 @@ evidence are always verbatim spans of stored articles.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from bot.core.dates import format_date
 from bot.core.models import ClaimItem, ClaimType, QuoteItem, QuoteKind, Review, SourceRef
+from bot.core.subscriptions import Subscription
 
 UNREVIEWED_LABEL = "automatic, not reviewed"
 NEW_LABEL = "new, not yet reviewed"
@@ -73,6 +75,16 @@ def speaker_line(item: QuoteItem) -> str:
     if item.mention and item.mention.casefold() != item.speaker.casefold():
         who += f" (as “{item.mention}”)"
     return who
+
+
+def subscription_line(sub: Subscription, channel: str, reason: Callable[[str], str] = str) -> str:
+    """'#desk at 07:45 Europe/Kyiv: active, last posted 2026-10-06'. A stopped subscription says
+    so whatever its last failure; an active one that fails shows `reason(failing_reason)`."""
+    state = "active" if sub.active else "stopped"
+    if sub.active and sub.failing_reason:
+        state = f"failing: {reason(sub.failing_reason)}"
+    last = f", last posted {sub.last_posted_on}" if sub.last_posted_on else ""
+    return f"{channel} at {sub.local_time} {sub.timezone}: {state}{last}"
 
 
 def cut(text: str, limit: int) -> str:

@@ -14,7 +14,6 @@ discord.Embed objects and adds page buttons from `RenderedAnswer.rerun`.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from bot.core.models import (
     UsageError,
 )
 from bot.core.subscriptions import Subscription
-from bot.render.common import claim_phrase, quote_kind_label, review_label, speaker_line
+from bot.render.common import claim_phrase, day, quote_kind_label, review_label, speaker_line, subscription_line
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 TITLE_MAX = 256
@@ -101,16 +100,6 @@ def escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def fmt_date(day: dt.date | None, precision: str | None = "day") -> str:
-    if day is None:
-        return "undated"
-    if precision == "year":
-        return f"{day.year}"
-    if precision == "month":
-        return day.strftime("%b %Y")
-    return f"{day.day} {day.strftime('%b %Y')}"
-
-
 def _safe_url(url: str) -> str | None:
     if not url.startswith(("https://", "http://")):
         return None
@@ -122,7 +111,7 @@ def source_line(source: SourceRef) -> str:
     name = escape(source.publisher or "unknown source")
     url = _safe_url(source.url)
     link = f"[{name}]({url})" if url else name
-    line = f"{link} · {fmt_date(source.published)}"
+    line = f"{link} · {day(source.published)}"
     label = review_label(source.review)
     if label:
         line += f" · *{label}*"
@@ -234,7 +223,7 @@ def claim_item(item: ClaimItem, budget: int, *, region_name: str | None = None) 
 
 
 def quote_item(item: QuoteItem, budget: int) -> str:
-    when = f" on {fmt_date(item.said_on)}" if item.said_on else ""
+    when = f" on {day(item.said_on)}" if item.said_on else ""
     head = f"{escape(speaker_line(item))} {quote_kind_label(item.kind)}{when}:"
     tail = f"— {source_line(item.source)}"
     if item.via:
@@ -268,7 +257,7 @@ def article_item(item: ArticleItem) -> str:
     ):
         if n:
             counts.append(f"{n} {word}{'' if n == 1 else 's'}")
-    line = f"{escape(s.publisher)} · {fmt_date(s.published)}"
+    line = f"{escape(s.publisher)} · {day(s.published)}"
     if item.author:
         line += f" · {escape(_clip(item.author, 80))}"
     if counts:
@@ -348,7 +337,7 @@ def render_digest(answer: DigestAnswer, budget: int = PAGE_BUDGET) -> RenderedAn
     if not any(s.items for s in sections):
         sections = [Section(None, ("Nothing new.",))]
     n = len(answer.articles)
-    title = f"Daily digest — {fmt_date(answer.day)}" if answer.day else "Digest: new since the last one"
+    title = f"Daily digest — {day(answer.day)}" if answer.day else "Digest: new since the last one"
     return _pages(
         title,
         sections,
@@ -428,13 +417,7 @@ def render_subscriptions(rows: list[Subscription]) -> RenderedAnswer:
     """A server's digest subscriptions, one line each, channel as a mention (never pings)."""
     if not rows:
         return _short("No daily digests in this server yet. Use /subscribe.", ok=False)
-    lines = []
-    for sub in rows:
-        state = "active" if sub.active else "stopped"
-        if sub.active and sub.failing_reason:
-            state = f"failing: {escape(_clip(sub.failing_reason, 200))}"
-        last = f", last posted {sub.last_posted_on}" if sub.last_posted_on else ""
-        lines.append(f"<#{sub.channel}> at {sub.local_time} {sub.timezone}: {state}{last}")
+    lines = [subscription_line(sub, f"<#{sub.channel}>", lambda reason: escape(_clip(reason, 200))) for sub in rows]
     return _pages("Daily digests in this server", [Section(None, tuple(lines))], ephemeral=True)
 
 

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.commands import Caller, Command, command_from_options, execute
+from bot.commands import Caller, Command, command_from_options, execute, subscribe, unsubscribe
 from bot.core import subscriptions as subs
-from bot.core.models import Answer, HelpAnswer, Notice, UsageError
+from bot.core.models import Answer, HelpAnswer, UsageError
 from bot.render.discord_embeds import render_own_notice, render_subscriptions
 
 if TYPE_CHECKING:
@@ -102,26 +102,13 @@ def help_answer(tree: app_commands.CommandTree[Any]) -> HelpAnswer:
 
 
 def subscribe_answer(ctx: Any, caller: Caller, time: str | None, timezone: str | None) -> Answer:
-    """Store the subscription; the confirmation names the channel (a mention never pings)."""
-    try:
-        sub = subs.subscribe(
-            ctx.db,
-            platform=caller.platform,
-            workspace=caller.workspace,
-            channel=caller.channel,
-            local_time=time or ctx.settings.digest_time,
-            timezone=timezone or ctx.settings.timezone,
-            created_by=caller.user,
-            now=ctx.clock(),
-        )
-    except subs.SubscriptionError as exc:
-        return UsageError(str(exc), "/subscribe channel [time] [timezone]")
-    return Notice(f"<#{sub.channel}> gets the daily digest at {sub.local_time} ({sub.timezone}).")
+    """The shared /subscribe; the confirmation names the channel (a mention never pings)."""
+    usage = "/subscribe channel [time] [timezone]"
+    return subscribe(ctx, caller, time, timezone, channel_name=f"<#{caller.channel}>", usage=usage)
 
 
 def unsubscribe_answer(ctx: Any, caller: Caller) -> Answer:
-    n = subs.unsubscribe(ctx.db, platform=caller.platform, workspace=caller.workspace, channel=caller.channel)
-    return Notice(f"Daily digest stopped in <#{caller.channel}>." if n else f"<#{caller.channel}> had no daily digest.")
+    return unsubscribe(ctx, caller, channel_name=f"<#{caller.channel}>")
 
 
 def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> None:

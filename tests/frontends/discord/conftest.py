@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,9 @@ import discord.http
 import discord.webhook.async_
 import pytest
 
+from bench import synthetic
 from bot.context import Context, open_context
+from bot.core.digest_files import load_dir
 from bot.frontends.discord import hooks
 from bot.frontends.discord.client import DiscordFrontend
 from bot.settings import REPO_ROOT, Secret, Settings
@@ -69,6 +71,23 @@ async def frontend(fake: FakeDiscord, ctx: Context, settings: Settings) -> Async
     yield bot
     await bot.close()
     discord.http.Route.BASE = previous
+
+
+AddArticles = Callable[[Iterable[synthetic.Article]], None]
+
+
+@pytest.fixture
+def add_articles(ctx: Context, tmp_path: Path) -> AddArticles:
+    """Load synthetic articles (`bench.synthetic`) into the test's store through the real loader."""
+
+    def add(articles: Iterable[synthetic.Article]) -> None:
+        folder = tmp_path / "synthetic"
+        names = synthetic.write_articles(folder, articles)
+        report = load_dir(ctx.db, folder, only=names, workers=1)
+        assert report.ok and len(report.loaded) == len(names), report.errors[:3]
+        ctx.reload_speakers()
+
+    return add
 
 
 class BackoffClock:

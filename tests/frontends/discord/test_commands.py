@@ -12,13 +12,13 @@ import re
 
 import discord.http
 
+from bench.synthetic import Generator
 from bot.context import Context
 from bot.core.subscriptions import list_subscriptions
 from bot.frontends.discord.client import DiscordFrontend
 from bot.settings import Settings
 from tests.frontends.discord import payloads as p
-from tests.frontends.discord import synthetic
-from tests.frontends.discord.conftest import interact
+from tests.frontends.discord.conftest import AddArticles, interact
 from tests.frontends.discord.fake_discord import FakeDiscord
 from tests.frontends.discord.limits import CALLBACK
 
@@ -171,12 +171,11 @@ async def test_member_cannot_subscribe_manager_can(frontend: DiscordFrontend, fa
     assert list_subscriptions(frontend.ctx.db, platform="discord") == []
 
 
-async def test_everyone_in_a_quote_never_pings(frontend: DiscordFrontend, fake: FakeDiscord) -> None:
+async def test_everyone_in_a_quote_never_pings(
+    frontend: DiscordFrontend, fake: FakeDiscord, add_articles: AddArticles
+) -> None:
     words = "Tell @everyone and @here that <@&123> is wrong"
-    synthetic.write(
-        frontend.ctx.db,
-        [synthetic.article(1, day=dt.date(2022, 12, 9), quotes=[("volodymyr-zelensky", words)])],
-    )
+    add_articles([Generator().article(1, published=dt.date(2022, 12, 9), quotes=[("volodymyr-zelensky", words)])])
     body = await interact(frontend, fake, p.slash("quote", {"speaker": "Zelensky"}))
     data = body["data"]
     assert data["allowed_mentions"] == {"parse": []}
@@ -186,13 +185,14 @@ async def test_everyone_in_a_quote_never_pings(frontend: DiscordFrontend, fake: 
     assert re.sub(r"\\(.)", r"\1", text).count(words) == 1  # verbatim once unescaped
 
 
-async def test_long_answer_is_paged_with_buttons(frontend: DiscordFrontend, fake: FakeDiscord) -> None:
+async def test_long_answer_is_paged_with_buttons(
+    frontend: DiscordFrontend, fake: FakeDiscord, add_articles: AddArticles
+) -> None:
     long_words = "We will not stop until every settlement of the region is liberated, " * 3
     quotes = [("vladimir-putin", f"{long_words.strip()} (statement {n})") for n in range(40)]
     day = dt.date(2022, 12, 10)
-    synthetic.write(
-        frontend.ctx.db, [synthetic.article(n, day=day, quotes=quotes[n * 4 : n * 4 + 4]) for n in range(10)]
-    )
+    generator = Generator()
+    add_articles([generator.article(n, published=day, quotes=quotes[n * 4 : n * 4 + 4]) for n in range(10)])
     first = await interact(frontend, fake, p.slash("quote", {"speaker": "Putin"}))
     footer = first["data"]["embeds"][0]["footer"]["text"]
     pages = int(re.match(r"Page 1 of (\d+)", footer)[1])
