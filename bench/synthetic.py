@@ -222,9 +222,7 @@ class Generator:
         self.pubs = outlets()
         self.first_day, self.days = first_day, days
 
-    def article(
-        self, i: int, *, published: dt.date | None = None, quotes: Sequence[tuple[str, str]] = ()
-    ) -> Article:
+    def article(self, i: int, *, published: dt.date | None = None, quotes: Sequence[tuple[str, str]] = ()) -> Article:
         """Article i; `quotes` adds direct quotes as (speaker id, words), e.g. for a test."""
         return article(
             i,

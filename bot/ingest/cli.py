@@ -10,35 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import json
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import click
 
-from bot.core.store import StoreError, connect
-from bot.settings import Settings, SettingsError, load_settings
-
-
-def _with_settings(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--db PATH (default BRIEFBOT_DB); passes `settings`; store errors become one-line errors."""
-
-    @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="SQLite database path.")
-    @functools.wraps(func)
-    def wrapper(*args: Any, db_path: Path | None = None, **kwargs: Any) -> Any:
-        try:
-            settings = load_settings(db_path=db_path)
-        except SettingsError as exc:
-            raise click.ClickException(str(exc)) from None
-        try:
-            return func(*args, settings=settings, **kwargs)
-        except StoreError as exc:
-            raise click.ClickException(str(exc)) from None
-
-    return wrapper
+from bot.cli_options import with_settings
+from bot.core.store import connect
+from bot.settings import Settings
 
 
 def _now() -> dt.datetime:
@@ -56,7 +35,7 @@ def _now() -> dt.datetime:
     show_default=True,
     help="Extraction worker processes (0: extract in this process; 2 on a 2-core machine for big batches).",
 )
-@_with_settings
+@with_settings
 def ingest(sources: tuple[str, ...], as_json: bool, no_skeleton: bool, workers: int, settings: Settings) -> None:
     """Store articles from URLs, saved HTML pages, pasted-text files and RSS/Atom/JSON feeds."""
     from bot.ingest.pipeline import Ingestor, extraction_pool
@@ -97,7 +76,7 @@ def feeds() -> None:
 @feeds.command("add")
 @click.argument("url")
 @click.option("--no-check", is_flag=True, help="Add without fetching the feed once to check it.")
-@_with_settings
+@with_settings
 def feeds_add(url: str, no_check: bool, settings: Settings) -> None:
     """Follow the feed at URL (checked once: it must be a readable RSS, Atom or JSON feed)."""
     from bot.ingest import storage
@@ -132,7 +111,7 @@ def feeds_add(url: str, no_check: bool, settings: Settings) -> None:
 
 @feeds.command("list")
 @click.option("--json", "as_json", is_flag=True)
-@_with_settings
+@with_settings
 def feeds_list(as_json: bool, settings: Settings) -> None:
     """The followed feeds, their last poll and failures."""
     from bot.ingest import storage
@@ -155,7 +134,7 @@ def feeds_list(as_json: bool, settings: Settings) -> None:
 
 @feeds.command("remove")
 @click.argument("feed")
-@_with_settings
+@with_settings
 def feeds_remove(feed: str, settings: Settings) -> None:
     """Stop following FEED (its id or URL); its articles stay."""
     from bot.ingest import storage
@@ -170,7 +149,7 @@ def feeds_remove(feed: str, settings: Settings) -> None:
 
 @feeds.command("poll")
 @click.option("--all", "poll_all", is_flag=True, help="Poll every feed now, not only those due.")
-@_with_settings
+@with_settings
 def feeds_poll(poll_all: bool, settings: Settings) -> None:
     """Poll the due feeds once now (what the running bot does on its interval)."""
     from bot.ingest.feeds import poll_feeds

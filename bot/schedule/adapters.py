@@ -84,6 +84,14 @@ def _from_frontend(exc: BaseException) -> DeliveryError | None:
     return None
 
 
+def _transport_or_frontend(exc: Exception) -> DeliveryError | None:
+    """A connection failure or a front end's typed error as the scheduler's; None for the rest
+    (a bug, which the scheduler must see as it is)."""
+    if isinstance(exc, (aiohttp.ClientError, TimeoutError, OSError)):
+        return NetworkError(f"{type(exc).__name__}: {exc}"[:200])
+    return _from_frontend(exc)
+
+
 def _message_id(result: Any) -> str:
     """A discord.Message, a Slack response or a bare id -> the id as text."""
     for attr in ("id", "ts"):
@@ -162,10 +170,8 @@ class DiscordDeliverer:
             if exc.status == 429:  # discord.py gave up after its own retries
                 raise RateLimited(5.0, _discord_detail(exc)) from exc
             raise DeliveryError(_discord_detail(exc)) from exc
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise NetworkError(f"{type(exc).__name__}: {exc}"[:200]) from exc
         except Exception as exc:
-            mapped = _from_frontend(exc)
+            mapped = _transport_or_frontend(exc)
             if mapped is None:
                 raise
             raise mapped from exc
@@ -202,10 +208,8 @@ class SlackDeliverer:
             raise
         except SlackApiError as exc:
             raise _slack_error(exc) from exc
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise NetworkError(f"{type(exc).__name__}: {exc}"[:200]) from exc
         except Exception as exc:
-            mapped = _from_frontend(exc)
+            mapped = _transport_or_frontend(exc)
             if mapped is None:
                 raise
             raise mapped from exc

@@ -132,5 +132,19 @@ async def advance(clock: time_machine.Traveller, sched: DigestScheduler, until: 
     await sched.settle()
 
 
+def subscription(channel: str, platform: str = "discord", timezone: str = "Europe/Kyiv") -> Subscription:
+    """An active 09:00 subscription as the core returns it, not stored (for the deliverers)."""
+    return Subscription(
+        id=1,
+        platform=platform,
+        workspace="g1",
+        channel=channel,
+        local_time="09:00",
+        timezone=timezone,
+        created_by="u1",
+        active=True,
+    )
+
+
 def utc(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=UTC)

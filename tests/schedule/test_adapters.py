@@ -16,27 +16,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import store
 from bot.core.models import Answer, Notice
-from bot.core.subscriptions import Subscription
 from bot.render.text import render_text
 from bot.schedule import outbox
 from bot.schedule.adapters import DiscordDeliverer, DiscordPacer, SlackDeliverer
 from bot.schedule.deliver import ChannelGone, Forbidden, NetworkError, RateLimited, idempotency_key
 from bot.schedule.scheduler import DigestScheduler
 from tests.frontends.discord.fake_discord import FakeDiscord
-from tests.schedule.fakes import Crash, FixedComposer, add_sub, advance, utc
-
-
-def _sub(channel: str, platform: str = "discord") -> Subscription:
-    return Subscription(
-        id=1,
-        platform=platform,
-        workspace="g1",
-        channel=channel,
-        local_time="09:00",
-        timezone="Europe/Kyiv",
-        created_by="u1",
-        active=True,
-    )
+from tests.schedule.fakes import Crash, FixedComposer, add_sub, advance, subscription, utc
 
 
 class CountingLimiter:
@@ -91,12 +77,12 @@ async def test_discord_posts_once_per_nonce(discord_api):
     api, http = discord_api
     deliverer = DiscordDeliverer(RestDigestPoster(http))
     key = idempotency_key("discord", "g1", "42", dt.date(2026, 10, 5))
-    first = await deliverer.post_digest(_sub("42"), Notice("hello @everyone"), key)
-    again = await deliverer.post_digest(_sub("42"), Notice("hello @everyone"), key)
+    first = await deliverer.post_digest(subscription("42"), Notice("hello @everyone"), key)
+    again = await deliverer.post_digest(subscription("42"), Notice("hello @everyone"), key)
     assert first == again
     assert [m["content"] for m in api.channel_messages["42"]] == [render_text(Notice("hello @everyone"))]
     assert api.channel_messages["42"][0]["nonce"] == key and len(key) <= 25
-    other = await deliverer.post_digest(_sub("42"), Notice("next day"), key.replace(key[-1], "x"))
+    other = await deliverer.post_digest(subscription("42"), Notice("next day"), key.replace(key[-1], "x"))
     assert other != first and len(api.channel_messages["42"]) == 2
     assert http.pacer.limiter.turns == 3  # every message create takes a turn; the login does not
 
@@ -114,14 +100,14 @@ async def test_pacing_must_be_installed_before_login(discord_api):
 async def test_discord_failures_are_typed(discord_api, channel, error):
     _, http = discord_api
     with pytest.raises(error):
-        await DiscordDeliverer(RestDigestPoster(http)).post_digest(_sub(channel), Notice("x"), "k")
+        await DiscordDeliverer(RestDigestPoster(http)).post_digest(subscription(channel), Notice("x"), "k")
 
 
 async def test_discord_unreachable_is_a_network_error(discord_api, monkeypatch):
     _, http = discord_api
     monkeypatch.setattr(Route, "BASE", "http://127.0.0.1:9/api/v10")  # nothing listens on port 9
     with pytest.raises(NetworkError):
-        await DiscordDeliverer(RestDigestPoster(http)).post_digest(_sub("42"), Notice("x"), "k")
+        await DiscordDeliverer(RestDigestPoster(http)).post_digest(subscription("42"), Notice("x"), "k")
 
 
 class CrashOnce:
@@ -204,20 +190,19 @@ async def slack_client() -> AsyncIterator[AsyncWebClient]:
 
 
 async def test_slack_posts_and_returns_the_ts(slack_client):
-    assert await SlackDeliverer(SlackPoster(slack_client)).post_digest(_sub("C1", "slack"), Notice("x"), "m") == (
-        "1700000000.000100"
-    )
+    posted = await SlackDeliverer(SlackPoster(slack_client)).post_digest(subscription("C1", "slack"), Notice("x"), "m")
+    assert posted == "1700000000.000100"
 
 
 @pytest.mark.parametrize(("channel", "error"), [("C_GONE", ChannelGone), ("C_OUT", Forbidden)])
 async def test_slack_failures_are_typed(slack_client, channel, error):
     with pytest.raises(error):
-        await SlackDeliverer(SlackPoster(slack_client)).post_digest(_sub(channel, "slack"), Notice("x"), "m")
+        await SlackDeliverer(SlackPoster(slack_client)).post_digest(subscription(channel, "slack"), Notice("x"), "m")
 
 
 async def test_slack_rate_limit_carries_retry_after(slack_client):
     with pytest.raises(RateLimited) as caught:
-        await SlackDeliverer(SlackPoster(slack_client)).post_digest(_sub("C_RATE", "slack"), Notice("x"), "m")
+        await SlackDeliverer(SlackPoster(slack_client)).post_digest(subscription("C_RATE", "slack"), Notice("x"), "m")
     assert caught.value.retry_after == 7.0
 
 
@@ -254,7 +239,7 @@ async def test_front_end_errors_are_mapped(name, expected):
     error = _frontend_error(name, base)("channel 42: gone away")
     for deliverer in (DiscordDeliverer(RaisingClient(error)), SlackDeliverer(RaisingClient(error))):
         with pytest.raises(expected) as caught:
-            await deliverer.post_digest(_sub("42"), Notice("x"), "k")
+            await deliverer.post_digest(subscription("42"), Notice("x"), "k")
         assert "gone away" in caught.value.describe()
 
 
@@ -262,10 +247,10 @@ async def test_front_end_rate_limit_keeps_retry_after():
     error = _frontend_error("SlackRateLimited", _frontend_error("SlackDeliveryError"))("slow down")
     error.retry_after = 12.0
     with pytest.raises(RateLimited) as caught:
-        await SlackDeliverer(RaisingClient(error)).post_digest(_sub("C1", "slack"), Notice("x"), "m")
+        await SlackDeliverer(RaisingClient(error)).post_digest(subscription("C1", "slack"), Notice("x"), "m")
     assert caught.value.retry_after == 12.0
 
 
 async def test_unknown_exceptions_pass_through():
     with pytest.raises(KeyError):
-        await SlackDeliverer(RaisingClient(KeyError("bug"))).post_digest(_sub("C1", "slack"), Notice("x"), "m")
+        await SlackDeliverer(RaisingClient(KeyError("bug"))).post_digest(subscription("C1", "slack"), Notice("x"), "m")

@@ -18,7 +18,6 @@ from bot import runner
 from bot.context import Context, open_context
 from bot.core import store
 from bot.core.models import Notice
-from bot.core.subscriptions import Subscription
 from bot.frontends.discord import hooks
 from bot.frontends.discord.client import DiscordFrontend
 from bot.schedule import outbox
@@ -27,7 +26,7 @@ from bot.schedule.deliver import ChannelGone, Forbidden
 from bot.schedule.scheduler import DigestScheduler
 from bot.settings import REPO_ROOT, Secret, Settings
 from tests.frontends.discord.fake_discord import FakeDiscord
-from tests.schedule.fakes import add_sub
+from tests.schedule.fakes import add_sub, subscription
 
 MESSAGES = "/channels/{channel_id}/messages"
 CHANNEL = "123456789012345678"
@@ -115,19 +114,6 @@ async def test_the_front_ends_errors_become_the_schedulers(fake, ctx, where, exp
     await frontend.start(connect=False)
     try:
         with pytest.raises(expected):
-            await deliverer.post_digest(_subscription(CHANNEL), Notice("x"), "bb-test-nonce")
+            await deliverer.post_digest(subscription(CHANNEL, timezone="UTC"), Notice("x"), "bb-test-nonce")
     finally:
         await frontend.close()
-
-
-def _subscription(channel: str) -> Subscription:
-    return Subscription(
-        id=1,
-        platform="discord",
-        workspace="g1",
-        channel=channel,
-        local_time="09:00",
-        timezone="UTC",
-        created_by="u1",
-        active=True,
-    )
