@@ -374,42 +374,29 @@ class Ingestor:
             "language": doc.language or "en",
             "feed_id": feed_id,
         }
+
+        def duplicate(article_id: str, story_id: str | None, reason: str) -> IngestResult:
+            return IngestResult(
+                status="duplicate", id=article_id, duplicate_of=article_id, reason=reason, story_id=story_id, **common
+            )
+
         existing = storage.article_by_url(self.db, keys) if keys else None
         status = "new"
         same_story: str | None = None
         if existing is not None:
             if existing["content_hash"] == text_digest:
                 storage.add_alias_all(self.db, keys, existing["id"])
-                return IngestResult(
-                    status="duplicate",
-                    id=existing["id"],
-                    duplicate_of=existing["id"],
-                    reason="already stored",
-                    story_id=existing["story_id"],
-                    **common,
-                )
+                return duplicate(existing["id"], existing["story_id"], "already stored")
             if existing["review"] not in (None, "", Review.NONE.value):
-                return IngestResult(
-                    status="duplicate",
-                    id=existing["id"],
-                    duplicate_of=existing["id"],
-                    reason="changed on the site, but curated: stored text kept",
-                    story_id=existing["story_id"],
-                    **common,
+                return duplicate(
+                    existing["id"], existing["story_id"], "changed on the site, but curated: stored text kept"
                 )
             article_id, story_id, status = existing["id"], existing["story_id"] or existing["id"], "updated"
         else:
             same_text = storage.article_by_hash(self.db, text_digest)
             if same_text is not None and (same_text["publisher"] or "").casefold() == publisher.casefold():
                 storage.add_alias_all(self.db, keys, same_text["id"])
-                return IngestResult(
-                    status="duplicate",
-                    id=same_text["id"],
-                    duplicate_of=same_text["id"],
-                    reason="same text already stored",
-                    story_id=same_text["story_id"],
-                    **common,
-                )
+                return duplicate(same_text["id"], same_text["story_id"], "same text already stored")
             article_id = storage.new_article_id(self.db, publisher, published, title)
             if same_text is not None:
                 same_story = same_text["id"]
@@ -422,13 +409,10 @@ class Ingestor:
                         # The same outlet's article again under another address (a reprint,
                         # a lightly edited copy): not a second source.
                         storage.add_alias_all(self.db, keys, match.article_id)
-                        return IngestResult(
-                            status="duplicate",
-                            id=match.article_id,
-                            duplicate_of=match.article_id,
-                            reason=f"near-identical text (similarity {match.jaccard:.2f})",
-                            story_id=storage.story_of(self.db, match.article_id),
-                            **common,
+                        return duplicate(
+                            match.article_id,
+                            storage.story_of(self.db, match.article_id),
+                            f"near-identical text (similarity {match.jaccard:.2f})",
                         )
             story_id = storage.story_of(self.db, same_story) if same_story else article_id
 

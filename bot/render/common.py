@@ -77,6 +77,13 @@ def speaker_line(item: QuoteItem) -> str:
     return who
 
 
+def counted(shown: int, total: int, noun: str) -> str:
+    """'3 of 40 claims' when some are not shown, else '1 claim' / '40 claims'."""
+    if total > shown:
+        return f"{shown} of {total} {noun}s"
+    return f"{total} {noun}{'s' * (total != 1)}"
+
+
 def subscription_line(sub: Subscription, channel: str, reason: Callable[[str], str] = str) -> str:
     """'#desk at 07:45 Europe/Kyiv: active, last posted 2026-10-06'. A stopped subscription says
     so whatever its last failure; an active one that fails shows `reason(failing_reason)`."""

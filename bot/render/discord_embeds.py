@@ -38,7 +38,15 @@ from bot.core.models import (
     UsageError,
 )
 from bot.core.subscriptions import Subscription
-from bot.render.common import claim_phrase, day, quote_kind_label, review_label, speaker_line, subscription_line
+from bot.render.common import (
+    claim_phrase,
+    counted,
+    day,
+    quote_kind_label,
+    review_label,
+    speaker_line,
+    subscription_line,
+)
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 TITLE_MAX = 256
@@ -291,7 +299,7 @@ def render_status(answer: StatusAnswer, budget: int = PAGE_BUDGET) -> RenderedAn
         sections.append(Section("Contradictions", tuple(contradiction_item(c, budget) for c in answer.contradictions)))
     shown = sum(len(g.claims) for g in answer.by_source)
     total = max(answer.total_claims, shown)
-    count = f"{shown} of {total} claims, newest first" if total > shown else f"{total} claim{'s' * (total != 1)}"
+    count = counted(shown, total, "claim") + (", newest first" if total > shown else "")
     return _pages(
         f"{region.name} ({region.code}) — what the sources say",
         sections,
@@ -310,7 +318,7 @@ def render_quotes(answer: QuotesAnswer, budget: int = PAGE_BUDGET) -> RenderedAn
     sections.append(Section(None, tuple(quote_item(q, budget) for q in answer.quotes), empty="No quotes stored yet."))
     shown = len(answer.quotes)
     total = max(answer.total, shown)
-    count = f"{shown} of {total} statements" if total > shown else f"{total} statement{'s' * (total != 1)}"
+    count = counted(shown, total, "statement")
     return _pages(
         f"Quotes — {title}",
         sections,
