@@ -1,0 +1,407 @@
+"""The Slack front end: a slack-bolt AsyncApp with one `/briefbot` command, and digest posting.
+
+Owns the Slack side of briefbot: the Bolt app and its transport (Socket Mode with an app-level
+token, or HTTP with the signing secret on a port), the `/briefbot` slash command (parsed by the
+shared `bot.commands` parser, answered by the shared query layer, rendered by
+`bot.render.slack_blocks`), the permission check for subscriptions, and `post_digest` for the
+scheduler. Everything runs on the caller's asyncio loop and holds no global state, so it can
+run beside the Discord front end in one process on one store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core import subscriptions
+from bot.core.models import Answer, DigestAnswer, Notice, UsageError
+from bot.frontends.slack.errors import (
+    SlackAuthError,
+    SlackChannelGone,
+    SlackDeliveryError,
+    SlackNetworkError,
+    SlackNotInChannel,
+    SlackRateLimited,
+)
+from bot.render.slack_blocks import SlackMessage, render_messages
+from bot.settings import Settings
+
+log = logging.getLogger("briefbot.slack")
+
+COMMAND = "/briefbot"
+EVENTS_PATH = "/slack/events"
+DIGEST_EVENT = "briefbot_digest"  # message metadata type carrying the digest's marker
+HISTORY_LOOKBACK = 100  # recent messages searched for a digest's marker before posting
+RESPONSE_URL_USES = 5  # Slack accepts at most five messages through one response_url
+SUBSCRIPTION_COMMANDS = ("subscribe", "unsubscribe", "subscriptions")
+SUBSCRIPTION_HELP: tuple[tuple[str, str], ...] = (
+    ("subscribe [HH:MM] [timezone]", "post the daily digest in this channel (admins or the subscriber group)"),
+    ("unsubscribe", "stop the daily digest in this channel"),
+    ("subscriptions", "list this channel's daily digests"),
+)
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
+_HHMM = re.compile(r"^\d{1,2}:\d{2}$")
+
+PERMANENT_CODES = {
+    "channel_not_found": SlackChannelGone,
+    "is_archived": SlackChannelGone,
+    "not_in_channel": SlackNotInChannel,
+    "method_not_supported_for_channel_type": SlackNotInChannel,
+    "cant_invite_self": SlackNotInChannel,
+    "invalid_auth": SlackAuthError,
+    "not_authed": SlackAuthError,
+    "account_inactive": SlackAuthError,
+    "token_revoked": SlackAuthError,
+    "missing_scope": SlackAuthError,
+}
+
+
+def slack_configured(settings: Settings) -> bool:
+    """True when the settings hold enough to start the Slack app (bot token + a transport)."""
+    return bool(settings.slack_bot_token) and bool(settings.slack_app_token or settings.slack_signing_secret)
+
+
+def decode_command_text(text: str) -> str:
+    """Slack sends command text with `&`, `<`, `>` as HTML entities; turn them back into characters."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def make_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client: bot token, `SLACK_API_BASE` when set; no automatic retries (the
+    scheduler retries typed errors itself, and an interactive answer must not stall)."""
+    base = settings.slack_api_base.strip() or AsyncWebClient.BASE_URL
+    if not base.endswith("/"):
+        base += "/"
+    return AsyncWebClient(
+        token=settings.slack_bot_token.reveal() or None,
+        base_url=base,
+        logger=logging.getLogger("briefbot.slack.web"),
+        retry_handlers=[],
+        timeout=30,
+    )
+
+
+def delivery_error(exc: BaseException, channel: str = "") -> SlackDeliveryError:
+    """A Web API failure as one of the typed errors the scheduler catches."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        code = str(response.get("error", "") or "")
+        if response.status_code == 429 or code == "ratelimited":
+            retry_after = float(response.headers.get("Retry-After", "") or 1)
+            return SlackRateLimited(
+                f"Slack rate limit; retry after {retry_after:g}s", retry_after=retry_after, channel=channel
+            )
+        kind = PERMANENT_CODES.get(code, SlackDeliveryError)
+        return kind(f"Slack refused: {code or response.status_code}", code=code, channel=channel)
+    if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError):
+        return SlackNetworkError(f"cannot reach Slack: {type(exc).__name__}", code="network", channel=channel)
+    return SlackDeliveryError(f"Slack call failed: {type(exc).__name__}", channel=channel)
+
+
+class SlackFrontend:
+    """The Slack app: `await start()`, `await close()`, and `post_digest` for the scheduler.
+
+    `ctx` is the shared core context (settings, db, gazetteer, speakers) from
+    `bot.context.open_context`; `client` may be given to point at another Web API (tests).
+    """
+
+    platform = "slack"
+
+    def __init__(
+        self,
+        ctx: Any,
+        settings: Settings | None = None,
+        *,
+        client: AsyncWebClient | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+        on_subscriptions_changed: Callable[[], Awaitable[None] | None] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.settings: Settings = settings or ctx.settings
+        self.client = client or make_client(self.settings)
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.on_subscriptions_changed = on_subscriptions_changed
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=self.settings.slack_signing_secret.reveal(),
+            logger=logging.getLogger("briefbot.slack.bolt"),
+            process_before_response=False,
+        )
+        self.app.command(COMMAND)(self._on_command)
+        self.app.error(self._on_error)
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self._group_id: str | None = None
+        self.port: int | None = None  # the bound port in HTTP mode
+
+    # ---------------------------------------------------------------- lifecycle
+
+    @property
+    def mode(self) -> str:
+        return "socket" if self.settings.slack_app_token else "http"
+
+    async def start(self) -> None:
+        """Connect (Socket Mode) or start listening (HTTP); returns once ready, never blocks."""
+        if self.mode == "socket":
+            self._socket = AsyncSocketModeHandler(
+                self.app, self.settings.slack_app_token.reveal(), web_client=self.client
+            )
+            await self._socket.connect_async()
+            log.info("Slack: connected in Socket Mode")
+            return
+        if not self.settings.slack_signing_secret:
+            raise SlackAuthError("SLACK_SIGNING_SECRET is needed for HTTP mode (or set SLACK_APP_TOKEN)")
+        web_app = web.Application()
+        web_app.router.add_post(EVENTS_PATH, self._on_http)
+        self._runner = web.AppRunner(web_app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host=self._http_host(), port=self.settings.slack_port)
+        await site.start()
+        sockets = site._server.sockets if site._server else ()  # type: ignore[union-attr]
+        self.port = sockets[0].getsockname()[1] if sockets else self.settings.slack_port
+        log.info("Slack: listening for HTTP requests on port %s%s", self.port, EVENTS_PATH)
+
+    def _http_host(self) -> str | None:
+        # None: every interface (behind a reverse proxy); tests bind port 0 on loopback only.
+        return "127.0.0.1" if self.settings.slack_port == 0 else None
+
+    async def close(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        session = getattr(self.client, "session", None)
+        if session is not None and not session.closed:
+            await session.close()
+
+    async def _on_http(self, request: web.Request) -> web.Response:
+        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    # ---------------------------------------------------------------- the slash command
+
+    async def _on_error(self, error: Exception, body: dict, logger: logging.Logger) -> None:
+        log.error("Slack: unhandled error %s", type(error).__name__, exc_info=error)
+
+    async def _on_command(self, ack: AsyncAck, command: dict, respond: AsyncRespond) -> None:
+        await ack()  # within Slack's 3 seconds, before any work
+        try:
+            answer = await self.answer(command)
+        except Exception:
+            log.exception("Slack: /briefbot failed")
+            answer = Notice("Sorry, something went wrong answering that; it has been logged.", ok=False)
+        await self._respond(respond, answer)
+
+    async def answer(self, command: dict) -> Answer:
+        """The answer to one `/briefbot ...` payload (shared parser and queries; subscriptions here)."""
+        from bot import commands  # the shared parser and executor of every front end
+
+        text = decode_command_text(str(command.get("text") or "")).strip()
+        first = text.split(maxsplit=1)[0].lower() if text else ""
+        if first in SUBSCRIPTION_COMMANDS:
+            return await self._subscription_command(first, text.split()[1:], command)
+        parsed = commands.parse(text or "help")
+        if isinstance(parsed, UsageError):
+            return parsed
+        result = commands.execute(self.ctx, parsed)
+        if parsed.name == "help":
+            result = _with_subscription_help(result)
+        return result
+
+    async def _respond(self, respond: AsyncRespond, answer: Answer) -> None:
+        messages = render_messages(answer, command=COMMAND, max_messages=RESPONSE_URL_USES)
+        for message in messages:
+            try:
+                result = await respond(
+                    text=message.text,
+                    blocks=message.blocks,
+                    response_type="ephemeral" if message.ephemeral else "in_channel",
+                    replace_original=False,
+                )
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                log.warning("Slack: response_url unreachable: %s", type(exc).__name__)
+                return
+            if result.status_code != 200:
+                log.warning("Slack: response_url answered %s: %s", result.status_code, result.body[:200])
+                return
+
+    # ---------------------------------------------------------------- subscriptions
+
+    async def _subscription_command(self, name: str, args: list[str], command: dict) -> Answer:
+        team = str(command.get("team_id") or "")
+        channel = str(command.get("channel_id") or "")
+        user = str(command.get("user_id") or "")
+        db = self.ctx.db
+        if name == "subscriptions":
+            subs = subscriptions.list_subscriptions(db, platform="slack", workspace=team, channel=channel)
+            if not subs:
+                return Notice("This channel has no daily digest. `/briefbot subscribe [HH:MM] [timezone]` adds one.")
+            times = ", ".join(f"{s.local_time} {s.timezone}" for s in subs)
+            return Notice(f"This channel gets the daily digest at {times}.")
+        if not await self.may_manage_subscriptions(user):
+            return Notice(
+                "Only workspace admins and owners"
+                + (" or members of the subscriber group" if self.settings.slack_subscriber_group else "")
+                + " can change this channel's digest.",
+                ok=False,
+            )
+        if name == "unsubscribe":
+            if args:
+                return UsageError("unsubscribe takes no arguments", usage="unsubscribe")
+            count = subscriptions.unsubscribe(db, platform="slack", workspace=team, channel=channel)
+            await self._subscriptions_changed()
+            if not count:
+                return Notice("This channel had no daily digest.")
+            return Notice("This channel will no longer get the daily digest.")
+        local_time, zone, extra = self.settings.digest_time, self.settings.timezone, []
+        for arg in args:
+            if _HHMM.match(arg):
+                local_time = arg
+            elif "/" in arg or arg.upper() == "UTC":
+                zone = arg
+            else:
+                extra.append(arg)
+        if extra or len(args) > 2:
+            return UsageError("subscribe takes a time and a time zone", usage=SUBSCRIPTION_HELP[0][0])
+        try:
+            sub = subscriptions.subscribe(
+                db,
+                platform="slack",
+                workspace=team,
+                channel=channel,
+                local_time=local_time,
+                timezone=zone,
+                created_by=user,
+                now=self.clock(),
+            )
+        except subscriptions.SubscriptionError as exc:
+            return UsageError(str(exc), usage=SUBSCRIPTION_HELP[0][0])
+        await self._subscriptions_changed()
+        return Notice(
+            f"This channel will get the daily digest at {sub.local_time} {sub.timezone}. "
+            "In a private channel, invite the bot first (/invite @briefbot)."
+        )
+
+    async def _subscriptions_changed(self) -> None:
+        if self.on_subscriptions_changed is not None:
+            result = self.on_subscriptions_changed()
+            if result is not None:
+                await result
+
+    async def may_manage_subscriptions(self, user_id: str) -> bool:
+        """Workspace admins and owners, or members of the subscriber group; asked of Slack each time."""
+        if not user_id:
+            return False
+        try:
+            info = await self.client.users_info(user=user_id)
+            user = info.get("user") or {}
+            if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
+                return True
+            group = await self._subscriber_group_id()
+            if not group:
+                return False
+            members = await self.client.usergroups_users_list(usergroup=group)
+            return user_id in (members.get("users") or [])
+        except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
+            log.warning("Slack: permission check failed: %s", delivery_error(exc))
+            return False
+
+    async def _subscriber_group_id(self) -> str | None:
+        name = self.settings.slack_subscriber_group.strip().lstrip("@")
+        if not name:
+            return None
+        if _GROUP_ID.match(name):
+            return name
+        if self._group_id is None:
+            groups = await self.client.usergroups_list()
+            for group in groups.get("usergroups") or []:
+                if name.lower() in (str(group.get("handle", "")).lower(), str(group.get("name", "")).lower()):
+                    self._group_id = str(group["id"])
+                    break
+            else:
+                log.warning("Slack: no user group named %r (SLACK_SUBSCRIBER_GROUP)", name)
+                return None
+        return self._group_id
+
+    # ---------------------------------------------------------------- the daily digest
+
+    async def post_digest(self, channel: str, answer: DigestAnswer, marker: str) -> str:
+        """Post a digest to `channel` exactly once per `marker`; returns the message ts.
+
+        The marker travels in the message's metadata; when a recent message in the channel
+        already carries it (a retry after a crash or timeout), that message's ts is returned
+        and nothing is posted. Raises the typed errors of `bot.frontends.slack.errors`.
+        """
+        existing = await self.find_digest(channel, marker)
+        if existing is not None:
+            log.info("Slack: digest %s already in %s (ts %s); not posting again", marker, channel, existing)
+            return existing
+        messages = render_messages(answer, command=COMMAND)
+        first_ts = await self._post(channel, messages[0], marker, part=1, parts=len(messages))
+        for n, message in enumerate(messages[1:], start=2):
+            await self._post(channel, message, marker, part=n, parts=len(messages), thread_ts=first_ts)
+        return first_ts
+
+    async def find_digest(self, channel: str, marker: str) -> str | None:
+        """The ts of a recent message in `channel` carrying `marker`, joining a public channel if needed."""
+        try:
+            history = await self._call(
+                "conversations_history", channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
+            )
+        except SlackNotInChannel:
+            await self._call("conversations_join", channel)
+            history = await self._call(
+                "conversations_history", channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
+            )
+        for message in history.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == DIGEST_EVENT and payload.get("marker") == marker:
+                return str(message["ts"])
+        return None
+
+    async def _post(
+        self, channel: str, message: SlackMessage, marker: str, *, part: int, parts: int, thread_ts: str | None = None
+    ) -> str:
+        response = await self._call(
+            "chat_postMessage",
+            channel,
+            text=message.text,
+            blocks=message.blocks,
+            thread_ts=thread_ts,
+            metadata={"event_type": DIGEST_EVENT, "event_payload": {"marker": marker, "part": part, "parts": parts}},
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return str(response["ts"])
+
+    async def _call(self, method: str, channel: str, **kwargs: Any) -> Any:
+        try:
+            return await getattr(self.client, method)(channel=channel, **kwargs)
+        except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
+            raise delivery_error(exc, channel) from exc
+
+
+def _with_subscription_help(answer: Answer) -> Answer:
+    """The shared help plus the channel-subscription commands that the Slack front end answers."""
+    from bot.core.models import HelpAnswer
+
+    if not isinstance(answer, HelpAnswer):
+        return answer
+    known = {usage.split()[0].lstrip("/") for usage, _ in answer.commands if usage.strip()}
+    extra = tuple(item for item in SUBSCRIPTION_HELP if item[0].split()[0] not in known)
+    return HelpAnswer(commands=answer.commands + extra)
