@@ -287,7 +287,7 @@ class HelpAnswer:
 class NotFound:
     """An unknown region, speaker or date: a short message and the closest matches."""
 
-    what: str  # "region" | "speaker" | "date"
+    what: str  # "region" | "regions" (a name covering several) | "speaker" | "date"
     query: str
     suggestions: tuple[str, ...] = ()
 

@@ -45,6 +45,8 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
         pk="id",
     )
     db["articles"].create_index(["published"])
+    db["articles"].create_index(["loaded_at"])
+    db["articles"].create_index(["review", "published"])
     db["articles"].create_index(["story_id"])
     db["articles"].create_index(["content_hash"])
     db["articles"].create_index(["digest_file"])

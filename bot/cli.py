@@ -1,0 +1,127 @@
+"""The `briefbot` command: run the bot, ask it a question, load and check digest files.
+
+Every command takes `--db PATH` (default: BRIEFBOT_DB, else the embedded default store).
+Subsystems (ingestion, extraction) define their own click commands in their packages; they
+are registered here, so `briefbot --help` lists everything.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot import __version__
+from bot.core.digest_files import check_dir
+from bot.core.store import StoreError
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def with_settings(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Adds --db and passes `settings` (environment, then .env, then --db) to the command."""
+
+    @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="SQLite database path.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, db_path: Path | None = None, **kwargs: Any) -> Any:
+        try:
+            settings = load_settings(db_path=db_path)
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+        configure_logging(settings)
+        try:
+            return func(*args, settings=settings, **kwargs)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+@click.group(invoke_without_command=True)
+@click.version_option(__version__, prog_name="briefbot")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """briefbot: curated, source-grounded news digests for Discord, Slack and the terminal.
+
+    With no command: runs the bot (the local console when no chat token is set).
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(run)
+
+
+@cli.command()
+@with_settings
+def run(settings: Settings) -> None:
+    """Run the bot: Discord and/or Slack when their tokens are set, else the local console."""
+    from bot.context import open_context
+    from bot.runner import main
+
+    main(open_context(settings))
+
+
+@cli.command()
+@click.argument("line", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@with_settings
+def ask(line: tuple[str, ...], as_json: bool, settings: Settings) -> None:
+    """Answer one command, e.g. briefbot ask "/status Donetsk"."""
+    from bot.context import open_context
+    from bot.frontends.console import answer_line
+
+    ctx = open_context(settings)
+    text, ok = answer_line(ctx, " ".join(line), as_json=as_json)
+    click.echo(text)
+    sys.exit(0 if ok else 1)
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@with_settings
+def load(directory: Path | None, settings: Settings) -> None:
+    """Validate the digest files of DIRECTORY (default: summaries/) and load them into the store."""
+    from bot.context import open_context
+
+    ctx = open_context(settings, load_if_empty=False)
+    report = ctx.load_summaries(directory or settings.summaries_dir)
+    for err in report.errors:
+        click.echo(f"error: {err}", err=True)
+    click.echo(
+        f"{len(report.loaded)} loaded, {len(report.unchanged)} unchanged, "
+        f"{len(report.removed)} removed, {len(report.errors)} refused"
+    )
+    sys.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@with_settings
+def check(directory: Path | None, settings: Settings) -> None:
+    """Validate digest files without writing anything (for editors and their CI)."""
+    directory = directory or settings.summaries_dir
+    if not directory.is_dir():
+        raise click.ClickException(f"no such folder: {directory}")
+    report = check_dir(directory)
+    for err in report.errors:
+        click.echo(f"error: {err}", err=True)
+    click.echo(f"{len(report.loaded)} valid, {len(report.errors)} invalid")
+    sys.exit(0 if report.ok else 1)
+
+
+def main() -> None:
+    cli(prog_name="briefbot")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""What a front end needs to answer a command: settings, the store, gazetteer, speakers, clock.
+
+Built once per process by `open_context`; the embedded default store is created and loaded
+from `summaries/` on first use, so `briefbot` works on a fresh clone with no setup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.core import store
+from bot.core.digest_files import LoadReport, load_dir
+from bot.core.gazetteer import Gazetteer, load_gazetteer
+from bot.core.speakers import SpeakerRegistry, load_registry
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db: sqlite_utils.Database
+    gazetteer: Gazetteer
+    speakers: SpeakerRegistry
+    clock: Callable[[], dt.datetime] = field(default=utc_now)
+
+    def reload_speakers(self) -> None:
+        self.speakers = load_registry(self.db)
+
+    def load_summaries(self, directory: Path | None = None) -> LoadReport:
+        report = load_dir(self.db, directory or self.settings.summaries_dir, now=self.clock())
+        self.reload_speakers()
+        return report
+
+
+def open_context(
+    settings: Settings, *, load_if_empty: bool = True, clock: Callable[[], dt.datetime] = utc_now
+) -> Context:
+    db = store.connect(settings.db_path)
+    ctx = Context(settings, db, load_gazetteer(), load_registry(db), clock)
+    if load_if_empty and db["articles"].count == 0 and settings.summaries_dir.is_dir():
+        report = ctx.load_summaries()
+        for err in report.errors:
+            log.warning("%s", err)
+    return ctx

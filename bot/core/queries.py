@@ -1,0 +1,399 @@
+"""Questions asked of the store, answered as plain typed data (bot.core.models).
+
+status / quotes / digest / contradictions / sources. Every item carries its SourceRef
+(publisher, title, date, url, review state), so a renderer can always show where a sentence
+comes from. Queries read through indexes sorted by publication date and stop at a limit, so
+their cost does not grow with the size of the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from bot.core.gazetteer import Gazetteer
+from bot.core.models import (
+    ArticleItem,
+    ClaimItem,
+    ClaimType,
+    ContradictionItem,
+    ContradictionsAnswer,
+    DigestAnswer,
+    KeyPointItem,
+    NotFound,
+    QuoteItem,
+    QuoteKind,
+    QuotesAnswer,
+    RegionInfo,
+    RegionLine,
+    Review,
+    SourceClaims,
+    SourceRef,
+    SourcesAnswer,
+    StatusAnswer,
+)
+from bot.core.speakers import SpeakerRegistry
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much one answer may hold; renderers page or cut what is shown further."""
+
+    claims: int = 200
+    claims_per_source: int = 8
+    quotes: int = 50
+    contradictions: int = 25
+    articles: int = 50
+    digest_articles: int = 30
+    digest_key_points: int = 15
+    digest_quotes: int = 10
+
+
+LIMITS = Limits()
+_ARTICLE_COLS = "a.id AS a_id, a.publisher, a.title, a.published AS a_published, a.url, a.review, a.story_id"
+
+
+def _review_filter(include_drafts: bool, alias: str = "a") -> str:
+    return "" if include_drafts else f" AND {alias}.review = 'reviewed'"
+
+
+def _source(row: sqlite3.Row) -> SourceRef:
+    return SourceRef(
+        article_id=row["a_id"],
+        publisher=row["publisher"],
+        title=row["title"],
+        published=dt.date.fromisoformat(row["a_published"]),
+        url=row["url"] or "",
+        review=Review(row["review"] or "reviewed"),
+        story_id=row["story_id"],
+    )
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: list) -> list[sqlite3.Row]:
+    cur = db.conn.execute(sql, params)
+    cols = [c[0] for c in cur.description]
+    return [_Row(cols, r) for r in cur.fetchall()]
+
+
+class _Row(dict):
+    def __init__(self, cols: list[str], values: tuple):
+        super().__init__(zip(cols, values, strict=True))
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _asserter(row: dict, speakers: SpeakerRegistry) -> str:
+    who = row["asserted_by"]
+    return row["publisher"] if who == "article" else speakers.display_name(who)
+
+
+def _claim_item(row: dict, speakers: SpeakerRegistry) -> ClaimItem:
+    return ClaimItem(
+        claim=ClaimType(row["claim"]),
+        actor=row["actor"],
+        asserted_by=_asserter(row, speakers),
+        evidence=row["text"],
+        source=_source(row),
+        date=_date(row["date"]),
+        date_precision=row["date_precision"],
+        via=row["via"],
+        place=row["place"],
+    )
+
+
+def _contradiction_item(row: dict) -> ContradictionItem:
+    return ContradictionItem(
+        a=row["a_text"],
+        b=row["b_text"],
+        why=row["why"],
+        source=_source(row),
+        regions=tuple(json.loads(row["regions"] or "[]")),
+        confirmed=bool(row["confirmed"]),
+    )
+
+
+def _quote_item(row: dict, speakers: SpeakerRegistry) -> QuoteItem:
+    return QuoteItem(
+        speaker=speakers.display_name(row["speaker_id"]),
+        mention=row["mention"],
+        role=row["role"] or "",
+        kind=QuoteKind(row["kind"]),
+        words=row["text"],
+        source=_source(row),
+        via=row["via"],
+        said_on=_date(row["said_on"]),
+    )
+
+
+# ------------------------------------------------------------------------------ status
+
+
+def status(
+    db: sqlite_utils.Database,
+    gazetteer: Gazetteer,
+    speakers: SpeakerRegistry,
+    query: str,
+    *,
+    include_drafts: bool = True,
+    limits: Limits = LIMITS,
+) -> StatusAnswer | NotFound:
+    """Who controls or claims a region, according to whom, newest first, with evidence."""
+    match = gazetteer.resolve(query)
+    if match is None:
+        return NotFound("region", query, tuple(gazetteer.suggest(query)))
+    if len(match.regions) > 1:
+        return NotFound("regions", query, tuple(r.name for r in match.regions))
+    region = match.region
+    rows = _rows(
+        db,
+        f"SELECT c.*, {_ARTICLE_COLS} FROM region_claims c JOIN articles a ON a.id = c.article_id"
+        f" WHERE c.region = ?{_review_filter(include_drafts)}"
+        " ORDER BY c.published DESC, c.article_id, c.seq LIMIT ?",
+        [region.code, limits.claims],
+    )
+    groups: OrderedDict[str, list[ClaimItem]] = OrderedDict()
+    for row in rows:
+        item = _claim_item(row, speakers)
+        bucket = groups.setdefault(item.asserted_by, [])
+        if len(bucket) < limits.claims_per_source:
+            bucket.append(item)
+    total = db.conn.execute("SELECT count(*) FROM region_claims WHERE region = ?", [region.code]).fetchone()[0]
+    matched_as = None if match.matched.casefold() == region.name.casefold() else match.matched
+    return StatusAnswer(
+        region=region.info(),
+        by_source=tuple(SourceClaims(who, tuple(items)) for who, items in groups.items()),
+        contradictions=_region_contradictions(db, region.code, include_drafts, limits.contradictions),
+        matched_as=matched_as,
+        total_claims=total,
+    )
+
+
+def _region_contradictions(
+    db: sqlite_utils.Database, code: str, include_drafts: bool, limit: int
+) -> tuple[ContradictionItem, ...]:
+    rows = _rows(
+        db,
+        f"SELECT x.*, {_ARTICLE_COLS} FROM contradiction_regions r"
+        " JOIN contradictions x ON x.id = r.contradiction_id JOIN articles a ON a.id = x.article_id"
+        f" WHERE r.region = ?{_review_filter(include_drafts)} ORDER BY r.published DESC, x.seq LIMIT ?",
+        [code, limit],
+    )
+    return tuple(_contradiction_item(r) for r in rows)
+
+
+# ------------------------------------------------------------------------------ quotes
+
+
+def quotes(
+    db: sqlite_utils.Database,
+    speakers: SpeakerRegistry,
+    query: str,
+    *,
+    include_drafts: bool = True,
+    limits: Limits = LIMITS,
+) -> QuotesAnswer | NotFound:
+    """Everything a speaker said, direct or reported, newest first."""
+    match = speakers.resolve(query)
+    if match is None:
+        return NotFound("speaker", query, tuple(speakers.suggest(query)))
+    speaker = match.speaker
+    rows = _rows(
+        db,
+        f"SELECT q.*, {_ARTICLE_COLS} FROM quotes q JOIN articles a ON a.id = q.article_id"
+        f" WHERE q.speaker_id = ?{_review_filter(include_drafts)}"
+        " ORDER BY q.published DESC, q.article_id, q.seq LIMIT ?",
+        [speaker.id, limits.quotes],
+    )
+    total = db.conn.execute("SELECT count(*) FROM quotes WHERE speaker_id = ?", [speaker.id]).fetchone()[0]
+    matched_as = None if match.matched.casefold() == speaker.name.casefold() else match.matched
+    return QuotesAnswer(
+        speaker=speaker.info(),
+        quotes=tuple(_quote_item(r, speakers) for r in rows),
+        matched_as=matched_as,
+        total=total,
+    )
+
+
+# ------------------------------------------------------------------------------ digest
+
+
+def latest_day(db: sqlite_utils.Database) -> dt.date | None:
+    row = db.conn.execute("SELECT max(published) FROM articles").fetchone()
+    return _date(row[0]) if row and row[0] else None
+
+
+def nearest_days(db: sqlite_utils.Database, day: dt.date, n: int = 3) -> list[dt.date]:
+    """Days with articles closest to `day` (for 'nothing on that day' answers)."""
+    iso = day.isoformat()
+    before = db.conn.execute(
+        "SELECT DISTINCT published FROM articles WHERE published < ? ORDER BY published DESC LIMIT ?", [iso, n]
+    ).fetchall()
+    after = db.conn.execute(
+        "SELECT DISTINCT published FROM articles WHERE published > ? ORDER BY published LIMIT ?", [iso, n]
+    ).fetchall()
+    days = [dt.date.fromisoformat(r[0]) for r in before + after]
+    return sorted(days, key=lambda d: abs((d - day).days))[:n]
+
+
+def _article_items(db: sqlite_utils.Database, rows: list[dict]) -> list[ArticleItem]:
+    out = []
+    for row in rows:
+        aid = row["a_id"]
+        counts = db.conn.execute(
+            "SELECT (SELECT count(*) FROM key_points WHERE article_id = ?),"
+            " (SELECT count(*) FROM quotes WHERE article_id = ?),"
+            " (SELECT count(*) FROM region_claims WHERE article_id = ?)",
+            [aid, aid, aid],
+        ).fetchone()
+        others: tuple[str, ...] = ()
+        if row["story_id"]:
+            others = tuple(
+                r[0]
+                for r in db.conn.execute(
+                    "SELECT DISTINCT publisher FROM articles WHERE story_id = ? AND id != ? LIMIT 10",
+                    [row["story_id"], aid],
+                )
+            )
+        out.append(
+            ArticleItem(
+                source=_source(row),
+                author=row["author"],
+                key_point_count=counts[0],
+                quote_count=counts[1],
+                claim_count=counts[2],
+                other_sources=others,
+            )
+        )
+    return out
+
+
+def digest(
+    db: sqlite_utils.Database,
+    speakers: SpeakerRegistry,
+    gazetteer: Gazetteer,
+    *,
+    day: dt.date | None = None,
+    since: dt.datetime | None = None,
+    include_drafts: bool = True,
+    limits: Limits = LIMITS,
+) -> DigestAnswer:
+    """The briefing of one publication day (default: the latest), or of everything stored
+    since a moment (the scheduler's "new since the last digest")."""
+    if since is not None:
+        where, params = "a.loaded_at > ?", [since.isoformat()]
+        day = None
+    else:
+        day = day or latest_day(db)
+        if day is None:
+            return DigestAnswer(day=None, articles=(), key_points=(), regions=(), quotes=(), contradictions=())
+        where, params = "a.published = ?", [day.isoformat()]
+    article_rows = _rows(
+        db,
+        f"SELECT {_ARTICLE_COLS}, a.author FROM articles a WHERE {where}"
+        " ORDER BY a.published DESC, a.publisher, a.id LIMIT ?",
+        [*params, limits.digest_articles],
+    )
+    items = _article_items(db, article_rows)
+    shown = [
+        i for i in items if i.source.review == Review.REVIEWED or (include_drafts and i.source.review == Review.DRAFT)
+    ]
+    unreviewed = [i for i in items if i.source.review == Review.NONE]
+    ids = [i.source.article_id for i in shown]
+    if not ids:
+        return DigestAnswer(
+            day=day, articles=(), key_points=(), regions=(), quotes=(), contradictions=(), unreviewed=tuple(unreviewed)
+        )
+    marks = ",".join("?" * len(ids))
+    kp_rows = _rows(
+        db,
+        f"SELECT k.*, {_ARTICLE_COLS} FROM key_points k JOIN articles a ON a.id = k.article_id"
+        f" WHERE k.article_id IN ({marks}) ORDER BY k.seq, a.published DESC LIMIT ?",
+        [*ids, limits.digest_key_points],
+    )
+    key_points = tuple(KeyPointItem(r["text"], _source(r)) for r in kp_rows)
+    claim_rows = _rows(
+        db,
+        f"SELECT c.*, {_ARTICLE_COLS} FROM region_claims c JOIN articles a ON a.id = c.article_id"
+        f" WHERE c.article_id IN ({marks}) ORDER BY c.published DESC, c.seq",
+        ids,
+    )
+    latest: OrderedDict[str, ClaimItem] = OrderedDict()
+    for r in claim_rows:
+        latest.setdefault(r["region"], _claim_item(r, speakers))
+    regions = tuple(
+        RegionLine(RegionInfo(code, gazetteer.name(code)), item)
+        for code, item in sorted(latest.items(), key=lambda kv: gazetteer.name(kv[0]))
+    )
+    quote_rows = _rows(
+        db,
+        f"SELECT q.*, {_ARTICLE_COLS} FROM quotes q JOIN articles a ON a.id = q.article_id"
+        f" WHERE q.article_id IN ({marks})"
+        " ORDER BY CASE q.kind WHEN 'direct' THEN 0 WHEN 'mixed' THEN 1 ELSE 2 END, q.published DESC, q.seq LIMIT ?",
+        [*ids, limits.digest_quotes],
+    )
+    x_rows = _rows(
+        db,
+        f"SELECT x.*, {_ARTICLE_COLS} FROM contradictions x JOIN articles a ON a.id = x.article_id"
+        f" WHERE x.article_id IN ({marks}) ORDER BY x.published DESC, x.seq LIMIT ?",
+        [*ids, limits.contradictions],
+    )
+    return DigestAnswer(
+        day=day,
+        articles=tuple(shown),
+        key_points=key_points,
+        regions=regions,
+        quotes=tuple(_quote_item(r, speakers) for r in quote_rows),
+        contradictions=tuple(_contradiction_item(r) for r in x_rows),
+        unreviewed=tuple(unreviewed),
+    )
+
+
+# ------------------------------------------------------------------------------ contradictions
+
+
+def contradictions(
+    db: sqlite_utils.Database,
+    gazetteer: Gazetteer,
+    region_query: str | None = None,
+    *,
+    include_drafts: bool = True,
+    limits: Limits = LIMITS,
+) -> ContradictionsAnswer | NotFound:
+    if region_query:
+        match = gazetteer.resolve(region_query)
+        if match is None:
+            return NotFound("region", region_query, tuple(gazetteer.suggest(region_query)))
+        if len(match.regions) > 1:
+            return NotFound("regions", region_query, tuple(r.name for r in match.regions))
+        code = match.region.code
+        return ContradictionsAnswer(
+            match.region.info(), _region_contradictions(db, code, include_drafts, limits.contradictions)
+        )
+    rows = _rows(
+        db,
+        f"SELECT x.*, {_ARTICLE_COLS} FROM contradictions x JOIN articles a ON a.id = x.article_id"
+        f" WHERE 1{_review_filter(include_drafts)} ORDER BY x.published DESC, x.article_id, x.seq LIMIT ?",
+        [limits.contradictions],
+    )
+    return ContradictionsAnswer(None, tuple(_contradiction_item(r) for r in rows))
+
+
+# ------------------------------------------------------------------------------ sources
+
+
+def sources(db: sqlite_utils.Database, *, limits: Limits = LIMITS) -> SourcesAnswer:
+    """Stored articles, newest first, with what was curated from each."""
+    rows = _rows(
+        db,
+        f"SELECT {_ARTICLE_COLS}, a.author FROM articles a ORDER BY a.published DESC, a.publisher, a.id LIMIT ?",
+        [limits.articles],
+    )
+    total = db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    return SourcesAnswer(articles=tuple(_article_items(db, rows)), total=total)
