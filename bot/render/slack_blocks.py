@@ -16,7 +16,6 @@ item longer than a section allows is cut with a visible marker, never silently.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -31,9 +30,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.core.dates import format_date
 from bot.core.models import (
-    CLAIM_DESCRIPTIONS,
     Answer,
     ArticleItem,
     ClaimItem,
@@ -45,14 +42,13 @@ from bot.core.models import (
     NotFound,
     Notice,
     QuoteItem,
-    QuoteKind,
     QuotesAnswer,
-    Review,
     SourceRef,
     SourcesAnswer,
     StatusAnswer,
     UsageError,
 )
+from bot.render.common import claim_phrase, day, quote_kind_label, review_label, source_line, speaker_line
 
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks).
 MAX_BLOCKS = 50
@@ -110,25 +106,17 @@ def _quoted(words: str, budget: int) -> str:
     return "\n".join(f">{line}" for line in f"“{body}”".split("\n"))
 
 
-def review_label(review: Review) -> str:
-    if review is Review.DRAFT:
-        return "⚠ automatic, not reviewed"
-    if review is Review.NONE:
-        return "new, not yet reviewed"
-    return ""
-
-
-def _source_line(source: SourceRef, *, via: str | None = None, extra: str = "") -> str:
-    parts = [f"*{escape_mrkdwn(source.publisher)}*", escape_mrkdwn(source.published.isoformat())]
-    parts.append(link(source.url, source.title))
+def _source(source: SourceRef, via: str | None = None, extra: str = "") -> str:
+    """'— <url|Newsweek, 8 Dec 2022>, via Reuters · _automatic, not reviewed_'."""
+    text = "— " + link(source.url, source_line(source))
     if via:
-        parts.append(f"via {escape_mrkdwn(via)}")
+        text += f", via {escape_mrkdwn(via)}"
     label = review_label(source.review)
     if label:
-        parts.append(f"_{label}_")
+        text += f" · _{label}_"
     if extra:
-        parts.append(extra)
-    return " · ".join(parts)
+        text += f" · {extra}"
+    return text
 
 
 # --------------------------------------------------------------------------------------------
@@ -158,22 +146,16 @@ def header(text: str) -> HeaderBlock:
     return HeaderBlock(text=PlainTextObject(text=text, emoji=False))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Item:
-    """Blocks that belong together and are never split across two messages."""
+    """One unit of an answer (a claim, a quote, an article): mrkdwn text that is never split.
 
-    blocks: list[Block]
+    Consecutive items share a section block while they fit in its 3,000 characters; `heading`
+    starts a new group (divider + bold title) that stays in the same message as this item.
+    """
 
-    def size(self) -> int:
-        return sum(_block_chars(b) for b in self.blocks)
-
-
-def _block_chars(block: Block) -> int:
-    if isinstance(block, SectionBlock | HeaderBlock) and block.text is not None:
-        return len(block.text.text)
-    if isinstance(block, ContextBlock):
-        return sum(len(getattr(e, "text", "") or "") for e in block.elements)
-    return 0
+    text: str
+    heading: str | None = None
 
 
 @dataclass(frozen=True)
@@ -198,35 +180,78 @@ class Rendered:
     ephemeral: bool = False
 
 
+def _block_chars(block: Block) -> int:
+    if isinstance(block, SectionBlock | HeaderBlock) and block.text is not None:
+        return len(block.text.text)
+    if isinstance(block, ContextBlock):
+        return sum(len(getattr(e, "text", "") or "") for e in block.elements)
+    return 0
+
+
+class _Page:
+    """A message being filled: finished blocks plus the section still open for more items."""
+
+    def __init__(self, blocks: list[Block]) -> None:
+        self.blocks = list(blocks)
+        self.open: list[str] = []
+        self.chars = sum(_block_chars(b) for b in blocks)
+        self.items = 0
+
+    def count(self) -> int:
+        return len(self.blocks) + (1 if self.open else 0)
+
+    def close_section(self) -> None:
+        if self.open:
+            self.blocks.append(section("\n\n".join(self.open)))
+            self.open = []
+
+    def finish(self) -> list[Block]:
+        self.close_section()
+        return self.blocks
+
+
 def pack(rendered: Rendered, *, max_messages: int | None = None, max_blocks: int = MAX_BLOCKS) -> list[SlackMessage]:
     """Pack items into messages of at most `max_blocks` blocks, splitting only between items.
 
     With `max_messages`, whatever does not fit is replaced by a visible "not shown" line.
     """
-    fallback = escape_mrkdwn(rendered.title[:FALLBACK_TEXT_CHARS])
-    pages: list[list[Block]] = [list(rendered.head)]
-    sizes = [sum(_block_chars(b) for b in rendered.head)]
-    page_of_item: list[int] = []
+    budget = max_blocks - 2  # room for a "continued" line on top and a "not shown" line below
+    pages = [_Page(rendered.head)]
     for item in rendered.items:
-        # room for a "continued" line at the top of a page and a "not shown" line at the bottom
-        fits = len(pages[-1]) + len(item.blocks) <= max_blocks - 2 and sizes[-1] + item.size() <= MAX_MESSAGE_CHARS
-        if not fits and len(pages[-1]) > 0:
-            pages.append([])
-            sizes.append(0)
-        pages[-1].extend(item.blocks)
-        sizes[-1] += item.size()
-        page_of_item.append(len(pages) - 1)
-    if not pages[-1] and len(pages) > 1:
-        pages.pop()
-    if max_messages is not None and len(pages) > max_messages:
-        kept = pages[: max(max_messages, 1)]
-        hidden = sum(1 for p in page_of_item if p >= len(kept))
-        kept[-1].append(context(f"✂ {hidden:,} more item(s) not shown here: ask for a narrower answer."))
-        pages = kept
-    total = len(pages)
+        page = pages[-1]
+        joined = len("\n\n".join([*page.open, item.text]))
+        if (
+            not item.heading
+            and page.open
+            and joined <= MAX_SECTION_TEXT
+            and page.chars + len(item.text) <= MAX_MESSAGE_CHARS
+        ):
+            page.open.append(item.text)
+            page.chars += len(item.text) + 2
+            page.items += 1
+            continue
+        needed = 1 + (2 if item.heading else 0)
+        if page.items and (page.count() + needed > budget or page.chars + len(item.text) > MAX_MESSAGE_CHARS):
+            page.close_section()
+            page = _Page([])
+            pages.append(page)
+        page.close_section()
+        if item.heading:
+            page.blocks += [DividerBlock(), section(f"*{escape_mrkdwn(item.heading)}*")]
+            page.chars += len(item.heading) + 2
+        page.open = [item.text]
+        page.chars += len(item.text)
+        page.items += 1
+    finished = [p.finish() for p in pages]
+    if max_messages is not None and len(finished) > max_messages:
+        hidden = sum(p.items for p in pages[max_messages:])
+        finished = finished[:max_messages]
+        finished[-1].append(context(f"✂ {hidden:,} more item(s) not shown here: ask for a narrower answer."))
+    fallback = escape_mrkdwn(rendered.title[:FALLBACK_TEXT_CHARS])
+    total = len(finished)
     messages = []
-    for n, blocks in enumerate(pages, start=1):
-        if total > 1 and n > 1:
+    for n, blocks in enumerate(finished, start=1):
+        if n > 1:
             blocks = [context(f"{escape_mrkdwn(rendered.title[:100])} — continued ({n}/{total})"), *blocks]
         if not blocks:
             blocks = [section(fallback or "(empty)")]
@@ -236,79 +261,61 @@ def pack(rendered: Rendered, *, max_messages: int | None = None, max_blocks: int
 
 
 # --------------------------------------------------------------------------------------------
-# Items
+# Items: each ends with the source it comes from
 
 
-def _when(date: dt.date | None, precision: str | None) -> str:
-    return format_date(date, precision) if date else ""
+def _with_quote(lead: str, words: str, tail: str) -> str:
+    budget = MAX_SECTION_TEXT - len(lead) - len(tail) - 2
+    return f"{lead}\n{_quoted(words, budget)}\n{tail}"
 
 
-def claim_item(claim: ClaimItem, region_name: str, *, show_asserter: bool = False) -> Item:
-    what = f"{escape_mrkdwn(claim.actor)} {CLAIM_DESCRIPTIONS.get(claim.claim, claim.claim.value)} "
-    what += escape_mrkdwn(region_name)
-    when = _when(claim.date, claim.date_precision)
-    if when:
-        what += f" ({escape_mrkdwn(when)})"
-    if show_asserter:
-        what = f"*{escape_mrkdwn(claim.asserted_by)}*: {what}"
-    budget = MAX_SECTION_TEXT - len(what) - 1
-    text = f"{what}\n{_quoted(claim.evidence, budget)}"
-    return Item([section(text), context(_source_line(claim.source, via=claim.via))])
+def claim_item(claim: ClaimItem, *, region: str | None = None, heading: str | None = None) -> Item:
+    lead = f"• {escape_mrkdwn(claim_phrase(claim))}"
+    if region is not None:
+        lead = f"• *{escape_mrkdwn(region)}*: {escape_mrkdwn(claim_phrase(claim))}"
+        lead += f" (according to {escape_mrkdwn(claim.asserted_by)})"
+    return Item(_with_quote(lead, claim.evidence, _source(claim.source, claim.via)), heading)
 
 
-def quote_item(quote: QuoteItem, *, show_speaker: bool = False) -> Item:
-    kind = "said" if quote.kind is QuoteKind.DIRECT else "reported speech"
-    if quote.kind is QuoteKind.MIXED:
-        kind = "reported speech with quoted words"
-    who = escape_mrkdwn(quote.mention or quote.speaker)
-    if show_speaker and quote.speaker and quote.speaker not in (quote.mention or ""):
-        who = f"*{escape_mrkdwn(quote.speaker)}* — {who}"
-    if quote.role:
-        who += f" ({escape_mrkdwn(quote.role)})"
-    lead = f"{who}, _{kind}_"
-    if quote.said_on:
-        lead += f", {escape_mrkdwn(quote.said_on.isoformat())}"
-    budget = MAX_SECTION_TEXT - len(lead) - 1
-    text = f"{lead}\n{_quoted(quote.words, budget)}"
-    return Item([section(text), context(_source_line(quote.source, via=quote.via))])
+def quote_item(quote: QuoteItem, heading: str | None = None) -> Item:
+    when = f" on {day(quote.said_on)}" if quote.said_on else ""
+    lead = f"• *{escape_mrkdwn(speaker_line(quote))}* {quote_kind_label(quote.kind)}{when}:"
+    return Item(_with_quote(lead, quote.words, _source(quote.source, quote.via)), heading)
 
 
-def key_point_item(point: KeyPointItem) -> Item:
-    text = _quoted(point.text, MAX_SECTION_TEXT)
-    return Item([section(text), context(_source_line(point.source))])
+def key_point_item(point: KeyPointItem, heading: str | None = None) -> Item:
+    tail = _source(point.source)
+    return Item(f"{_quoted(point.text, MAX_SECTION_TEXT - len(tail) - 1)}\n{tail}", heading)
 
 
-def contradiction_item(item: ContradictionItem) -> Item:
-    label = "" if item.confirmed else " _(candidate: automatic, not reviewed)_"
-    why = f"*{cut(item.why, 500)}*{label}"
-    half = (MAX_SECTION_TEXT - len(why) - 20) // 2
-    text = f"{why}\n{_quoted(item.a, half)}\n_versus_\n{_quoted(item.b, half)}"
-    return Item([section(text), context(_source_line(item.source))])
+def contradiction_item(item: ContradictionItem, heading: str | None = None) -> Item:
+    tag = "" if item.confirmed else " _(candidate, not confirmed)_"
+    lead = f"• *{cut(item.why, 500)}*{tag}"
+    tail = _source(item.source)
+    half = (MAX_SECTION_TEXT - len(lead) - len(tail) - 10) // 2
+    return Item(f"{lead}\n{_quoted(item.a, half)}\nvs\n{_quoted(item.b, half)}\n{tail}", heading)
 
 
-def article_item(article: ArticleItem) -> Item:
+def article_item(article: ArticleItem, heading: str | None = None) -> Item:
     source = article.source
-    counts = f"{article.key_point_count} key points · {article.quote_count} quotes · {article.claim_count} claims"
-    extra = counts
+    text = f"• {link(source.url, source.title)} — {escape_mrkdwn(source_line(source))}"
     if article.author:
-        extra = f"by {escape_mrkdwn(article.author)} · {counts}"
+        text += f", by {escape_mrkdwn(article.author)}"
+    label = review_label(source.review)
+    if label:
+        text += f" · _{label}_"
+    text += f"\n   {article.key_point_count} key points · {article.quote_count} quotes · {article.claim_count} claims"
     if article.other_sources:
-        extra += f" · also in {escape_mrkdwn(', '.join(article.other_sources))}"
-    return Item([context(_source_line(source, extra=extra))])
+        text += f" · also in {escape_mrkdwn(', '.join(article.other_sources))}"
+    return Item(cut(text, MAX_SECTION_TEXT) if len(text) > MAX_SECTION_TEXT else text, heading)
 
 
-def _title_item(text: str, first: Item | None = None) -> Item:
-    """A sub-heading kept together with the first item under it."""
-    blocks: list[Block] = [DividerBlock(), section(f"*{escape_mrkdwn(text)}*")]
-    if first is not None:
-        blocks.extend(first.blocks)
-    return Item(blocks)
-
-
-def _group(title: str, items: Sequence[Item]) -> list[Item]:
+def _grouped(heading: str, items: Sequence[Item]) -> list[Item]:
+    """The items with `heading` on the first one."""
     if not items:
         return []
-    return [_title_item(title, items[0]), *items[1:]]
+    first = items[0]
+    return [Item(first.text, heading), *items[1:]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -317,83 +324,74 @@ def _group(title: str, items: Sequence[Item]) -> list[Item]:
 
 def _status(answer: StatusAnswer) -> Rendered:
     region = answer.region
-    title = f"Status: {region.name} ({region.code})"
+    title = f"{region.name} ({region.code})"
     head: list[Block] = [header(title)]
-    note = f"{answer.total_claims} claim(s) from {len(answer.by_source)} source(s), newest first"
+    shown = sum(len(g.claims) for g in answer.by_source)
+    note = f"{shown} of {answer.total_claims} claim(s) shown, newest first · quoted words are verbatim"
     if answer.matched_as:
         note = f"matched “{escape_mrkdwn(answer.matched_as)}” · {note}"
     head.append(context(note))
     items: list[Item] = []
     for group in answer.by_source:
-        claim_items = [claim_item(c, region.name) for c in group.claims]
-        items.extend(_group(f"According to {group.asserted_by}", claim_items))
-    items.extend(_group("Contradictions", [contradiction_item(c) for c in answer.contradictions]))
+        items += _grouped(f"According to {group.asserted_by}", [claim_item(c) for c in group.claims])
+    items += _grouped("Contradictions", [contradiction_item(c) for c in answer.contradictions])
     if not items:
-        head.append(section(f"Nothing stored about {escape_mrkdwn(region.name)} yet."))
+        head.append(section("No claims about this region in the stored articles yet."))
     return Rendered(title, head, items)
 
 
 def _quotes(answer: QuotesAnswer) -> Rendered:
     speaker = answer.speaker
-    title = f"Quotes: {speaker.name}"
+    title = speaker.name + (f", {speaker.role}" if speaker.role else "")
     head: list[Block] = [header(title)]
-    note = f"{answer.total or len(answer.quotes)} statement(s), newest first"
-    if speaker.role:
-        note = f"{escape_mrkdwn(speaker.role)} · {note}"
+    note = f"{len(answer.quotes)} of {answer.total or len(answer.quotes)} statement(s) shown, newest first"
     if answer.matched_as:
         note = f"matched “{escape_mrkdwn(answer.matched_as)}” · {note}"
     head.append(context(note))
     if not answer.quotes:
-        head.append(section(f"No statements by {escape_mrkdwn(speaker.name)} stored yet."))
+        head.append(section("No statements by this speaker in the stored articles yet."))
     return Rendered(title, head, [quote_item(q) for q in answer.quotes])
 
 
 def _digest(answer: DigestAnswer) -> Rendered:
-    if answer.day is None:
-        return Rendered("Digest", [header("Digest"), section("Nothing stored yet.")])
-    title = f"Daily digest — {answer.day.isoformat()}"
+    if answer.day is None and not answer.articles and not answer.unreviewed:
+        return Rendered("Digest", [header("Digest"), section("No articles stored yet.")])
+    title = f"Digest for {day(answer.day)}" if answer.day else "Digest: new since the last one"
     head: list[Block] = [header(title)]
-    n = len(answer.articles)
-    head.append(context(f"{n} article(s) · quoted words are verbatim from the source shown under them"))
+    head.append(context(f"{len(answer.articles)} article(s) · quoted words are verbatim from the source linked"))
     items: list[Item] = []
-    items += _group("Key points", [key_point_item(k) for k in answer.key_points])
-    items += _group(
-        "Regions",
-        [claim_item(r.latest, r.region.name, show_asserter=True) for r in answer.regions],
-    )
-    items += _group("Quotes", [quote_item(q, show_speaker=True) for q in answer.quotes])
-    items += _group("Contradictions", [contradiction_item(c) for c in answer.contradictions])
-    items += _group("Articles", [article_item(a) for a in answer.articles])
-    items += _group("New, not yet reviewed", [article_item(a) for a in answer.unreviewed])
+    items += _grouped("Key points", [key_point_item(k) for k in answer.key_points])
+    items += _grouped("Regions", [claim_item(r.latest, region=r.region.name) for r in answer.regions])
+    items += _grouped("Notable quotes", [quote_item(q) for q in answer.quotes])
+    items += _grouped("Contradictions", [contradiction_item(c) for c in answer.contradictions])
+    items += _grouped("Sources", [article_item(a) for a in answer.articles])
+    items += _grouped("New, not yet reviewed", [article_item(a) for a in answer.unreviewed])
     if not items:
         head.append(section("A quiet day: nothing new."))
     return Rendered(title, head, items)
 
 
 def _contradictions(answer: ContradictionsAnswer) -> Rendered:
-    where = f" — {answer.region.name}" if answer.region else ""
-    title = f"Contradictions{where}"
+    title = "Contradictions" + (f": {answer.region.name}" if answer.region else "")
     head: list[Block] = [header(title)]
     if not answer.items:
-        head.append(
-            section(
-                "No contradictions stored" + (f" for {escape_mrkdwn(answer.region.name)}." if answer.region else ".")
-            )
-        )
+        head.append(section("No contradictions recorded" + (" for this region." if answer.region else ".")))
     return Rendered(title, head, [contradiction_item(c) for c in answer.items])
 
 
 def _sources(answer: SourcesAnswer) -> Rendered:
     title = "Sources"
-    head: list[Block] = [header(title), context(f"{answer.total or len(answer.articles)} article(s) stored")]
+    shown = len(answer.articles)
+    head: list[Block] = [header(title), context(f"{shown} of {answer.total or shown} article(s), newest first")]
     if not answer.articles:
         head.append(section("No articles stored yet."))
     return Rendered(title, head, [article_item(a) for a in answer.articles])
 
 
 def _help(answer: HelpAnswer, command: str) -> Rendered:
-    lines = [f"`{escape_mrkdwn(_usage(usage, command))}` — {escape_mrkdwn(desc)}" for usage, desc in answer.commands]
-    items = [Item([section(line)]) for line in lines]
+    items = [
+        Item(f"`{escape_mrkdwn(_usage(usage, command))}` — {escape_mrkdwn(desc)}") for usage, desc in answer.commands
+    ]
     return Rendered("briefbot help", [header("briefbot help")], items)
 
 

@@ -11,7 +11,6 @@ run beside the Discord front end in one process on one store.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -25,7 +24,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core import subscriptions
+from bot import commands
+from bot.context import Context
 from bot.core.models import Answer, DigestAnswer, Notice, UsageError
 from bot.frontends.slack.errors import (
     SlackAuthError,
@@ -45,14 +45,7 @@ EVENTS_PATH = "/slack/events"
 DIGEST_EVENT = "briefbot_digest"  # message metadata type carrying the digest's marker
 HISTORY_LOOKBACK = 100  # recent messages searched for a digest's marker before posting
 RESPONSE_URL_USES = 5  # Slack accepts at most five messages through one response_url
-SUBSCRIPTION_COMMANDS = ("subscribe", "unsubscribe", "subscriptions")
-SUBSCRIPTION_HELP: tuple[tuple[str, str], ...] = (
-    ("subscribe [HH:MM] [timezone]", "post the daily digest in this channel (admins or the subscriber group)"),
-    ("unsubscribe", "stop the daily digest in this channel"),
-    ("subscriptions", "list this channel's daily digests"),
-)
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
-_HHMM = re.compile(r"^\d{1,2}:\d{2}$")
 
 PERMANENT_CODES = {
     "channel_not_found": SlackChannelGone,
@@ -121,17 +114,15 @@ class SlackFrontend:
 
     def __init__(
         self,
-        ctx: Any,
+        ctx: Context,
         settings: Settings | None = None,
         *,
         client: AsyncWebClient | None = None,
-        clock: Callable[[], dt.datetime] | None = None,
         on_subscriptions_changed: Callable[[], Awaitable[None] | None] | None = None,
     ) -> None:
         self.ctx = ctx
         self.settings: Settings = settings or ctx.settings
         self.client = client or make_client(self.settings)
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.on_subscriptions_changed = on_subscriptions_changed
         self.app = AsyncApp(
             client=self.client,
@@ -207,20 +198,31 @@ class SlackFrontend:
         await self._respond(respond, answer)
 
     async def answer(self, command: dict) -> Answer:
-        """The answer to one `/briefbot ...` payload (shared parser and queries; subscriptions here)."""
-        from bot import commands  # the shared parser and executor of every front end
-
+        """The answer to one `/briefbot ...` payload: the shared parser and executor, with the
+        caller's right to manage subscriptions asked of Slack only when the command needs it."""
         text = decode_command_text(str(command.get("text") or "")).strip()
-        first = text.split(maxsplit=1)[0].lower() if text else ""
-        if first in SUBSCRIPTION_COMMANDS:
-            return await self._subscription_command(first, text.split()[1:], command)
         parsed = commands.parse(text or "help")
         if isinstance(parsed, UsageError):
             return parsed
-        result = commands.execute(self.ctx, parsed)
-        if parsed.name == "help":
-            result = _with_subscription_help(result)
-        return result
+        user = str(command.get("user_id") or "")
+        spec = commands.COMMANDS[parsed.name]
+        can_manage = spec.manage and await self.may_manage_subscriptions(user)
+        if spec.manage and not can_manage:
+            group = " or members of the subscriber group" if self.settings.slack_subscriber_group else ""
+            return Notice(
+                f"Only workspace admins and owners{group} can change or list this channel's digests.", ok=False
+            )
+        caller = commands.Caller(
+            platform=self.platform,
+            workspace=str(command.get("team_id") or ""),
+            channel=str(command.get("channel_id") or ""),
+            user=user,
+            can_manage=can_manage,
+        )
+        answer = commands.execute(self.ctx, parsed, caller)
+        if parsed.name in ("subscribe", "unsubscribe") and isinstance(answer, Notice) and answer.ok:
+            await self._subscriptions_changed()
+        return answer
 
     async def _respond(self, respond: AsyncRespond, answer: Answer) -> None:
         messages = render_messages(answer, command=COMMAND, max_messages=RESPONSE_URL_USES)
@@ -240,61 +242,6 @@ class SlackFrontend:
                 return
 
     # ---------------------------------------------------------------- subscriptions
-
-    async def _subscription_command(self, name: str, args: list[str], command: dict) -> Answer:
-        team = str(command.get("team_id") or "")
-        channel = str(command.get("channel_id") or "")
-        user = str(command.get("user_id") or "")
-        db = self.ctx.db
-        if name == "subscriptions":
-            subs = subscriptions.list_subscriptions(db, platform="slack", workspace=team, channel=channel)
-            if not subs:
-                return Notice("This channel has no daily digest. `/briefbot subscribe [HH:MM] [timezone]` adds one.")
-            times = ", ".join(f"{s.local_time} {s.timezone}" for s in subs)
-            return Notice(f"This channel gets the daily digest at {times}.")
-        if not await self.may_manage_subscriptions(user):
-            return Notice(
-                "Only workspace admins and owners"
-                + (" or members of the subscriber group" if self.settings.slack_subscriber_group else "")
-                + " can change this channel's digest.",
-                ok=False,
-            )
-        if name == "unsubscribe":
-            if args:
-                return UsageError("unsubscribe takes no arguments", usage="unsubscribe")
-            count = subscriptions.unsubscribe(db, platform="slack", workspace=team, channel=channel)
-            await self._subscriptions_changed()
-            if not count:
-                return Notice("This channel had no daily digest.")
-            return Notice("This channel will no longer get the daily digest.")
-        local_time, zone, extra = self.settings.digest_time, self.settings.timezone, []
-        for arg in args:
-            if _HHMM.match(arg):
-                local_time = arg
-            elif "/" in arg or arg.upper() == "UTC":
-                zone = arg
-            else:
-                extra.append(arg)
-        if extra or len(args) > 2:
-            return UsageError("subscribe takes a time and a time zone", usage=SUBSCRIPTION_HELP[0][0])
-        try:
-            sub = subscriptions.subscribe(
-                db,
-                platform="slack",
-                workspace=team,
-                channel=channel,
-                local_time=local_time,
-                timezone=zone,
-                created_by=user,
-                now=self.clock(),
-            )
-        except subscriptions.SubscriptionError as exc:
-            return UsageError(str(exc), usage=SUBSCRIPTION_HELP[0][0])
-        await self._subscriptions_changed()
-        return Notice(
-            f"This channel will get the daily digest at {sub.local_time} {sub.timezone}. "
-            "In a private channel, invite the bot first (/invite @briefbot)."
-        )
 
     async def _subscriptions_changed(self) -> None:
         if self.on_subscriptions_changed is not None:
@@ -394,14 +341,3 @@ class SlackFrontend:
             return await getattr(self.client, method)(channel=channel, **kwargs)
         except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
             raise delivery_error(exc, channel) from exc
-
-
-def _with_subscription_help(answer: Answer) -> Answer:
-    """The shared help plus the channel-subscription commands that the Slack front end answers."""
-    from bot.core.models import HelpAnswer
-
-    if not isinstance(answer, HelpAnswer):
-        return answer
-    known = {usage.split()[0].lstrip("/") for usage, _ in answer.commands if usage.strip()}
-    extra = tuple(item for item in SUBSCRIPTION_HELP if item[0].split()[0] not in known)
-    return HelpAnswer(commands=answer.commands + extra)
