@@ -15,7 +15,9 @@ LONG_ID = "2022-12-09-example-long"
 def write_long_article(db: sqlite_utils.Database, *, quotes: int = 50, giant: int = 0) -> list[str]:
     """An article with `quotes` statements by Dmitry Peskov (~1,200 characters each), plus one of
     `giant` characters when given; returns the words of every quote, in article order."""
-    words = [f"Statement number {i}: " + ("we will not comment on that matter further " * 27).strip() for i in range(quotes)]
+    words = [
+        f"Statement number {i}: " + ("we will not comment on that matter further " * 27).strip() for i in range(quotes)
+    ]
     if giant:
         words.append(("<!everyone> & all of you, read this " * (giant // 36 + 1))[:giant])
     text = "\n\n".join(words)
