@@ -150,7 +150,14 @@ def _to_python(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return [_to_python(v, (*path, i), lines) for i, v in enumerate(node.value)]
     # Scalars: the safe constructor decides types (dates, ints, bools, null).
-    return node.value if node.tag == "tag:yaml.org,2002:str" else _SCALARS.construct_object(node)
+    if node.tag == "tag:yaml.org,2002:str":
+        return node.value
+    try:
+        return _SCALARS.construct_object(node)
+    except (ValueError, yaml.YAMLError) as exc:  # e.g. 2022-13-45 read as a timestamp
+        raise DigestFileError(
+            "", node.start_mark.line + 1, _field_name(path), f"invalid value {node.value!r}: {exc}"
+        ) from None
 
 
 def _field_name(path: tuple) -> str:
@@ -303,7 +310,7 @@ def validate(data: Any, src: _Source, text: str, ctx: ValidationContext, file_st
                 said_on=said_on,
             )
         )
-        if q.mention not in text:
+        if not re.search(rf"(?<!\w){re.escape(q.mention)}(?!\w)", text):
             raise src.error(("quotes", i, "mention"), "the mention must be written as in the article text")
     claims = []
     for i, c in enumerate(doc.claims):

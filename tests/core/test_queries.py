@@ -1,0 +1,119 @@
+"""Queries over the real store: seed content, ordering over many articles, drafts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+from bot.context import Context
+from bot.core import queries
+from bot.core.digest_files import read_digest, write_digest_files
+from bot.core.models import ClaimType, NotFound, QuoteKind, Review
+from tests.conftest import SEED_ID
+
+
+def add_copy(ctx: Context, summaries: Path, new_id: str, published: dt.date, publisher: str, review: Review) -> None:
+    seed = read_digest(summaries / f"{SEED_ID}.yaml")
+    meta = replace(seed.meta, id=new_id, published=published, publisher=publisher)
+    write_digest_files(replace(seed, meta=meta, review=review), summaries)
+    report = ctx.load_summaries(summaries)
+    assert report.ok, report.errors
+
+
+def test_status_donetsk(ctx: Context) -> None:
+    a = queries.status(ctx.db, ctx.gazetteer, ctx.speakers, "Donetsk")
+    assert a.region.code == "UA-14" and a.region.name == "Donetsk"
+    by = {g.asserted_by: g for g in a.by_source}
+    assert {"Russia", "Foreign governments", "Dmitry Peskov", "Newsweek"} <= set(by)
+    annexed = next(c for c in by["Russia"].claims if c.claim == ClaimType.ANNEXED)
+    assert annexed.date == dt.date(2022, 9, 1) and annexed.via == "Reuters"
+    assert "annexed from Ukraine in September" in annexed.evidence
+    assert annexed.source.publisher == "Newsweek" and annexed.source.published == dt.date(2022, 12, 8)
+    assert any(c.claim == ClaimType.REJECTS_CLAIM for c in by["Foreign governments"].claims)
+    assert any("reoccupied by Ukrainian troops" in c.evidence for c in by["Dmitry Peskov"].claims)
+    assert len(a.contradictions) >= 2
+    # every evidence is a verbatim span of the stored text
+    text = ctx.db["articles"].get(SEED_ID)["text"]
+    assert all(c.evidence in text for g in a.by_source for c in g.claims)
+
+
+def test_status_by_alias_and_town(ctx: Context) -> None:
+    assert queries.status(ctx.db, ctx.gazetteer, ctx.speakers, "donetska oblast").region.code == "UA-14"
+    izium = queries.status(ctx.db, ctx.gazetteer, ctx.speakers, "Izium")
+    assert izium.region.code == "UA-63"
+    assert any(c.place for g in izium.by_source for c in g.claims)
+
+
+def test_unknown_region_and_group(ctx: Context) -> None:
+    nf = queries.status(ctx.db, ctx.gazetteer, ctx.speakers, "Donetzkk Oblastt Republic")
+    assert isinstance(nf, NotFound) and nf.what == "region"
+    group = queries.status(ctx.db, ctx.gazetteer, ctx.speakers, "Donbas")
+    assert isinstance(group, NotFound) and group.what == "regions" and set(group.suggestions) == {"Donetsk", "Luhansk"}
+
+
+def test_quotes_peskov(ctx: Context) -> None:
+    a = queries.quotes(ctx.db, ctx.speakers, "Peskov")
+    assert a.speaker.name == "Dmitry Peskov" and a.total == len(a.quotes) == 6
+    kinds = {q.kind for q in a.quotes}
+    assert kinds == {QuoteKind.DIRECT, QuoteKind.INDIRECT, QuoteKind.MIXED}
+    direct = next(q for q in a.quotes if q.kind == QuoteKind.DIRECT)
+    assert direct.words.startswith("But there is nevertheless a lot of work ahead")
+    assert {q.mention for q in a.quotes} >= {"he", "a Russian spokesperson"}
+    nf = queries.quotes(ctx.db, ctx.speakers, "Boris Johnsonn")
+    assert isinstance(nf, NotFound) and nf.what == "speaker"
+
+
+def test_many_articles_newest_first_and_grouped(ctx: Context, summaries_dir: Path) -> None:
+    add_copy(ctx, summaries_dir, "2023-01-05-copy", dt.date(2023, 1, 5), "Reuters", Review.REVIEWED)
+    add_copy(ctx, summaries_dir, "2022-12-20-copy", dt.date(2022, 12, 20), "BBC", Review.REVIEWED)
+    q = queries.quotes(ctx.db, ctx.speakers, "Peskov")
+    dates = [x.source.published for x in q.quotes]
+    assert dates == sorted(dates, reverse=True) and dates[0] == dt.date(2023, 1, 5) and q.total == 18
+    s = queries.status(ctx.db, ctx.gazetteer, ctx.speakers, "Kherson")
+    newsweek_like = {g.asserted_by for g in s.by_source}
+    assert {"Reuters", "BBC", "Newsweek"} <= newsweek_like  # the outlet itself, per outlet
+    for g in s.by_source:
+        ds = [c.source.published for c in g.claims]
+        assert ds == sorted(ds, reverse=True)
+    d = queries.digest(ctx.db, ctx.speakers, ctx.gazetteer)
+    assert d.day == dt.date(2023, 1, 5) and [a.source.publisher for a in d.articles] == ["Reuters"]
+    d2 = queries.digest(ctx.db, ctx.speakers, ctx.gazetteer, day=dt.date(2022, 12, 8))
+    assert d2.articles[0].source.publisher == "Newsweek"
+    src = queries.sources(ctx.db)
+    assert src.total == 3 and next(a.source.published for a in src.articles) == dt.date(2023, 1, 5)
+
+
+def test_drafts_are_marked_and_can_be_hidden(ctx: Context, summaries_dir: Path) -> None:
+    add_copy(ctx, summaries_dir, "2023-02-01-draft", dt.date(2023, 2, 1), "Draftpost", Review.DRAFT)
+    shown = queries.quotes(ctx.db, ctx.speakers, "Peskov")
+    assert shown.quotes[0].source.review == Review.DRAFT
+    hidden = queries.quotes(ctx.db, ctx.speakers, "Peskov", include_drafts=False)
+    assert all(q.source.review == Review.REVIEWED for q in hidden.quotes)
+
+
+def test_digest_contents(ctx: Context) -> None:
+    d = queries.digest(ctx.db, ctx.speakers, ctx.gazetteer)
+    assert d.day == dt.date(2022, 12, 8)
+    assert d.key_points and d.key_points[0].text.startswith("The Kremlin is done seizing territory")
+    assert {r.region.name for r in d.regions} >= {"Donetsk", "Luhansk", "Kherson", "Zaporizhzhia", "Kharkiv", "Kyiv"}
+    assert d.quotes[0].kind == QuoteKind.DIRECT  # notable: direct quotes first
+    assert len(d.contradictions) == 4
+
+
+def test_digest_since(ctx: Context) -> None:
+    later = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    empty = queries.digest(ctx.db, ctx.speakers, ctx.gazetteer, since=later)
+    assert empty.articles == ()
+    everything = queries.digest(ctx.db, ctx.speakers, ctx.gazetteer, since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    assert len(everything.articles) == 1
+
+
+def test_contradictions_filter(ctx: Context) -> None:
+    all_ = queries.contradictions(ctx.db, ctx.gazetteer)
+    assert len(all_.items) == 4 and all_.region is None
+    kherson = queries.contradictions(ctx.db, ctx.gazetteer, "Kherson")
+    assert kherson.region.code == "UA-65"
+    assert any("withdrew its forces from Kherson" in x.a for x in kherson.items)
+    kyiv = queries.contradictions(ctx.db, ctx.gazetteer, "Kyiv")
+    assert kyiv.items == ()
