@@ -30,10 +30,12 @@ from bot.core.models import Answer, DigestAnswer, Notice, UsageError
 from bot.frontends.slack.errors import (
     SlackAuthError,
     SlackChannelGone,
+    SlackConfigError,
     SlackDeliveryError,
     SlackNetworkError,
     SlackNotInChannel,
     SlackRateLimited,
+    SlackRefused,
 )
 from bot.render.slack_blocks import SlackMessage, render_messages
 from bot.settings import Settings
@@ -43,7 +45,8 @@ log = logging.getLogger("briefbot.slack")
 COMMAND = "/briefbot"
 EVENTS_PATH = "/slack/events"
 DIGEST_EVENT = "briefbot_digest"  # message metadata type carrying the digest's marker
-HISTORY_LOOKBACK = 100  # recent messages searched for a digest's marker before posting
+HISTORY_LOOKBACK = 200  # recent messages searched for a digest's marker before posting
+SOCKET_CONNECT_TIMEOUT_S = 30.0
 RESPONSE_URL_USES = 5  # Slack accepts at most five messages through one response_url
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
 
@@ -88,17 +91,18 @@ def make_client(settings: Settings) -> AsyncWebClient:
 
 def delivery_error(exc: BaseException, channel: str = "") -> SlackDeliveryError:
     """A Web API failure as one of the typed errors the scheduler catches."""
+    if isinstance(exc, SlackDeliveryError):
+        return exc
     if isinstance(exc, SlackApiError):
         response = exc.response
         code = str(response.get("error", "") or "")
         if response.status_code == 429 or code == "ratelimited":
             retry_after = float(response.headers.get("Retry-After", "") or 1)
-            return SlackRateLimited(
-                f"Slack rate limit; retry after {retry_after:g}s", retry_after=retry_after, channel=channel
-            )
-        kind = PERMANENT_CODES.get(code, SlackDeliveryError)
-        return kind(f"Slack refused: {code or response.status_code}", code=code, channel=channel)
-    if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError):
+            message = f"Slack rate limit; retry after {retry_after:g}s"
+            return SlackRateLimited(message, response, retry_after=retry_after, channel=channel)
+        kind = PERMANENT_CODES.get(code, SlackRefused)
+        return kind(f"Slack refused: {code or response.status_code}", response, code=code, channel=channel)
+    if isinstance(exc, aiohttp.ClientError | TimeoutError | OSError):
         return SlackNetworkError(f"cannot reach Slack: {type(exc).__name__}", code="network", channel=channel)
     return SlackDeliveryError(f"Slack call failed: {type(exc).__name__}", channel=channel)
 
@@ -136,6 +140,8 @@ class SlackFrontend:
         self._runner: web.AppRunner | None = None
         self._group_id: str | None = None
         self.port: int | None = None  # the bound port in HTTP mode
+        self.team_id = ""
+        self.bot_user_id = ""
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -144,16 +150,37 @@ class SlackFrontend:
         return "socket" if self.settings.slack_app_token else "http"
 
     async def start(self) -> None:
-        """Connect (Socket Mode) or start listening (HTTP); returns once ready, never blocks."""
-        if self.mode == "socket":
-            self._socket = AsyncSocketModeHandler(
-                self.app, self.settings.slack_app_token.reveal(), web_client=self.client
+        """Check the token, then connect (Socket Mode) or listen (HTTP); returns once ready.
+
+        Raises SlackConfigError / SlackAuthError / SlackNetworkError with a message an operator
+        can act on (no traceback needed) when the settings or Slack refuse.
+        """
+        if self.mode == "http" and not self.settings.slack_signing_secret:
+            raise SlackConfigError(
+                "SLACK_SIGNING_SECRET is needed for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)"
             )
-            await self._socket.connect_async()
-            log.info("Slack: connected in Socket Mode")
+        try:
+            auth = await self.client.auth_test()
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise delivery_error(exc) from exc
+        self.team_id = str(auth.get("team_id") or "")
+        self.bot_user_id = str(auth.get("user_id") or "")
+        if self.mode == "socket":
+            app_token = self.settings.slack_app_token.reveal()
+            try:  # check the app token here: the Socket Mode client would retry a refusal for ever
+                opened = await self.client.apps_connections_open(app_token=app_token)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+                raise delivery_error(exc) from exc
+            self._socket = AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
+            self._socket.client.wss_uri = str(opened["url"])  # single use: the client asks anew on reconnect
+            try:
+                await asyncio.wait_for(self._socket.connect_async(), SOCKET_CONNECT_TIMEOUT_S)
+            except TimeoutError as exc:
+                await self._socket.close_async()
+                self._socket = None
+                raise SlackNetworkError("cannot open the Socket Mode connection", code="network") from exc
+            log.info("Slack: connected to workspace %s in Socket Mode", self.team_id)
             return
-        if not self.settings.slack_signing_secret:
-            raise SlackAuthError("SLACK_SIGNING_SECRET is needed for HTTP mode (or set SLACK_APP_TOKEN)")
         web_app = web.Application()
         web_app.router.add_post(EVENTS_PATH, self._on_http)
         self._runner = web.AppRunner(web_app, access_log=None)

@@ -72,6 +72,7 @@ async def test_joins_a_public_channel_it_is_not_in(http_app: SlackFrontend, fake
     fake_slack.channels["C0PUBLIC"] = Channel("C0PUBLIC", member=False)
     await http_app.post_digest("C0PUBLIC", seed_digest(http_app), MARKER)
     assert [c.method for c in fake_slack.calls] == [
+        "auth.test",
         "conversations.history",
         "conversations.join",
         "conversations.history",
