@@ -119,6 +119,12 @@ def check(directory: Path | None, settings: Settings) -> None:
     sys.exit(0 if report.ok else 1)
 
 
+from bot.ingest.cli import feeds, ingest  # noqa: E402  (ingestion registers its commands)
+
+cli.add_command(ingest)
+cli.add_command(feeds)
+
+
 def main() -> None:
     cli(prog_name="briefbot")
 

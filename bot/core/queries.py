@@ -56,6 +56,7 @@ class Limits:
 
 LIMITS = Limits()
 _ARTICLE_COLS = "a.id AS a_id, a.publisher, a.title, a.published AS a_published, a.url, a.review, a.story_id"
+_LISTING_COLS = f"{_ARTICLE_COLS}, a.author, a.key_point_count, a.quote_count, a.claim_count"
 
 
 def _review_filter(include_drafts: bool, alias: str = "a") -> str:
@@ -245,29 +246,22 @@ def nearest_days(db: sqlite_utils.Database, day: dt.date, n: int = 3) -> list[dt
 def _article_items(db: sqlite_utils.Database, rows: list[dict]) -> list[ArticleItem]:
     out = []
     for row in rows:
-        aid = row["a_id"]
-        counts = db.conn.execute(
-            "SELECT (SELECT count(*) FROM key_points WHERE article_id = ?),"
-            " (SELECT count(*) FROM quotes WHERE article_id = ?),"
-            " (SELECT count(*) FROM region_claims WHERE article_id = ?)",
-            [aid, aid, aid],
-        ).fetchone()
         others: tuple[str, ...] = ()
         if row["story_id"]:
             others = tuple(
                 r[0]
                 for r in db.conn.execute(
                     "SELECT DISTINCT publisher FROM articles WHERE story_id = ? AND id != ? LIMIT 10",
-                    [row["story_id"], aid],
+                    [row["story_id"], row["a_id"]],
                 )
             )
         out.append(
             ArticleItem(
                 source=_source(row),
                 author=row["author"],
-                key_point_count=counts[0],
-                quote_count=counts[1],
-                claim_count=counts[2],
+                key_point_count=row["key_point_count"] or 0,
+                quote_count=row["quote_count"] or 0,
+                claim_count=row["claim_count"] or 0,
                 other_sources=others,
             )
         )
@@ -296,8 +290,7 @@ def digest(
         where, params = "a.published = ?", [day.isoformat()]
     article_rows = _rows(
         db,
-        f"SELECT {_ARTICLE_COLS}, a.author FROM articles a WHERE {where}"
-        " ORDER BY a.published DESC, a.publisher, a.id LIMIT ?",
+        f"SELECT {_LISTING_COLS} FROM articles a WHERE {where} ORDER BY a.published DESC, a.publisher, a.id LIMIT ?",
         [*params, limits.digest_articles],
     )
     items = _article_items(db, article_rows)
@@ -392,7 +385,7 @@ def sources(db: sqlite_utils.Database, *, limits: Limits = LIMITS) -> SourcesAns
     """Stored articles, newest first, with what was curated from each."""
     rows = _rows(
         db,
-        f"SELECT {_ARTICLE_COLS}, a.author FROM articles a ORDER BY a.published DESC, a.publisher, a.id LIMIT ?",
+        f"SELECT {_LISTING_COLS} FROM articles a ORDER BY a.published DESC, a.publisher, a.id LIMIT ?",
         [limits.articles],
     )
     total = db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]

@@ -10,14 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import sqlite_utils
 
 from bot.core.models import Digest
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 
 class StoreError(RuntimeError):
@@ -41,6 +41,10 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
             "content_hash": str,  # hash of the cleaned text: exact-duplicate detection
             "story_id": str,  # syndicated copies of one story share it
             "loaded_at": str,
+            # Counts kept on the row so listings need no per-article aggregate queries.
+            "key_point_count": int,
+            "quote_count": int,
+            "claim_count": int,
         },
         pk="id",
     )
@@ -154,8 +158,86 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
     db["subscriptions"].create_index(["platform", "workspace", "channel", "local_time"], unique=True)
 
 
+def _migrate_ingest(db: sqlite_utils.Database) -> None:
+    """Ingestion (bot/ingest): raw pages, fetch facts, feeds, URL aliases, story signatures."""
+    for column, kind in (
+        ("canonical_url", str),
+        ("source", str),  # what was submitted: a URL, a file name, a feed entry link
+        ("raw_document", bytes),  # the page as fetched, zlib-compressed
+        ("raw_content_type", str),
+        ("fetched_at", str),  # ISO timestamp, UTC
+        ("fetch_status", str),  # HTTP status, or "file"
+        ("feed_id", int),
+        ("captions", str),  # JSON list of [start, end] spans of `text` that are photo captions
+        ("minhash", bytes),  # near-duplicate signature (bot/ingest/dedupe.py)
+        ("date_source", str),  # page | feed | header | fetched: where `published` came from
+    ):
+        db["articles"].add_column(column, kind)
+    db["articles"].create_index(["canonical_url"])
+    db["feeds"].create(
+        {
+            "id": int,
+            "url": str,
+            "title": str,
+            "etag": str,
+            "last_modified": str,
+            "added_at": str,
+            "last_polled_at": str,
+            "next_poll_at": str,
+            "failures": int,
+            "last_error": str,
+            "last_status": str,
+        },
+        pk="id",
+        not_null={"url"},
+        defaults={"failures": 0},
+    )
+    db["feeds"].create_index(["url"], unique=True)
+    # Every address an article was reached by (submitted, after redirects, rel=canonical).
+    db["article_urls"].create(
+        {"url": str, "article_id": str},
+        pk="url",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_urls"].create_index(["article_id"])
+
+
+def _migrate_digest_posts(db: sqlite_utils.Database) -> None:
+    """The scheduler's outbox: one row per (channel, local date) digest slot.
+
+    The UNIQUE key is what makes a daily digest exactly-once: the scheduler claims the slot by
+    inserting this row before it sends, and records the platform's message id after.
+    """
+    db.execute(
+        """CREATE TABLE digest_posts (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            local_date TEXT NOT NULL,           -- YYYY-MM-DD in the subscription's zone
+            subscription_id INTEGER NOT NULL,
+            slot_at TEXT NOT NULL,              -- the scheduled instant, UTC ISO
+            idempotency_key TEXT NOT NULL,      -- Discord nonce / Slack marker
+            status TEXT NOT NULL,               -- claimed | sending | posted | quiet | missed | failed
+            attempt INTEGER NOT NULL DEFAULT 0,
+            owner TEXT NOT NULL,                -- the scheduler run holding the claim
+            since TEXT,                         -- the digest covers what is new since this instant
+            claimed_at TEXT NOT NULL,
+            first_attempted_at TEXT,           -- the first call of the platform for this slot
+            attempted_at TEXT,                 -- the latest call
+            finished_at TEXT,
+            message_id TEXT,
+            error TEXT,
+            UNIQUE (platform, workspace, channel, local_date)
+        )"""
+    )
+    db.execute(
+        "CREATE INDEX digest_posts_channel_status ON digest_posts (platform, workspace, channel, status)"
+    )
+
+
 # Index i holds the migration from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_to_1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_to_1, _migrate_ingest, _migrate_digest_posts]
 
 
 def connect(path: Path | str, *, create: bool = True) -> sqlite_utils.Database:
@@ -224,6 +306,9 @@ def _rows(digest: Digest, digest_hash: str, loaded_at: str) -> dict[str, list[di
         "digest_hash": digest_hash,
         "content_hash": text_hash(digest.text),
         "loaded_at": loaded_at,
+        "key_point_count": len(digest.key_points),
+        "quote_count": len(digest.quotes),
+        "claim_count": len(digest.claims),
     }
     key_points = [
         base(k.id, i) | {"text": k.evidence.text, "start": k.evidence.start, "end": k.evidence.end}
@@ -306,23 +391,36 @@ def _delete_content(db: sqlite_utils.Database, article_id: str) -> None:
         db.conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
 
 
+def _insert_sql(table: str, columns: tuple[str, ...], upsert_key: str | None = None) -> str:
+    cols = ", ".join(f'"{c}"' for c in columns)
+    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'
+    if upsert_key:
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != upsert_key)
+        sql += f' ON CONFLICT("{upsert_key}") DO UPDATE SET {updates}'
+    return sql
+
+
 def write_digest(db: sqlite_utils.Database, digest: Digest, digest_hash: str, loaded_at: str) -> None:
     """Replace one article and all its curated content, in one transaction.
 
-    Columns that ingestion keeps on the article row (raw page, fetch status...) are preserved:
-    the article row is upserted, only its content rows are replaced.
+    Columns that ingestion keeps on the article row (raw page, fetch status, story link) are
+    preserved: the article row is upserted on the columns a digest owns, and only its content
+    rows are replaced. Rows go in through prepared statements on sqlite-utils' connection:
+    `Table.insert_all` introspects the table on every call (dozens of queries per article),
+    which alone would cap loading below 1,000 articles/s.
     """
     rows = _rows(digest, digest_hash, loaded_at)
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
-        existing = db.conn.execute("SELECT story_id FROM articles WHERE id = ?", [digest.meta.id]).fetchone()
-        article = rows["articles"][0]
-        article["story_id"] = (existing[0] if existing and existing[0] else None) or digest.meta.id
-        db["articles"].upsert(article, pk="id", alter=True)
+    article = rows["articles"][0]
+    conn = db.conn
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(_insert_sql("articles", tuple(article), "id"), list(article.values()))
+        conn.execute("UPDATE articles SET story_id = id WHERE id = ? AND story_id IS NULL", [digest.meta.id])
         _delete_content(db, digest.meta.id)
         for table in (*CONTENT_TABLES, "contradiction_regions"):
             if rows[table]:
-                db[table].insert_all(rows[table])
+                columns = tuple(rows[table][0])
+                conn.executemany(_insert_sql(table, columns), [tuple(r.values()) for r in rows[table]])
 
 
 def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
@@ -332,14 +430,17 @@ def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
         db.conn.execute("DELETE FROM articles WHERE id = ?", [article_id])
 
 
-def loaded_files(db: sqlite_utils.Database) -> dict[str, tuple[str, str]]:
-    """digest file name -> (article id, digest hash) for every article loaded from a file."""
-    return {
-        row[0]: (row[1], row[2])
-        for row in db.conn.execute(
-            "SELECT digest_file, id, digest_hash FROM articles WHERE digest_file IS NOT NULL AND digest_file != ''"
-        )
-    }
+def loaded_hash(db: sqlite_utils.Database, digest_file: str) -> str | None:
+    """The digest hash of the article loaded from this file name, if any."""
+    row = db.conn.execute("SELECT digest_hash FROM articles WHERE digest_file = ?", [digest_file]).fetchone()
+    return row[0] if row else None
+
+
+def loaded_file_names(db: sqlite_utils.Database) -> Iterator[tuple[str, str]]:
+    """(digest file name, article id) of every article loaded from a file."""
+    yield from db.conn.execute(
+        "SELECT digest_file, id FROM articles WHERE digest_file IS NOT NULL AND digest_file != ''"
+    ).fetchall()
 
 
 def upsert_speakers(db: sqlite_utils.Database, speakers: Iterable[dict]) -> None:

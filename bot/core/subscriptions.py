@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,6 +17,25 @@ import sqlite_utils
 
 PLATFORMS = ("discord", "slack", "console")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+# Called (with no arguments) after every subscribe / unsubscribe, so that whoever schedules the
+# digests (the scheduler registers itself) applies the change at once; the core knows no more.
+_listeners: list[Callable[[], None]] = []
+
+
+def add_listener(listener: Callable[[], None]) -> None:
+    _listeners.append(listener)
+
+
+def remove_listener(listener: Callable[[], None]) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def _changed() -> None:
+    for listener in list(_listeners):
+        listener()
 
 
 class SubscriptionError(ValueError):
@@ -107,6 +127,7 @@ def subscribe(
             sub_id = existing[0]
         else:
             sub_id = db["subscriptions"].insert(values).last_pk
+    _changed()
     return get(db, int(sub_id))
 
 
@@ -118,6 +139,7 @@ def unsubscribe(db: sqlite_utils.Database, *, platform: str, workspace: str, cha
             "UPDATE subscriptions SET active=0 WHERE platform=? AND workspace=? AND channel=? AND active=1",
             [platform, workspace, channel],
         )
+    _changed()
     return cur.rowcount
 
 

@@ -140,7 +140,7 @@ def test_invalid_file_keeps_previous_version_and_others_load(summaries_dir: Path
         ("  - id: k2\n", "  - id: k1\n", "key_points[1].id", "duplicate id"),
         ("kind: direct", "kind: verbatim", "quotes[5].kind", "Input should be"),
         ("    mention: he\n", "    mention: she\n", "quotes[7].mention", "as in the article text"),
-        ("format: 1", "format: 2", "format", "Input should be 1"),
+        ("format: 1", "format: 2", "format", "format 2 is not known"),
         ("review: reviewed", "review: reviewed\nreviewer: me", "reviewer", "unknown field"),
         ("  published: 2022-12-08", "  published: 2022-13-45", "article.published", ""),
         ("id: 2022-12-08-newsweek-kremlin-territory\n", "id: another-id\n", "id", "must equal the file name"),

@@ -1,0 +1,118 @@
+"""Benchmark of the core: load N synthetic articles, then time every query.
+
+    python -m bench.queries                 # N = 1,000, 10,000 and 100,000
+    python -m bench.queries --n 1000 --n 10000
+
+Each N runs in its own process (so peak memory is that N's alone) and prints: load
+throughput (articles/s, through the real digest-file loader: YAML parse, validation, one
+transaction per article), p50/p99 latency of each query, database size and peak RSS. The
+last line compares p99 at the largest N with the smallest, as a ratio within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+QUERY_RUNS = 300
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def run_one(n: int, workdir: Path) -> dict:
+    from bench.synthetic import speakers as synthetic_speakers
+    from bench.synthetic import write_corpus
+    from bot.core import queries, store
+    from bot.core.digest_files import load_dir
+    from bot.core.gazetteer import load_gazetteer
+    from bot.core.speakers import load_registry
+
+    corpus = write_corpus(workdir / "summaries", n)
+    db_path = workdir / "bench.db"
+    db = store.connect(db_path)
+    start = time.perf_counter()
+    report = load_dir(db, corpus)
+    load_s = time.perf_counter() - start
+    assert report.ok and len(report.loaded) == n, report.errors[:3]
+    gazetteer, speakers = load_gazetteer(), load_registry(db)
+    rng = random.Random(1)
+    regions = [r.name for r in gazetteer.regions.values()]
+    people = [s["name"] for s in synthetic_speakers()]
+    days = [r[0] for r in db.execute("SELECT DISTINCT published FROM articles")]
+    import datetime as dt
+
+    cases = {
+        "status": lambda: queries.status(db, gazetteer, speakers, rng.choice(regions)),
+        "quote": lambda: queries.quotes(db, speakers, rng.choice(people)),
+        "digest latest": lambda: queries.digest(db, speakers, gazetteer),
+        "digest of a day": lambda: queries.digest(db, speakers, gazetteer, day=dt.date.fromisoformat(rng.choice(days))),
+        "contradictions": lambda: queries.contradictions(db, gazetteer),
+        "contradictions REGION": lambda: queries.contradictions(db, gazetteer, rng.choice(regions)),
+        "sources": lambda: queries.sources(db),
+    }
+    timings = {}
+    for name, call in cases.items():
+        samples = []
+        for _ in range(QUERY_RUNS):
+            t0 = time.perf_counter()
+            call()
+            samples.append((time.perf_counter() - t0) * 1000)
+        timings[name] = {"p50_ms": statistics.median(samples), "p99_ms": _percentile(samples, 99)}
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = db_path.stat().st_size
+    return {
+        "n": n,
+        "load_articles_per_s": n / load_s,
+        "load_s": load_s,
+        "queries": timings,
+        "db_mb": size / 1e6,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, action="append", help="articles (repeatable); default 1000, 10000, 100000")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(json.dumps(run_one(args.one, Path(tmp))))
+        return
+    results = []
+    for n in args.n or [1000, 10000, 100000]:
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.queries", "--one", str(n)], capture_output=True, text=True, check=True
+        )
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        results.append(r)
+        print(
+            f"N={n:>7,}: load {r['load_articles_per_s']:,.0f} articles/s ({r['load_s']:.1f} s), "
+            f"db {r['db_mb']:.1f} MB, peak RSS {r['peak_rss_mb']:.0f} MB"
+        )
+        for name, t in r["queries"].items():
+            print(f"    {name:<22} p50 {t['p50_ms']:6.2f} ms   p99 {t['p99_ms']:6.2f} ms")
+        sys.stdout.flush()
+    if len(results) > 1:
+        lo, hi = results[0], results[-1]
+        print(f"p99 ratio N={hi['n']:,} / N={lo['n']:,} (target < 3):")
+        for name in lo["queries"]:
+            ratio = hi["queries"][name]["p99_ms"] / max(lo["queries"][name]["p99_ms"], 1e-6)
+            print(f"    {name:<22} {ratio:5.2f}")
+        print(f"peak RSS ratio: {hi['peak_rss_mb'] / lo['peak_rss_mb']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""Console mode end to end: /subscribe typed in the console, the real digest query and text
+renderer, the console deliverer printing the digest at its local time (frozen clock)."""
+
+from __future__ import annotations
+
+import io
+
+from bot.commands import CONSOLE, run_line
+from bot.context import open_context
+from bot.render.text import render_text
+from bot.schedule.deliver import ConsoleDeliverer
+from bot.schedule.scheduler import QUIET_NOTICE, DigestScheduler
+from bot.settings import REPO_ROOT, Settings
+from tests.schedule.fakes import advance, utc
+
+
+async def test_console_subscription_prints_the_digest_at_its_time(tmp_path, travel, schedulers):
+    start = utc(2026, 10, 5, 5, 50)  # 08:50 in Kyiv
+    clock = travel(start)
+    settings = Settings(db_path=tmp_path / "b.db", summaries_dir=REPO_ROOT / "summaries", quiet_day="notice")
+    ctx = open_context(settings)  # loads the curated seed digest into a fresh store
+    out = io.StringIO()
+    sched = DigestScheduler.from_context(ctx, {"console": ConsoleDeliverer(stream=out)}, resync_seconds=None)
+    schedulers.append(sched)
+    await sched.start()
+
+    confirmation = run_line(ctx, "/subscribe 09:00 Europe/Kyiv", CONSOLE)
+    assert "09:00 (Europe/Kyiv)" in render_text(confirmation)
+    await advance(clock, sched, utc(2026, 10, 5, 5, 59))
+    assert out.getvalue() == ""
+
+    await advance(clock, sched, utc(2026, 10, 5, 6, 1))
+    first = out.getvalue()
+    assert first.count("daily digest for #console (09:00 Europe/Kyiv)") == 1
+    assert "Newsweek" in first  # the seed article, rendered by the console's renderer
+    assert "Kremlin Says Russia Is Done Taking Territory From Ukraine" in first
+
+    await advance(clock, sched, utc(2026, 10, 6, 6, 1))  # nothing loaded since: a quiet day
+    second = out.getvalue()[len(first) :]
+    assert second.count("daily digest for #console") == 1 and QUIET_NOTICE in second
+    assert "Newsweek" not in second
+
+    listing = render_text(run_line(ctx, "/subscriptions", CONSOLE))
+    assert "#console at 09:00 Europe/Kyiv: active, last posted 2026-10-06" in listing
