@@ -11,9 +11,10 @@ run beside the Discord front end in one process on one store.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import dataclasses
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -26,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands
 from bot.context import Context
+from bot.core import store
 from bot.core.models import Answer, DigestAnswer, Notice, UsageError
 from bot.frontends.slack.errors import (
     SlackAuthError,
@@ -122,12 +124,15 @@ class SlackFrontend:
         settings: Settings | None = None,
         *,
         client: AsyncWebClient | None = None,
-        on_subscriptions_changed: Callable[[], Awaitable[None] | None] | None = None,
     ) -> None:
         self.ctx = ctx
         self.settings: Settings = settings or ctx.settings
         self.client = client or make_client(self.settings)
-        self.on_subscriptions_changed = on_subscriptions_changed
+        # Queries run on one worker thread with their own SQLite connection: the Discord front end
+        # and the scheduler use theirs, and two threads' transactions must never meet on one.
+        self._queries = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-q")
+        own = str(ctx.settings.db_path) != ":memory:"
+        self._query_ctx = dataclasses.replace(ctx, db=store.connect(ctx.settings.db_path)) if own else ctx
         self.app = AsyncApp(
             client=self.client,
             signing_secret=self.settings.slack_signing_secret.reveal(),
@@ -202,6 +207,9 @@ class SlackFrontend:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self._queries.shutdown(wait=True, cancel_futures=True)
+        if self._query_ctx is not self.ctx:
+            self._query_ctx.db.conn.close()
         session = getattr(self.client, "session", None)
         if session is not None and not session.closed:
             await session.close()
@@ -246,10 +254,12 @@ class SlackFrontend:
             user=user,
             can_manage=can_manage,
         )
-        answer = commands.execute(self.ctx, parsed, caller)
-        if parsed.name in ("subscribe", "unsubscribe") and isinstance(answer, Notice) and answer.ok:
-            await self._subscriptions_changed()
-        return answer
+        return await asyncio.get_running_loop().run_in_executor(self._queries, self._execute, parsed, caller)
+
+    def _execute(self, command: commands.Command, caller: commands.Caller) -> Answer:
+        query_ctx = self._query_ctx
+        query_ctx.speakers = self.ctx.speakers  # the registry as the shared context has it now
+        return commands.execute(query_ctx, command, caller)
 
     async def _respond(self, respond: AsyncRespond, answer: Answer) -> None:
         messages = render_messages(answer, command=COMMAND, max_messages=RESPONSE_URL_USES)
@@ -269,12 +279,6 @@ class SlackFrontend:
                 return
 
     # ---------------------------------------------------------------- subscriptions
-
-    async def _subscriptions_changed(self) -> None:
-        if self.on_subscriptions_changed is not None:
-            result = self.on_subscriptions_changed()
-            if result is not None:
-                await result
 
     async def may_manage_subscriptions(self, user_id: str) -> bool:
         """Workspace admins and owners, or members of the subscriber group; asked of Slack each time."""
@@ -313,7 +317,7 @@ class SlackFrontend:
 
     # ---------------------------------------------------------------- the daily digest
 
-    async def post_digest(self, channel: str, answer: DigestAnswer, marker: str) -> str:
+    async def post_digest(self, channel: str, answer: DigestAnswer | Notice, marker: str) -> str:
         """Post a digest to `channel` exactly once per `marker`; returns the message ts.
 
         The marker travels in the message's metadata; when a recent message in the channel

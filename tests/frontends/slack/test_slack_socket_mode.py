@@ -41,7 +41,19 @@ async def test_non_admin_cannot_subscribe(socket_app: SlackFrontend, fake_slack:
 
 async def test_admin_subscribes_lists_and_unsubscribes(socket_app: SlackFrontend, fake_slack: FakeSlack):
     changes: list[str] = []
-    socket_app.on_subscriptions_changed = lambda: changes.append("changed")
+
+    def listener() -> None:  # as the scheduler listens
+        changes.append("changed")
+
+    subscriptions.add_listener(listener)
+    try:
+        await subscribe_list_unsubscribe(socket_app, fake_slack)
+    finally:
+        subscriptions.remove_listener(listener)
+    assert changes == ["changed", "changed"]
+
+
+async def subscribe_list_unsubscribe(socket_app: SlackFrontend, fake_slack: FakeSlack) -> None:
     [ok] = await run_envelope(fake_slack, "subscribe 07:30 Europe/Kyiv", user="U0ADMIN")
     assert ok["response_type"] == "in_channel"
     assert "07:30 (Europe/Kyiv)" in all_texts(ok["blocks"])[0]
@@ -60,7 +72,6 @@ async def test_admin_subscribes_lists_and_unsubscribes(socket_app: SlackFrontend
     [stopped] = await run_envelope(fake_slack, "unsubscribe", user="U0OWNER")
     assert "stopped" in all_texts(stopped["blocks"])[0]
     assert subscriptions.list_subscriptions(socket_app.ctx.db, platform="slack") == []
-    assert changes == ["changed", "changed"]
 
 
 async def test_subscriber_group_member_may_subscribe(slack_ctx, fake_slack: FakeSlack):
