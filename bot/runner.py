@@ -31,27 +31,48 @@ async def run(ctx: Context) -> None:
         finally:
             scheduler.shutdown()
         return
-    if settings.slack_bot_token and not settings.discord_token:
-        raise SystemExit("the Slack front end is not available in this build")  # replaced when it lands
-    from bot.frontends.discord.client import DiscordFrontend
+    discord_frontend = None
+    if settings.discord_token:
+        from bot.frontends.discord.client import DiscordFrontend
 
-    discord_frontend = DiscordFrontend(ctx)
-    scheduler = DigestScheduler.from_context(ctx, deliverers_for(discord_client=discord_frontend))
+        discord_frontend = DiscordFrontend(ctx)
+    slack_frontend = None
+    if settings.slack_bot_token:
+        from bot.frontends.slack import SlackFrontend
+
+        slack_frontend = SlackFrontend(ctx)
+    scheduler = DigestScheduler.from_context(
+        ctx, deliverers_for(discord_client=discord_frontend, slack_client=slack_frontend)
+    )
+    if slack_frontend is not None:
+        from bot.frontends.slack import SlackDeliveryError
+
+        log.info("starting the Slack front end (%s mode)", slack_frontend.mode)
+        try:
+            await slack_frontend.start()
+        except SlackDeliveryError as exc:  # a refused token, no signing secret, Slack unreachable
+            await slack_frontend.close()
+            raise SystemExit(f"Slack: {exc}") from exc
 
     async def start_digests_once_online() -> None:
         # Posting needs the REST login; waiting for READY also keeps a bot that cannot log in
         # from queueing retries of missed digests.
-        while not discord_frontend.client.is_ready():
+        while discord_frontend is not None and not discord_frontend.client.is_ready():
             await asyncio.sleep(0.5)
         await scheduler.start()
 
     digests = asyncio.create_task(start_digests_once_online(), name="digest-scheduler")
-    log.info("starting the Discord front end")
     try:
-        await discord_frontend.run()
+        if discord_frontend is not None:
+            log.info("starting the Discord front end")
+            await discord_frontend.run()
+        else:
+            await asyncio.Event().wait()  # Slack runs in the background until interrupted
     finally:
         digests.cancel()
         scheduler.shutdown()
+        if slack_frontend is not None:
+            await slack_frontend.close()
 
 
 def main(ctx: Context) -> None:
