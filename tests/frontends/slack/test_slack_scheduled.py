@@ -39,7 +39,8 @@ async def test_subscribed_channel_gets_its_daily_digest_once(http_app: SlackFron
     [post] = fake_slack.calls_of("chat.postMessage")
     assert post.args["channel"] == "C0GENERAL"
     key = idempotency_key("slack", TEAM, "C0GENERAL", slot.date())
-    assert post.args["metadata"] == {"event_type": DIGEST_EVENT, "event_payload": {"marker": key, "part": 1, "parts": 1}}
+    payload = {"marker": key, "part": 1, "parts": 1}
+    assert post.args["metadata"] == {"event_type": DIGEST_EVENT, "event_payload": payload}
     body = "\n".join(all_texts(post.args["blocks"]))
     assert post.args["blocks"][0]["type"] == "header" and "Digest" in post.args["blocks"][0]["text"]["text"]
     assert "“The Kremlin is done seizing territory from Ukraine" in body
