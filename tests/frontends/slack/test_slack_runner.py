@@ -34,3 +34,43 @@ async def test_run_with_a_refused_token_exits_with_one_line(slack_ctx: Context, 
     settings = slack_settings(slack_ctx.settings, fake_slack, socket=True, slack_bot_token=Secret("xoxb-nope"))
     with pytest.raises(SystemExit, match=r"^Slack: Slack refused: invalid_auth$"):
         await runner.run(dataclasses.replace(slack_ctx, settings=settings))
+
+
+async def test_discord_and_slack_side_by_side_on_one_store(slack_ctx: Context, fake_slack: FakeSlack):
+    import discord.http
+
+    from bot.core import subscriptions
+    from bot.frontends.discord import hooks
+    from tests.frontends.discord import payloads
+    from tests.frontends.discord.fake_discord import FakeDiscord
+    from tests.frontends.discord.limits import CALLBACK
+
+    fake_discord = FakeDiscord()
+    await fake_discord.start()
+    previous_base = discord.http.Route.BASE
+    previous_gateway = hooks.set_gateway_url(fake_discord.gateway_url)
+    settings = slack_settings(
+        slack_ctx.settings,
+        fake_slack,
+        socket=True,
+        discord_token=Secret("test-token"),
+        discord_api_base=fake_discord.base,
+    )
+    task = asyncio.create_task(runner.run(dataclasses.replace(slack_ctx, settings=settings)))
+    try:
+        await asyncio.wait_for(fake_discord.gateway_ready.wait(), 10)
+        [subscribed] = await run_envelope(fake_slack, "subscribe 07:00 UTC", user="U0ADMIN")
+        assert subscribed["response_type"] == "in_channel"
+        await fake_discord.dispatch("INTERACTION_CREATE", payloads.slash("status", {"region": "Donetsk"}))
+        (callback,) = await fake_discord.wait_for(1, "POST", CALLBACK)
+        assert callback.body["data"]["embeds"][0]["title"].startswith("Donetsk (UA-14)")
+        [answer] = await run_envelope(fake_slack, "status Donetsk")
+        assert answer["blocks"][0]["text"]["text"] == "Donetsk (UA-14)"
+        [sub] = subscriptions.list_subscriptions(slack_ctx.db, platform="slack")
+        assert (sub.channel, sub.local_time) == ("C0GENERAL", "07:00")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        discord.http.Route.BASE = previous_base
+        hooks.set_gateway_url(previous_gateway)
+        await fake_discord.close()
