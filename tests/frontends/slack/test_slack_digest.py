@@ -113,3 +113,13 @@ async def test_network_error(http_app: SlackFrontend, fake_slack: FakeSlack):
     with pytest.raises(SlackNetworkError) as caught:
         await http_app.post_digest("C0GENERAL", answer, MARKER)
     assert not caught.value.permanent
+
+
+async def test_quiet_day_notice_is_posted_as_one_plain_message(http_app: SlackFrontend, fake_slack: FakeSlack):
+    from bot.core.models import Notice
+
+    ts = await http_app.post_digest("C0GENERAL", Notice("Nothing new since the last digest."), MARKER)
+    [post] = fake_slack.calls_of("chat.postMessage")
+    assert post.args["text"] == "Nothing new since the last digest."
+    assert [b["type"] for b in post.args["blocks"]] == ["section"]
+    assert await http_app.post_digest("C0GENERAL", Notice("Nothing new since the last digest."), MARKER) == ts
