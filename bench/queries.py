@@ -4,8 +4,9 @@
     python -m bench.queries --n 1000 --n 10000
 
 Each N runs in its own process (so peak memory is that N's alone) and prints: load
-throughput (articles/s, through the real digest-file loader: YAML parse, validation, one
-transaction per article), p50/p99 latency of each query, database size and peak RSS. The
+throughput (articles/s, through the real digest-file loader: YAML parse and validation in
+worker processes, one transaction per article), the writing process's CPU time per article
+(robust to other load on a shared machine), p50/p99 latency of each query, database size and peak RSS. The
 last line compares p99 at the largest N with the smallest, as a ratio within one run.
 """
 
@@ -42,9 +43,10 @@ def run_one(n: int, workdir: Path) -> dict:
     corpus = write_corpus(workdir / "summaries", n)
     db_path = workdir / "bench.db"
     db = store.connect(db_path)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     report = load_dir(db, corpus)
     load_s = time.perf_counter() - start
+    load_cpu_ms = (time.process_time() - cpu_start) * 1000 / n  # this process only: noise-robust
     assert report.ok and len(report.loaded) == n, report.errors[:3]
     gazetteer, speakers = load_gazetteer(), load_registry(db)
     rng = random.Random(1)
@@ -76,6 +78,7 @@ def run_one(n: int, workdir: Path) -> dict:
         "n": n,
         "load_articles_per_s": n / load_s,
         "load_s": load_s,
+        "load_main_cpu_ms": load_cpu_ms,
         "queries": timings,
         "db_mb": size / 1e6,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -99,7 +102,8 @@ def main() -> None:
         r = json.loads(out.stdout.strip().splitlines()[-1])
         results.append(r)
         print(
-            f"N={n:>7,}: load {r['load_articles_per_s']:,.0f} articles/s ({r['load_s']:.1f} s), "
+            f"N={n:>7,}: load {r['load_articles_per_s']:,.0f} articles/s ({r['load_s']:.1f} s wall, "
+            f"{r['load_main_cpu_ms']:.2f} ms CPU/article in the writing process), "
             f"db {r['db_mb']:.1f} MB, peak RSS {r['peak_rss_mb']:.0f} MB"
         )
         for name, t in r["queries"].items():

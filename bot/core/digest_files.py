@@ -15,8 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
+import multiprocessing
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -44,6 +49,7 @@ from bot.core.models import (
 from bot.core.speakers import Speaker, SpeakerRegistry, read_registry_file, speakers_to_rows
 
 FORMAT_VERSION = 1
+log = logging.getLogger(__name__)
 SPEAKERS_FILE = "speakers.yaml"
 # The base loader resolves no implicit types (every scalar is a string): pydantic converts
 # dates, numbers and booleans with located errors, and composing skips a Python resolver call
@@ -60,6 +66,9 @@ class DigestFileError(ValueError):
         self.file, self.line, self.field, self.message = file, line, field, message
         where = f"{file}:{line}" if line else file
         super().__init__(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+
+    def __reduce__(self) -> tuple:  # errors travel back from the loader's worker processes
+        return (DigestFileError, (self.file, self.line, self.field, self.message))
 
 
 # ---------------------------------------------------------------- file schema (pydantic)
@@ -584,15 +593,64 @@ def _label(path: Path) -> str:
         return str(path)
 
 
+PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
+_worker_ctx: ValidationContext | None = None
+
+
+def _init_worker(speakers: list[Speaker]) -> None:
+    global _worker_ctx
+    _worker_ctx = ValidationContext(load_gazetteer(), SpeakerRegistry(speakers))
+
+
+def _read_for_load(path: Path) -> Digest | DigestFileError:
+    assert _worker_ctx is not None
+    try:
+        return read_digest(path, _worker_ctx, label=_label(path))
+    except DigestFileError as exc:
+        return exc
+
+
+def _read_all(paths: list[Path], ctx: ValidationContext, workers: int) -> Iterator[Digest | DigestFileError]:
+    """Parse and validate files, in order; across worker processes for large folders.
+
+    Parsing and validation are pure CPU work on independent files, so they spread over the
+    cores; writing stays in this process, one transaction per article, in file order.
+    """
+    if workers <= 1 or len(paths) < PARALLEL_MIN_FILES:
+        for path in paths:
+            try:
+                yield read_digest(path, ctx, label=_label(path))
+            except DigestFileError as exc:
+                yield exc
+        return
+    mp = multiprocessing.get_context("forkserver")
+    mp.set_forkserver_preload(["bot.core.digest_files", "bot.core.gazetteer"])
+    speakers = list(ctx.speakers.by_id.values())
+    done = 0
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp, initializer=_init_worker, initargs=(speakers,)) as pool:
+            for result in pool.map(_read_for_load, paths, chunksize=32):
+                yield result
+                done += 1
+    except BrokenProcessPool:  # workers cannot start here (e.g. a __main__ read from stdin)
+        log.warning("loader worker processes failed; parsing the remaining files in this process")
+        yield from _read_all(paths[done:], ctx, 1)
+
+
 def load_dir(
-    db: sqlite_utils.Database, directory: Path, *, now: dt.datetime | None = None, only: Iterable[str] | None = None
+    db: sqlite_utils.Database,
+    directory: Path,
+    *,
+    now: dt.datetime | None = None,
+    only: Iterable[str] | None = None,
+    workers: int | None = None,
 ) -> LoadReport:
     """Load a folder of digest files into the store.
 
     Unchanged files are skipped (by content hash), changed ones replace their article in one
     transaction each, invalid ones are refused whole (their previously loaded version stays),
-    and articles whose file was deleted are removed. Memory stays flat in the number of files:
-    what is already loaded is looked up per file, not held.
+    and articles whose file was deleted are removed. What is already loaded is looked up per
+    file, not held, and large folders are parsed by `workers` processes (default: one per core).
     """
     report = LoadReport()
     directory = Path(directory)
@@ -604,25 +662,26 @@ def load_dir(
     store.upsert_speakers(db, speakers_to_rows(curated))
     ctx = ValidationContext(load_gazetteer(), registry)
     wanted = set(only) if only is not None else None
+    pending: list[tuple[Path, str]] = []
     for path in digest_files(directory):
-        name = path.name
-        if wanted is not None and name not in wanted:
+        if wanted is not None and path.name not in wanted:
             continue
         digest_hash = _file_hash(path)
-        if store.loaded_hash(db, name) == digest_hash:
-            report.unchanged.append(name)
+        if store.loaded_hash(db, path.name) == digest_hash:
+            report.unchanged.append(path.name)
+        else:
+            pending.append((path, digest_hash))
+    results = _read_all([p for p, _ in pending], ctx, workers if workers is not None else (os.cpu_count() or 1))
+    for (path, digest_hash), result in zip(pending, results, strict=True):
+        if isinstance(result, DigestFileError):
+            report.errors.append(result)
             continue
-        try:
-            digest = read_digest(path, ctx, label=_label(path))
-        except DigestFileError as exc:
-            report.errors.append(exc)
-            continue
-        other = _owner(db, digest.meta.id, name)
+        other = _owner(db, result.meta.id, path.name)
         if other:
             report.errors.append(DigestFileError(_label(path), None, "id", f"duplicate article id (also in {other})"))
             continue
-        store.write_digest(db, replace(digest, source_file=name), digest_hash, loaded_at)
-        report.loaded.append(name)
+        store.write_digest(db, replace(result, source_file=path.name), digest_hash, loaded_at)
+        report.loaded.append(path.name)
     if wanted is None:
         gone = [(name, aid) for name, aid in store.loaded_file_names(db) if not (directory / name).is_file()]
         for name, article_id in gone:

@@ -244,17 +244,18 @@ def nearest_days(db: sqlite_utils.Database, day: dt.date, n: int = 3) -> list[dt
 
 
 def _article_items(db: sqlite_utils.Database, rows: list[dict]) -> list[ArticleItem]:
+    """Listing items, with the other outlets that carried the same story (one query for all)."""
+    stories = {row["story_id"] for row in rows if row["story_id"]}
+    carriers: dict[str, list[tuple[str, str]]] = {}
+    if stories:
+        marks = ",".join("?" * len(stories))
+        for story_id, article_id, publisher in db.conn.execute(
+            f"SELECT story_id, id, publisher FROM articles WHERE story_id IN ({marks})", list(stories)
+        ):
+            carriers.setdefault(story_id, []).append((article_id, publisher))
     out = []
     for row in rows:
-        others: tuple[str, ...] = ()
-        if row["story_id"]:
-            others = tuple(
-                r[0]
-                for r in db.conn.execute(
-                    "SELECT DISTINCT publisher FROM articles WHERE story_id = ? AND id != ? LIMIT 10",
-                    [row["story_id"], row["a_id"]],
-                )
-            )
+        others = tuple(dict.fromkeys(p for aid, p in carriers.get(row["story_id"], ()) if aid != row["a_id"]))[:10]
         out.append(
             ArticleItem(
                 source=_source(row),
@@ -311,15 +312,15 @@ def digest(
         [*ids, limits.digest_key_points],
     )
     key_points = tuple(KeyPointItem(r["text"], _source(r)) for r in kp_rows)
+    # The latest claim per region: SQLite returns the row that holds max() for bare columns.
     claim_rows = _rows(
         db,
-        f"SELECT c.*, {_ARTICLE_COLS} FROM region_claims c JOIN articles a ON a.id = c.article_id"
-        f" WHERE c.article_id IN ({marks}) ORDER BY c.published DESC, c.seq",
+        f"SELECT c.*, {_ARTICLE_COLS}, max(c.published || c.article_id || printf('%06d', 999999 - c.seq))"
+        " FROM region_claims c JOIN articles a ON a.id = c.article_id"
+        f" WHERE c.article_id IN ({marks}) GROUP BY c.region",
         ids,
     )
-    latest: OrderedDict[str, ClaimItem] = OrderedDict()
-    for r in claim_rows:
-        latest.setdefault(r["region"], _claim_item(r, speakers))
+    latest = {r["region"]: _claim_item(r, speakers) for r in claim_rows}
     regions = tuple(
         RegionLine(RegionInfo(code, gazetteer.name(code)), item)
         for code, item in sorted(latest.items(), key=lambda kv: gazetteer.name(kv[0]))

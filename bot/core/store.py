@@ -231,9 +231,7 @@ def _migrate_digest_posts(db: sqlite_utils.Database) -> None:
             UNIQUE (platform, workspace, channel, local_date)
         )"""
     )
-    db.execute(
-        "CREATE INDEX digest_posts_channel_status ON digest_posts (platform, workspace, channel, status)"
-    )
+    db.execute("CREATE INDEX digest_posts_channel_status ON digest_posts (platform, workspace, channel, status)")
 
 
 # Index i holds the migration from version i to i + 1.

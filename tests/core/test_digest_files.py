@@ -190,3 +190,20 @@ def test_dump_round_trips(summaries_dir: Path, tmp_path: Path) -> None:
 def test_check_writes_nothing(summaries_dir: Path) -> None:
     report = check_dir(summaries_dir)
     assert report.ok and report.loaded == [f"{SEED_ID}.yaml"]
+
+
+def test_parallel_load_matches_sequential(summaries_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large folders are parsed in worker processes; results, order and errors are the same."""
+    from bench.synthetic import write_corpus
+    from bot.core import digest_files
+
+    corpus = write_corpus(tmp_path / "corpus", 30)
+    bad = sorted(corpus.glob("*.yaml"))[3]
+    edit(bad, "evidence: ", "evidence: not in the text ")
+    monkeypatch.setattr(digest_files, "PARALLEL_MIN_FILES", 10)
+    seq = load_dir(store.connect(tmp_path / "seq.db"), corpus, workers=1)
+    par_db = store.connect(tmp_path / "par.db")
+    par = load_dir(par_db, corpus, workers=2)
+    assert par.loaded == seq.loaded and len(par.loaded) == 29
+    assert [str(e) for e in par.errors] == [str(e) for e in seq.errors] and "not found verbatim" in str(par.errors[0])
+    assert par_db["quotes"].count == 29 * 3
