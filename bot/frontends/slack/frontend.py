@@ -99,7 +99,10 @@ def delivery_error(exc: BaseException, channel: str = "") -> SlackDeliveryError:
         response = exc.response
         code = str(response.get("error", "") or "")
         if response.status_code == 429 or code == "ratelimited":
-            retry_after = float(response.headers.get("Retry-After", "") or 1)
+            try:
+                retry_after = float(response.headers.get("Retry-After", "") or 1)
+            except ValueError:
+                retry_after = 1.0
             message = f"Slack rate limit; retry after {retry_after:g}s"
             return SlackRateLimited(message, response, retry_after=retry_after, channel=channel)
         kind = PERMANENT_CODES.get(code, SlackRefused)
@@ -241,7 +244,11 @@ class SlackFrontend:
             return parsed
         user = str(command.get("user_id") or "")
         spec = commands.COMMANDS[parsed.name]
-        can_manage = spec.manage and await self.may_manage_subscriptions(user)
+        try:
+            can_manage = spec.manage and await self.may_manage_subscriptions(user)
+        except SlackDeliveryError as exc:
+            log.warning("Slack: permission check failed: %s", exc)
+            return Notice(f"Could not check with Slack who may change this channel's digests ({exc.code}).", ok=False)
         if spec.manage and not can_manage:
             group = " or members of the subscriber group" if self.settings.slack_subscriber_group else ""
             return Notice(
@@ -281,7 +288,10 @@ class SlackFrontend:
     # ---------------------------------------------------------------- subscriptions
 
     async def may_manage_subscriptions(self, user_id: str) -> bool:
-        """Workspace admins and owners, or members of the subscriber group; asked of Slack each time."""
+        """Workspace admins and owners, or members of the subscriber group; asked of Slack each time.
+
+        Raises a SlackDeliveryError when Slack cannot tell (missing scope, rate limit, network).
+        """
         if not user_id:
             return False
         try:
@@ -295,8 +305,7 @@ class SlackFrontend:
             members = await self.client.usergroups_users_list(usergroup=group)
             return user_id in (members.get("users") or [])
         except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
-            log.warning("Slack: permission check failed: %s", delivery_error(exc))
-            return False
+            raise delivery_error(exc) from exc
 
     async def _subscriber_group_id(self) -> str | None:
         name = self.settings.slack_subscriber_group.strip().lstrip("@")

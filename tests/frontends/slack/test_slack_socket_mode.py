@@ -121,3 +121,15 @@ async def test_a_quote_too_long_for_a_section_is_cut_with_a_marker(http_app: Sla
     assert "✂ [cut: " in body and "more characters — full text at the source below]" in body
     assert "<!everyone>" not in body and "&lt;!everyone&gt; &amp; all of you" in body
     assert all(len(t) <= MAX_SECTION_TEXT for t in all_texts(response["blocks"]))
+
+
+async def test_permission_check_that_slack_refuses_is_a_short_ephemeral_error(
+    socket_app: SlackFrontend, fake_slack: FakeSlack
+):
+    fake_slack.fail("users.info", 200, "missing_scope")
+    [response] = await run_envelope(fake_slack, "subscribe 07:00", user="U0ADMIN")
+    assert response["response_type"] == "ephemeral"
+    assert all_texts(response["blocks"]) == [
+        "⚠ Could not check with Slack who may change this channel's digests (missing_scope)."
+    ]
+    assert socket_app.ctx.db["subscriptions"].count == 0
