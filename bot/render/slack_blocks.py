@@ -90,13 +90,22 @@ def cut(text: str, budget: int) -> str:
     return escape_mrkdwn(text[:end].rstrip()) + CUT_MARKER.format(n=len(text) - end)
 
 
-def link(url: str, label: str) -> str:
+def label(text: str, limit: int = 200) -> str:
+    """A name or title (not a quotation), escaped, shortened with a visible "…" past `limit`."""
+    return escape_mrkdwn(text if len(text) <= limit else text[: limit - 1].rstrip() + "…")
+
+
+MAX_URL = 1000  # longer links are not shown as links (their label still is)
+
+
+def link(url: str, text: str) -> str:
     """A mrkdwn link `<url|label>` for http(s) URLs; anything else is shown as plain text."""
-    safe_label = escape_mrkdwn(label.replace("|", "/"))
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url.strip()):
+    safe_label = label(text.replace("|", "/"))
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url) or len(url) > MAX_URL:
         return safe_label
-    safe_url = url.strip().replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    safe_url = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
     return f"<{safe_url}|{safe_label}>"
 
 
@@ -110,10 +119,10 @@ def _source(source: SourceRef, via: str | None = None, extra: str = "") -> str:
     """'— <url|Newsweek, 8 Dec 2022>, via Reuters · _automatic, not reviewed_'."""
     text = "— " + link(source.url, source_line(source))
     if via:
-        text += f", via {escape_mrkdwn(via)}"
-    label = review_label(source.review)
-    if label:
-        text += f" · _{label}_"
+        text += f", via {label(via, 100)}"
+    review = review_label(source.review)
+    if review:
+        text += f" · _{review}_"
     if extra:
         text += f" · {extra}"
     return text
@@ -237,7 +246,7 @@ def pack(rendered: Rendered, *, max_messages: int | None = None, max_blocks: int
             pages.append(page)
         page.close_section()
         if item.heading:
-            page.blocks += [DividerBlock(), section(f"*{escape_mrkdwn(item.heading)}*")]
+            page.blocks += [DividerBlock(), section(f"*{label(item.heading)}*")]
             page.chars += len(item.heading) + 2
         page.open = [item.text]
         page.chars += len(item.text)
@@ -270,16 +279,16 @@ def _with_quote(lead: str, words: str, tail: str) -> str:
 
 
 def claim_item(claim: ClaimItem, *, region: str | None = None, heading: str | None = None) -> Item:
-    lead = f"• {escape_mrkdwn(claim_phrase(claim))}"
+    lead = f"• {label(claim_phrase(claim), 400)}"
     if region is not None:
-        lead = f"• *{escape_mrkdwn(region)}*: {escape_mrkdwn(claim_phrase(claim))}"
-        lead += f" (according to {escape_mrkdwn(claim.asserted_by)})"
+        lead = f"• *{label(region)}*: {label(claim_phrase(claim), 400)}"
+        lead += f" (according to {label(claim.asserted_by)})"
     return Item(_with_quote(lead, claim.evidence, _source(claim.source, claim.via)), heading)
 
 
 def quote_item(quote: QuoteItem, heading: str | None = None) -> Item:
     when = f" on {day(quote.said_on)}" if quote.said_on else ""
-    lead = f"• *{escape_mrkdwn(speaker_line(quote))}* {quote_kind_label(quote.kind)}{when}:"
+    lead = f"• *{label(speaker_line(quote), 300)}* {quote_kind_label(quote.kind)}{when}:"
     return Item(_with_quote(lead, quote.words, _source(quote.source, quote.via)), heading)
 
 
@@ -298,15 +307,15 @@ def contradiction_item(item: ContradictionItem, heading: str | None = None) -> I
 
 def article_item(article: ArticleItem, heading: str | None = None) -> Item:
     source = article.source
-    text = f"• {link(source.url, source.title)} — {escape_mrkdwn(source_line(source))}"
+    text = f"• {link(source.url, source.title)} — {label(source_line(source), 300)}"
     if article.author:
-        text += f", by {escape_mrkdwn(article.author)}"
-    label = review_label(source.review)
-    if label:
-        text += f" · _{label}_"
+        text += f", by {label(article.author)}"
+    review = review_label(source.review)
+    if review:
+        text += f" · _{review}_"
     text += f"\n   {article.key_point_count} key points · {article.quote_count} quotes · {article.claim_count} claims"
     if article.other_sources:
-        text += f" · also in {escape_mrkdwn(', '.join(article.other_sources))}"
+        text += f" · also in {label(', '.join(article.other_sources), 300)}"
     return Item(cut(text, MAX_SECTION_TEXT) if len(text) > MAX_SECTION_TEXT else text, heading)
 
 
@@ -329,7 +338,7 @@ def _status(answer: StatusAnswer) -> Rendered:
     shown = sum(len(g.claims) for g in answer.by_source)
     note = f"{shown} of {answer.total_claims} claim(s) shown, newest first · quoted words are verbatim"
     if answer.matched_as:
-        note = f"matched “{escape_mrkdwn(answer.matched_as)}” · {note}"
+        note = f"matched “{label(answer.matched_as, 100)}” · {note}"
     head.append(context(note))
     items: list[Item] = []
     for group in answer.by_source:
@@ -346,7 +355,7 @@ def _quotes(answer: QuotesAnswer) -> Rendered:
     head: list[Block] = [header(title)]
     note = f"{len(answer.quotes)} of {answer.total or len(answer.quotes)} statement(s) shown, newest first"
     if answer.matched_as:
-        note = f"matched “{escape_mrkdwn(answer.matched_as)}” · {note}"
+        note = f"matched “{label(answer.matched_as, 100)}” · {note}"
     head.append(context(note))
     if not answer.quotes:
         head.append(section("No statements by this speaker in the stored articles yet."))
@@ -389,9 +398,7 @@ def _sources(answer: SourcesAnswer) -> Rendered:
 
 
 def _help(answer: HelpAnswer, command: str) -> Rendered:
-    items = [
-        Item(f"`{escape_mrkdwn(_usage(usage, command))}` — {escape_mrkdwn(desc)}") for usage, desc in answer.commands
-    ]
+    items = [Item(f"`{label(_usage(usage, command))}` — {label(desc, 500)}") for usage, desc in answer.commands]
     return Rendered("briefbot help", [header("briefbot help")], items)
 
 
@@ -401,16 +408,16 @@ def _usage(usage: str, command: str) -> str:
 
 
 def _not_found(answer: NotFound) -> Rendered:
-    text = f"No {escape_mrkdwn(answer.what)} matches “{cut(answer.query, 100)}”."
+    text = f"No {label(answer.what, 50)} matches “{cut(answer.query, 100)}”."
     if answer.suggestions:
-        text += " Did you mean: " + ", ".join(f"*{escape_mrkdwn(s)}*" for s in answer.suggestions[:5]) + "?"
+        text += " Did you mean: " + ", ".join(f"*{label(s, 100)}*" for s in answer.suggestions[:5]) + "?"
     return Rendered(f"No {answer.what} matches", [section(text)], ephemeral=True)
 
 
 def _usage_error(answer: UsageError, command: str) -> Rendered:
     text = f"⚠ {cut(answer.message, 500)}"
     if answer.usage:
-        text += f"\nUsage: `{escape_mrkdwn(_usage(answer.usage, command))}`"
+        text += f"\nUsage: `{label(_usage(answer.usage, command))}`"
     return Rendered(answer.message[:100], [section(text)], ephemeral=True)
 
 

@@ -173,3 +173,14 @@ def test_errors_are_ephemeral_answers_are_not():
 def test_draft_content_is_labelled():
     [message] = render_messages(QuotesAnswer(SpeakerInfo("p", "Peskov"), (quote("w", DRAFT),), total=1))
     assert "_automatic, not reviewed_" in json.dumps(message.blocks)
+
+
+def test_ten_thousand_characters_in_every_field_keep_every_link_whole():
+    huge = ("<!here> " + "x" * 50 + " ") * 170  # ~10,000 characters
+    for answer in every_answer(huge):
+        messages = render_messages(answer)
+        assert_safe(messages)
+        for message in messages:
+            for text in all_texts(message.blocks):
+                assert "[cut]" not in text  # no generic cut: each field was shortened on its own
+                assert text.count("<https://") == text.count("|Newsweek, 8 Dec 2022>")  # links stay whole
