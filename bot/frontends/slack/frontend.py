@@ -327,39 +327,52 @@ class SlackFrontend:
     # ---------------------------------------------------------------- the daily digest
 
     async def post_digest(self, channel: str, answer: DigestAnswer | Notice, marker: str) -> str:
-        """Post a digest to `channel` exactly once per `marker`; returns the message ts.
+        """Post a digest to `channel` exactly once per `marker`; returns the first message's ts.
 
-        The marker travels in the message's metadata; when a recent message in the channel
-        already carries it (a retry after a crash or timeout), that message's ts is returned
-        and nothing is posted. Raises the typed errors of `bot.frontends.slack.errors`.
+        Every message of the digest carries the marker (and its part number) in its metadata.
+        When a recent message in the channel already carries the marker (a retry after a crash
+        or a timeout), nothing is posted again: only parts of a long digest missing from its
+        thread are. Raises the typed errors of `bot.frontends.slack.errors`.
         """
-        existing = await self.find_digest(channel, marker)
-        if existing is not None:
-            log.info("Slack: digest %s already in %s (ts %s); not posting again", marker, channel, existing)
-            return existing
         messages = render_messages(answer, command=COMMAND)
-        first_ts = await self._post(channel, messages[0], marker, part=1, parts=len(messages))
+        parts = len(messages)
+        first_ts = await self.find_digest(channel, marker)
+        posted: set[int] = set()
+        if first_ts is None:
+            first_ts = await self._post(channel, messages[0], marker, part=1, parts=parts)
+        else:
+            log.info("Slack: digest %s already in %s (ts %s); not posting it again", marker, channel, first_ts)
+            if parts > 1:
+                posted = await self._thread_parts(channel, first_ts, marker)
         for n, message in enumerate(messages[1:], start=2):
-            await self._post(channel, message, marker, part=n, parts=len(messages), thread_ts=first_ts)
+            if n not in posted:
+                await self._post(channel, message, marker, part=n, parts=parts, thread_ts=first_ts)
         return first_ts
 
     async def find_digest(self, channel: str, marker: str) -> str | None:
         """The ts of a recent message in `channel` carrying `marker`, joining a public channel if needed."""
         try:
-            history = await self._call(
-                "conversations_history", channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
-            )
-        except SlackNotInChannel:
-            await self._call("conversations_join", channel)
-            history = await self._call(
-                "conversations_history", channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
-            )
+            history = await self._history(channel)
+        except SlackNotInChannel as not_in:
+            try:
+                await self._call("conversations_join", channel)  # a public channel: join it (channels:join)
+            except SlackRefused as exc:
+                if isinstance(exc, SlackRateLimited):
+                    raise
+                raise not_in from exc  # a private channel: someone has to /invite the bot
+            history = await self._history(channel)
         for message in history.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == DIGEST_EVENT and payload.get("marker") == marker:
+            if _marker_part(message, marker) == 1:
                 return str(message["ts"])
         return None
+
+    async def _history(self, channel: str) -> Any:
+        return await self._call("conversations_history", channel, limit=HISTORY_LOOKBACK, include_all_metadata=True)
+
+    async def _thread_parts(self, channel: str, ts: str, marker: str) -> set[int]:
+        """The part numbers of `marker` already in the thread under `ts`."""
+        replies = await self._call("conversations_replies", channel, ts=ts, limit=200, include_all_metadata=True)
+        return {part for m in replies.get("messages") or [] if (part := _marker_part(m, marker)) is not None}
 
     async def _post(
         self, channel: str, message: SlackMessage, marker: str, *, part: int, parts: int, thread_ts: str | None = None
@@ -381,3 +394,15 @@ class SlackFrontend:
             return await getattr(self.client, method)(channel=channel, **kwargs)
         except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
             raise delivery_error(exc, channel) from exc
+
+
+def _marker_part(message: dict, marker: str) -> int | None:
+    """The digest part number `message` carries for `marker`, or None."""
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    if metadata.get("event_type") != DIGEST_EVENT or payload.get("marker") != marker:
+        return None
+    try:
+        return int(payload.get("part", 1))
+    except (TypeError, ValueError):
+        return 1

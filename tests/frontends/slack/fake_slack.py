@@ -53,7 +53,7 @@ class FakeSlack:
         }
         self.usergroups = [{"id": "S0EDITORS", "handle": "news-editors", "name": "News editors"}]
         self.group_members = {"S0EDITORS": ["U0EDITOR"]}
-        self.failures: dict[str, list[tuple[int, dict, dict]]] = {}
+        self.failures: dict[str, list[tuple[int, int, dict, dict]]] = {}  # method -> (after, status, body, headers)
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
@@ -90,9 +90,10 @@ class FakeSlack:
 
     # ------------------------------------------------------------ helpers for tests
 
-    def fail(self, method: str, status: int, error: str, headers: dict | None = None) -> None:
-        """The next call of `method` fails with this HTTP status and Slack error code."""
-        self.failures.setdefault(method, []).append((status, {"ok": False, "error": error}, headers or {}))
+    def fail(self, method: str, status: int, error: str, headers: dict | None = None, *, after: int = 0) -> None:
+        """A call of `method` (the next one, or the one after `after` more) fails with this HTTP
+        status and Slack error code."""
+        self.failures.setdefault(method, []).append((after, status, {"ok": False, "error": error}, headers or {}))
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -132,8 +133,11 @@ class FakeSlack:
         self.calls.append(Call(method, args, token))
         await self._notify()
         if self.failures.get(method):
-            status, data, headers = self.failures[method].pop(0)
-            return web.json_response(data, status=status, headers=headers)
+            after, status, data, headers = self.failures[method][0]
+            if after == 0:
+                self.failures[method].pop(0)
+                return web.json_response(data, status=status, headers=headers)
+            self.failures[method][0] = (after - 1, status, data, headers)
         expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
         if token != expected:
             return web.json_response({"ok": False, "error": "invalid_auth"})
@@ -186,6 +190,14 @@ class FakeSlack:
         limit = int(args.get("limit", 100))
         top = [m for m in channel.messages if "thread_ts" not in m or m["thread_ts"] == m["ts"]]
         return {"messages": list(reversed(top))[:limit], "has_more": False}
+
+    def m_conversations_replies(self, args: dict) -> dict | Error:
+        channel = self._channel(args)
+        if isinstance(channel, Error):
+            return channel
+        ts = str(args.get("ts"))
+        thread = [m for m in channel.messages if m["ts"] == ts or m.get("thread_ts") == ts]
+        return {"messages": thread} if thread else Error("thread_not_found")
 
     def m_conversations_join(self, args: dict) -> dict | Error:
         channel = self._channel(args)

@@ -10,6 +10,7 @@ from bot import commands
 from bot.core.models import DigestAnswer
 from bot.frontends.slack import (
     SlackChannelGone,
+    SlackDeliveryError,
     SlackFrontend,
     SlackNetworkError,
     SlackNotInChannel,
@@ -68,6 +69,25 @@ async def test_long_digest_continues_in_a_thread(http_app: SlackFrontend, fake_s
     assert len(fake_slack.calls_of("chat.postMessage")) == len(posts)
 
 
+async def test_a_digest_cut_short_by_a_crash_is_completed_not_repeated(http_app: SlackFrontend, fake_slack: FakeSlack):
+    write_long_article(http_app.ctx.db, quotes=40)
+    http_app.ctx.reload_speakers()
+    answer = commands.execute(http_app.ctx, commands.Command("digest", {"date": "2022-12-09"}))
+    assert isinstance(answer, DigestAnswer)
+    long_answer = dataclasses.replace(answer, quotes=answer.quotes * 4)
+    fake_slack.fail("chat.postMessage", 500, "internal_error", after=2)  # parts 1 and 2 land, then a failure
+    with pytest.raises(SlackDeliveryError):
+        await http_app.post_digest("C0GENERAL", long_answer, MARKER)
+    landed = [c.args["metadata"]["event_payload"]["part"] for c in fake_slack.calls_of("chat.postMessage")]
+    assert landed[:2] == [1, 2]
+    parts = fake_slack.calls_of("chat.postMessage")[0].args["metadata"]["event_payload"]["parts"]
+    assert parts >= 3
+    ts = await http_app.post_digest("C0GENERAL", long_answer, MARKER)  # the scheduler's retry
+    messages = fake_slack.channels["C0GENERAL"].messages
+    assert sorted(m["metadata"]["event_payload"]["part"] for m in messages) == list(range(1, parts + 1))
+    assert messages[0]["ts"] == ts and all(m["thread_ts"] == ts for m in messages[1:])
+
+
 async def test_joins_a_public_channel_it_is_not_in(http_app: SlackFrontend, fake_slack: FakeSlack):
     fake_slack.channels["C0PUBLIC"] = Channel("C0PUBLIC", member=False)
     await http_app.post_digest("C0PUBLIC", seed_digest(http_app), MARKER)
@@ -85,6 +105,7 @@ async def test_private_channel_without_the_bot(http_app: SlackFrontend, fake_sla
     with pytest.raises(SlackNotInChannel) as caught:
         await http_app.post_digest("G0PRIVATE", seed_digest(http_app), MARKER)
     assert caught.value.permanent and caught.value.channel == "G0PRIVATE"
+    assert caught.value.response["error"] == "not_in_channel"  # what the scheduler reads
     assert fake_slack.calls_of("chat.postMessage") == []
 
 

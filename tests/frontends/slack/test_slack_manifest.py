@@ -18,6 +18,7 @@ METHOD_SCOPES = {
     "usergroups_list": "usergroups:read",
     "usergroups_users_list": "usergroups:read",
     "conversations_history": "channels:history",
+    "conversations_replies": "channels:history",
     "conversations_join": "channels:join",
     "chat_postMessage": "chat:write",
 }
