@@ -144,3 +144,30 @@ async def test_quiet_day_notice_is_posted_as_one_plain_message(http_app: SlackFr
     assert post.args["text"] == "Nothing new since the last digest."
     assert [b["type"] for b in post.args["blocks"]] == ["section"]
     assert await http_app.post_digest("C0GENERAL", Notice("Nothing new since the last digest."), MARKER) == ts
+
+
+async def test_the_schedulers_adapter_reads_our_errors(http_app: SlackFrontend, fake_slack: FakeSlack):
+    from bot.core.subscriptions import Subscription
+    from bot.schedule.adapters import SlackDeliverer
+    from bot.schedule.deliver import ChannelGone, Forbidden, NetworkError, RateLimited
+
+    deliverer = SlackDeliverer(http_app)
+    answer = seed_digest(http_app)
+
+    def sub(channel: str) -> Subscription:
+        return Subscription(1, "slack", "T0TEAM", channel, "08:00", "UTC", "U0ADMIN", True)
+
+    fake_slack.channels["G0PRIVATE"] = Channel("G0PRIVATE", private=True, member=False)
+    with pytest.raises(ChannelGone):
+        await deliverer.post_digest(sub("C0GONE"), answer, MARKER)
+    with pytest.raises(Forbidden):
+        await deliverer.post_digest(sub("G0PRIVATE"), answer, MARKER)
+    fake_slack.fail("chat.postMessage", 429, "ratelimited", {"Retry-After": "12"})
+    with pytest.raises(RateLimited) as limited:
+        await deliverer.post_digest(sub("C0GENERAL"), answer, MARKER)
+    assert limited.value.retry_after == 12
+    ts = await deliverer.post_digest(sub("C0GENERAL"), answer, MARKER)
+    assert ts == fake_slack.channels["C0GENERAL"].messages[0]["ts"]
+    await fake_slack.close()
+    with pytest.raises(NetworkError):
+        await deliverer.post_digest(sub("C0GENERAL"), answer, MARKER)
