@@ -98,3 +98,25 @@ async def test_hostile_text_is_escaped_and_never_pings(http_app: SlackFrontend, 
     [response] = await ask(http_app, fake_slack, f"quote {long}")
     assert response["response_type"] == "ephemeral"
     assert len(json.dumps(response)) < 3000
+
+
+async def test_the_command_is_acknowledged_before_the_work_is_done(http_app: SlackFrontend, fake_slack: FakeSlack):
+    from bot.core import store
+
+    blocker = store.connect(http_app.ctx.settings.db_path)
+    blocker.conn.execute("BEGIN IMMEDIATE")  # another writer holds the store: /subscribe has to wait
+    try:
+        status, body = await post_command(http_app, command_payload(fake_slack, "subscribe 06:30", user="U0ADMIN"))
+        assert (status, body) == (200, "")  # Slack has its acknowledgement while the write still waits
+        assert fake_slack.responses == []
+    finally:
+        blocker.conn.execute("ROLLBACK")
+        blocker.conn.close()
+    await fake_slack.wait_for(lambda: len(fake_slack.responses) == 1)
+    assert "06:30" in texts(fake_slack.responses[0])
+
+
+async def test_a_day_with_nothing_stored_offers_the_nearest_days(http_app: SlackFrontend, fake_slack: FakeSlack):
+    [response] = await ask(http_app, fake_slack, "digest 2021-01-01")
+    assert response["response_type"] == "ephemeral"
+    assert texts(response) == "No date matches “2021-01-01”. Did you mean: *2022-12-08*?"
