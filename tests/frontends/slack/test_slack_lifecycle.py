@@ -36,6 +36,7 @@ async def test_http_mode_needs_the_signing_secret(slack_ctx: Context, fake_slack
     frontend = SlackFrontend(slack_ctx, settings)
     with pytest.raises(SlackConfigError, match="SLACK_SIGNING_SECRET"):
         await frontend.start()
+    await frontend.close()
     assert fake_slack.calls == []
 
 
