@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ruamel.yaml import YAML
+import yaml
 
 import bot.frontends.slack.frontend as frontend
 
@@ -25,7 +25,7 @@ METHOD_SCOPES = {
 
 
 def load_manifest() -> dict:
-    return YAML(typ="safe").load((REPO / "slack" / "manifest.yaml").read_text())
+    return yaml.safe_load((REPO / "slack" / "manifest.yaml").read_text())
 
 
 def test_manifest_has_the_command_and_socket_mode():
