@@ -1,8 +1,8 @@
 """`briefbot run`: starts what the settings call for in one asyncio event loop.
 
 Discord when DISCORD_TOKEN is set, Slack when SLACK_BOT_TOKEN is set (side by side, on one
-store), and the local console when neither is; the scheduler of daily digests runs beside
-them in the same loop.
+store), and the local console when neither is; the scheduler runs beside them in the same
+loop: the daily digests, and the polls of followed feeds (`briefbot feeds add URL`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import logging
 
 from bot.context import Context
 from bot.frontends.console import run_console
+from bot.ingest.feeds import schedule_feed_polls
 from bot.schedule.adapters import deliverers_for
 from bot.schedule.deliver import ConsoleDeliverer
 from bot.schedule.scheduler import DigestScheduler
@@ -20,12 +21,18 @@ from bot.schedule.scheduler import DigestScheduler
 log = logging.getLogger(__name__)
 
 
+async def start_schedules(scheduler: DigestScheduler, ctx: Context) -> None:
+    """Digests and feed polls, on the one APScheduler of the process."""
+    await scheduler.start()
+    schedule_feed_polls(scheduler.scheduler, ctx)
+
+
 async def run(ctx: Context) -> None:
     settings = ctx.settings
     if not settings.discord_token and not settings.slack_bot_token:
         log.info("no chat token set: answering in the local console")
         scheduler = DigestScheduler.from_context(ctx, deliverers_for(console=ConsoleDeliverer()))
-        await scheduler.start()  # console subscriptions print their digests here
+        await start_schedules(scheduler, ctx)  # console subscriptions print their digests here
         try:
             await run_console(ctx)
         finally:
@@ -59,7 +66,7 @@ async def run(ctx: Context) -> None:
         # from queueing retries of missed digests.
         while discord_frontend is not None and not discord_frontend.client.is_ready():
             await asyncio.sleep(0.5)
-        await scheduler.start()
+        await start_schedules(scheduler, ctx)
 
     digests = asyncio.create_task(start_digests_once_online(), name="digest-scheduler")
     try:
