@@ -1,8 +1,8 @@
 """`briefbot run`: starts what the settings call for in one asyncio event loop.
 
 Discord when DISCORD_TOKEN is set, Slack when SLACK_BOT_TOKEN is set (side by side, on one
-store), and the local console when neither is; the scheduler of daily digests runs beside
-them in the same loop.
+store), and the local console when neither is; the scheduler runs beside them in the same
+loop: the daily digests, and the polls of followed feeds (`briefbot feeds add URL`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import logging
 
 from bot.context import Context
 from bot.frontends.console import run_console
+from bot.ingest.feeds import schedule_feed_polls
 from bot.schedule.adapters import deliverers_for
 from bot.schedule.deliver import ConsoleDeliverer
 from bot.schedule.scheduler import DigestScheduler
@@ -20,38 +21,65 @@ from bot.schedule.scheduler import DigestScheduler
 log = logging.getLogger(__name__)
 
 
+async def start_schedules(scheduler: DigestScheduler, ctx: Context) -> None:
+    """Digests and feed polls, on the one APScheduler of the process."""
+    await scheduler.start()
+    schedule_feed_polls(scheduler.scheduler, ctx)
+
+
 async def run(ctx: Context) -> None:
     settings = ctx.settings
     if not settings.discord_token and not settings.slack_bot_token:
         log.info("no chat token set: answering in the local console")
         scheduler = DigestScheduler.from_context(ctx, deliverers_for(console=ConsoleDeliverer()))
-        await scheduler.start()  # console subscriptions print their digests here
+        await start_schedules(scheduler, ctx)  # console subscriptions print their digests here
         try:
             await run_console(ctx)
         finally:
             scheduler.shutdown()
         return
-    if settings.slack_bot_token and not settings.discord_token:
-        raise SystemExit("the Slack front end is not available in this build")  # replaced when it lands
-    from bot.frontends.discord.client import DiscordFrontend
+    discord_frontend = None
+    if settings.discord_token:
+        from bot.frontends.discord.client import DiscordFrontend
 
-    discord_frontend = DiscordFrontend(ctx)
-    scheduler = DigestScheduler.from_context(ctx, deliverers_for(discord_client=discord_frontend))
+        discord_frontend = DiscordFrontend(ctx)
+    slack_frontend = None
+    if settings.slack_bot_token:
+        from bot.frontends.slack import SlackFrontend
+
+        slack_frontend = SlackFrontend(ctx)
+    scheduler = DigestScheduler.from_context(
+        ctx, deliverers_for(discord_client=discord_frontend, slack_client=slack_frontend)
+    )
+    if slack_frontend is not None:
+        from bot.frontends.slack import SlackDeliveryError
+
+        log.info("starting the Slack front end (%s mode)", slack_frontend.mode)
+        try:
+            await slack_frontend.start()
+        except SlackDeliveryError as exc:  # a refused token, no signing secret, Slack unreachable
+            await slack_frontend.close()
+            raise SystemExit(f"Slack: {exc}") from exc
 
     async def start_digests_once_online() -> None:
         # Posting needs the REST login; waiting for READY also keeps a bot that cannot log in
         # from queueing retries of missed digests.
-        while not discord_frontend.client.is_ready():
+        while discord_frontend is not None and not discord_frontend.client.is_ready():
             await asyncio.sleep(0.5)
-        await scheduler.start()
+        await start_schedules(scheduler, ctx)
 
     digests = asyncio.create_task(start_digests_once_online(), name="digest-scheduler")
-    log.info("starting the Discord front end")
     try:
-        await discord_frontend.run()
+        if discord_frontend is not None:
+            log.info("starting the Discord front end")
+            await discord_frontend.run()
+        else:
+            await asyncio.Event().wait()  # Slack runs in the background until interrupted
     finally:
         digests.cancel()
         scheduler.shutdown()
+        if slack_frontend is not None:
+            await slack_frontend.close()
 
 
 def main(ctx: Context) -> None:

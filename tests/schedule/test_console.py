@@ -42,3 +42,47 @@ async def test_console_subscription_prints_the_digest_at_its_time(tmp_path, trav
 
     listing = render_text(run_line(ctx, "/subscriptions", CONSOLE))
     assert "#console at 09:00 Europe/Kyiv: active, last posted 2026-10-06" in listing
+
+
+async def test_runner_schedules_digests_and_feed_polls(tmp_path, monkeypatch) -> None:
+    """`briefbot run` in console mode: one APScheduler holds the digest jobs and the feed poll."""
+    import datetime as dt
+    import io
+
+    from bot import runner
+    from bot.context import open_context
+    from bot.core import subscriptions
+    from bot.settings import load_settings
+    from tests.conftest import SUMMARIES
+
+    monkeypatch.chdir(tmp_path)
+    ctx = open_context(load_settings(db_path=tmp_path / "r.db", summaries_dir=SUMMARIES))
+    subscriptions.subscribe(
+        ctx.db,
+        platform="console",
+        workspace="",
+        channel="console",
+        local_time="08:00",
+        timezone="Europe/Kyiv",
+        created_by="me",
+        now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+    seen: dict[str, list[str]] = {}
+
+    async def console_that_inspects(context, **kwargs) -> None:
+        sched = context_holder["scheduler"]
+        seen["jobs"] = sorted(job.id for job in sched.scheduler.get_jobs())
+
+    context_holder: dict = {}
+    real_start = runner.start_schedules
+
+    async def remember(scheduler, context) -> None:
+        context_holder["scheduler"] = scheduler
+        await real_start(scheduler, context)
+
+    monkeypatch.setattr(runner, "start_schedules", remember)
+    monkeypatch.setattr(runner, "run_console", console_that_inspects)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    await runner.run(ctx)
+    assert "feed-poll" in seen["jobs"]
+    assert any(job.startswith("digest-") for job in seen["jobs"])

@@ -1,0 +1,408 @@
+"""The Slack front end: a slack-bolt AsyncApp with one `/briefbot` command, and digest posting.
+
+Owns the Slack side of briefbot: the Bolt app and its transport (Socket Mode with an app-level
+token, or HTTP with the signing secret on a port), the `/briefbot` slash command (parsed by the
+shared `bot.commands` parser, answered by the shared query layer, rendered by
+`bot.render.slack_blocks`), the permission check for subscriptions, and `post_digest` for the
+scheduler. Everything runs on the caller's asyncio loop and holds no global state, so it can
+run beside the Discord front end in one process on one store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import logging
+import re
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import commands
+from bot.context import Context
+from bot.core import store
+from bot.core.models import Answer, DigestAnswer, Notice, UsageError
+from bot.frontends.slack.errors import (
+    SlackAuthError,
+    SlackChannelGone,
+    SlackConfigError,
+    SlackDeliveryError,
+    SlackNetworkError,
+    SlackNotInChannel,
+    SlackRateLimited,
+    SlackRefused,
+)
+from bot.render.slack_blocks import SlackMessage, render_messages
+from bot.settings import Settings
+
+log = logging.getLogger("briefbot.slack")
+
+COMMAND = "/briefbot"
+EVENTS_PATH = "/slack/events"
+DIGEST_EVENT = "briefbot_digest"  # message metadata type carrying the digest's marker
+HISTORY_LOOKBACK = 200  # recent messages searched for a digest's marker before posting
+SOCKET_CONNECT_TIMEOUT_S = 30.0
+RESPONSE_URL_USES = 5  # Slack accepts at most five messages through one response_url
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
+
+PERMANENT_CODES = {
+    "channel_not_found": SlackChannelGone,
+    "is_archived": SlackChannelGone,
+    "not_in_channel": SlackNotInChannel,
+    "method_not_supported_for_channel_type": SlackNotInChannel,
+    "cant_invite_self": SlackNotInChannel,
+    "invalid_auth": SlackAuthError,
+    "not_authed": SlackAuthError,
+    "account_inactive": SlackAuthError,
+    "token_revoked": SlackAuthError,
+    "missing_scope": SlackAuthError,
+}
+
+
+def slack_configured(settings: Settings) -> bool:
+    """True when the settings hold enough to start the Slack app (bot token + a transport)."""
+    return bool(settings.slack_bot_token) and bool(settings.slack_app_token or settings.slack_signing_secret)
+
+
+def decode_command_text(text: str) -> str:
+    """Slack sends command text with `&`, `<`, `>` as HTML entities; turn them back into characters."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def make_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client: bot token, `SLACK_API_BASE` when set; no automatic retries (the
+    scheduler retries typed errors itself, and an interactive answer must not stall)."""
+    base = settings.slack_api_base.strip() or AsyncWebClient.BASE_URL
+    if not base.endswith("/"):
+        base += "/"
+    return AsyncWebClient(
+        token=settings.slack_bot_token.reveal() or None,
+        base_url=base,
+        logger=logging.getLogger("briefbot.slack.web"),
+        retry_handlers=[],
+        timeout=30,
+    )
+
+
+def delivery_error(exc: BaseException, channel: str = "") -> SlackDeliveryError:
+    """A Web API failure as one of the typed errors the scheduler catches."""
+    if isinstance(exc, SlackDeliveryError):
+        return exc
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        code = str(response.get("error", "") or "")
+        if response.status_code == 429 or code == "ratelimited":
+            try:
+                retry_after = float(response.headers.get("Retry-After", "") or 1)
+            except ValueError:
+                retry_after = 1.0
+            message = f"Slack rate limit; retry after {retry_after:g}s"
+            return SlackRateLimited(message, response, retry_after=retry_after, channel=channel)
+        kind = PERMANENT_CODES.get(code, SlackRefused)
+        return kind(f"Slack refused: {code or response.status_code}", response, code=code, channel=channel)
+    if isinstance(exc, aiohttp.ClientError | TimeoutError | OSError):
+        return SlackNetworkError(f"cannot reach Slack: {type(exc).__name__}", code="network", channel=channel)
+    return SlackDeliveryError(f"Slack call failed: {type(exc).__name__}", channel=channel)
+
+
+class SlackFrontend:
+    """The Slack app: `await start()`, `await close()`, and `post_digest` for the scheduler.
+
+    `ctx` is the shared core context (settings, db, gazetteer, speakers) from
+    `bot.context.open_context`; `client` may be given to point at another Web API (tests).
+    """
+
+    platform = "slack"
+
+    def __init__(
+        self,
+        ctx: Context,
+        settings: Settings | None = None,
+        *,
+        client: AsyncWebClient | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.settings: Settings = settings or ctx.settings
+        self.client = client or make_client(self.settings)
+        # Queries run on one worker thread with their own SQLite connection: the Discord front end
+        # and the scheduler use theirs, and two threads' transactions must never meet on one.
+        self._queries = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-q")
+        own = str(ctx.settings.db_path) != ":memory:"
+        self._query_ctx = dataclasses.replace(ctx, db=store.connect(ctx.settings.db_path)) if own else ctx
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=self.settings.slack_signing_secret.reveal(),
+            logger=logging.getLogger("briefbot.slack.bolt"),
+            process_before_response=False,
+        )
+        self.app.command(COMMAND)(self._on_command)
+        self.app.error(self._on_error)
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self._group_id: str | None = None
+        self.port: int | None = None  # the bound port in HTTP mode
+        self.team_id = ""
+        self.bot_user_id = ""
+
+    # ---------------------------------------------------------------- lifecycle
+
+    @property
+    def mode(self) -> str:
+        return "socket" if self.settings.slack_app_token else "http"
+
+    async def start(self) -> None:
+        """Check the token, then connect (Socket Mode) or listen (HTTP); returns once ready.
+
+        Raises SlackConfigError / SlackAuthError / SlackNetworkError with a message an operator
+        can act on (no traceback needed) when the settings or Slack refuse.
+        """
+        if self.mode == "http" and not self.settings.slack_signing_secret:
+            raise SlackConfigError(
+                "SLACK_SIGNING_SECRET is needed for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+        try:
+            auth = await self.client.auth_test()
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise delivery_error(exc) from exc
+        self.team_id = str(auth.get("team_id") or "")
+        self.bot_user_id = str(auth.get("user_id") or "")
+        if self.mode == "socket":
+            app_token = self.settings.slack_app_token.reveal()
+            try:  # check the app token here: the Socket Mode client would retry a refusal for ever
+                opened = await self.client.apps_connections_open(app_token=app_token)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+                raise delivery_error(exc) from exc
+            self._socket = AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
+            self._socket.client.wss_uri = str(opened["url"])  # single use: the client asks anew on reconnect
+            try:
+                await asyncio.wait_for(self._socket.connect_async(), SOCKET_CONNECT_TIMEOUT_S)
+            except TimeoutError as exc:
+                await self._socket.close_async()
+                self._socket = None
+                raise SlackNetworkError("cannot open the Socket Mode connection", code="network") from exc
+            log.info("Slack: connected to workspace %s in Socket Mode", self.team_id)
+            return
+        web_app = web.Application()
+        web_app.router.add_post(EVENTS_PATH, self._on_http)
+        self._runner = web.AppRunner(web_app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host=self._http_host(), port=self.settings.slack_port)
+        await site.start()
+        sockets = site._server.sockets if site._server else ()  # type: ignore[union-attr]
+        self.port = sockets[0].getsockname()[1] if sockets else self.settings.slack_port
+        log.info("Slack: listening for HTTP requests on port %s%s", self.port, EVENTS_PATH)
+
+    def _http_host(self) -> str | None:
+        # None: every interface (behind a reverse proxy); tests bind port 0 on loopback only.
+        return "127.0.0.1" if self.settings.slack_port == 0 else None
+
+    async def close(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self._queries.shutdown(wait=True, cancel_futures=True)
+        if self._query_ctx is not self.ctx:
+            self._query_ctx.db.conn.close()
+        session = getattr(self.client, "session", None)
+        if session is not None and not session.closed:
+            await session.close()
+
+    async def _on_http(self, request: web.Request) -> web.Response:
+        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    # ---------------------------------------------------------------- the slash command
+
+    async def _on_error(self, error: Exception, body: dict, logger: logging.Logger) -> None:
+        log.error("Slack: unhandled error %s", type(error).__name__, exc_info=error)
+
+    async def _on_command(self, ack: AsyncAck, command: dict, respond: AsyncRespond) -> None:
+        await ack()  # within Slack's 3 seconds, before any work
+        try:
+            answer = await self.answer(command)
+        except Exception:
+            log.exception("Slack: /briefbot failed")
+            answer = Notice("Sorry, something went wrong answering that; it has been logged.", ok=False)
+        await self._respond(respond, answer)
+
+    async def answer(self, command: dict) -> Answer:
+        """The answer to one `/briefbot ...` payload: the shared parser and executor, with the
+        caller's right to manage subscriptions asked of Slack only when the command needs it."""
+        text = decode_command_text(str(command.get("text") or "")).strip()
+        parsed = commands.parse(text or "help")
+        if isinstance(parsed, UsageError):
+            return parsed
+        user = str(command.get("user_id") or "")
+        spec = commands.COMMANDS[parsed.name]
+        try:
+            can_manage = spec.manage and await self.may_manage_subscriptions(user)
+        except SlackDeliveryError as exc:
+            log.warning("Slack: permission check failed: %s", exc)
+            return Notice(f"Could not check with Slack who may change this channel's digests ({exc.code}).", ok=False)
+        if spec.manage and not can_manage:
+            group = " or members of the subscriber group" if self.settings.slack_subscriber_group else ""
+            return Notice(
+                f"Only workspace admins and owners{group} can change or list this channel's digests.", ok=False
+            )
+        caller = commands.Caller(
+            platform=self.platform,
+            workspace=str(command.get("team_id") or ""),
+            channel=str(command.get("channel_id") or ""),
+            user=user,
+            can_manage=can_manage,
+        )
+        return await asyncio.get_running_loop().run_in_executor(self._queries, self._execute, parsed, caller)
+
+    def _execute(self, command: commands.Command, caller: commands.Caller) -> Answer:
+        query_ctx = self._query_ctx
+        query_ctx.speakers = self.ctx.speakers  # the registry as the shared context has it now
+        return commands.execute(query_ctx, command, caller)
+
+    async def _respond(self, respond: AsyncRespond, answer: Answer) -> None:
+        messages = render_messages(answer, command=COMMAND, max_messages=RESPONSE_URL_USES)
+        for message in messages:
+            try:
+                result = await respond(
+                    text=message.text,
+                    blocks=message.blocks,
+                    response_type="ephemeral" if message.ephemeral else "in_channel",
+                    replace_original=False,
+                )
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                log.warning("Slack: response_url unreachable: %s", type(exc).__name__)
+                return
+            if result.status_code != 200:
+                log.warning("Slack: response_url answered %s: %s", result.status_code, result.body[:200])
+                return
+
+    # ---------------------------------------------------------------- subscriptions
+
+    async def may_manage_subscriptions(self, user_id: str) -> bool:
+        """Workspace admins and owners, or members of the subscriber group; asked of Slack each time.
+
+        Raises a SlackDeliveryError when Slack cannot tell (missing scope, rate limit, network).
+        """
+        if not user_id:
+            return False
+        try:
+            info = await self.client.users_info(user=user_id)
+            user = info.get("user") or {}
+            if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
+                return True
+            group = await self._subscriber_group_id()
+            if not group:
+                return False
+            members = await self.client.usergroups_users_list(usergroup=group)
+            return user_id in (members.get("users") or [])
+        except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
+            raise delivery_error(exc) from exc
+
+    async def _subscriber_group_id(self) -> str | None:
+        name = self.settings.slack_subscriber_group.strip().lstrip("@")
+        if not name:
+            return None
+        if _GROUP_ID.match(name):
+            return name
+        if self._group_id is None:
+            groups = await self.client.usergroups_list()
+            for group in groups.get("usergroups") or []:
+                if name.lower() in (str(group.get("handle", "")).lower(), str(group.get("name", "")).lower()):
+                    self._group_id = str(group["id"])
+                    break
+            else:
+                log.warning("Slack: no user group named %r (SLACK_SUBSCRIBER_GROUP)", name)
+                return None
+        return self._group_id
+
+    # ---------------------------------------------------------------- the daily digest
+
+    async def post_digest(self, channel: str, answer: DigestAnswer | Notice, marker: str) -> str:
+        """Post a digest to `channel` exactly once per `marker`; returns the first message's ts.
+
+        Every message of the digest carries the marker (and its part number) in its metadata.
+        When a recent message in the channel already carries the marker (a retry after a crash
+        or a timeout), nothing is posted again: only parts of a long digest missing from its
+        thread are. Raises the typed errors of `bot.frontends.slack.errors`.
+        """
+        messages = render_messages(answer, command=COMMAND)
+        parts = len(messages)
+        first_ts = await self.find_digest(channel, marker)
+        posted: set[int] = set()
+        if first_ts is None:
+            first_ts = await self._post(channel, messages[0], marker, part=1, parts=parts)
+        else:
+            log.info("Slack: digest %s already in %s (ts %s); not posting it again", marker, channel, first_ts)
+            if parts > 1:
+                posted = await self._thread_parts(channel, first_ts, marker)
+        for n, message in enumerate(messages[1:], start=2):
+            if n not in posted:
+                await self._post(channel, message, marker, part=n, parts=parts, thread_ts=first_ts)
+        return first_ts
+
+    async def find_digest(self, channel: str, marker: str) -> str | None:
+        """The ts of a recent message in `channel` carrying `marker`, joining a public channel if needed."""
+        try:
+            history = await self._history(channel)
+        except SlackNotInChannel as not_in:
+            try:
+                await self._call("conversations_join", channel)  # a public channel: join it (channels:join)
+            except SlackRefused as exc:
+                if isinstance(exc, SlackRateLimited):
+                    raise
+                raise not_in from exc  # a private channel: someone has to /invite the bot
+            history = await self._history(channel)
+        for message in history.get("messages") or []:
+            if _marker_part(message, marker) == 1:
+                return str(message["ts"])
+        return None
+
+    async def _history(self, channel: str) -> Any:
+        return await self._call("conversations_history", channel, limit=HISTORY_LOOKBACK, include_all_metadata=True)
+
+    async def _thread_parts(self, channel: str, ts: str, marker: str) -> set[int]:
+        """The part numbers of `marker` already in the thread under `ts`."""
+        replies = await self._call("conversations_replies", channel, ts=ts, limit=200, include_all_metadata=True)
+        return {part for m in replies.get("messages") or [] if (part := _marker_part(m, marker)) is not None}
+
+    async def _post(
+        self, channel: str, message: SlackMessage, marker: str, *, part: int, parts: int, thread_ts: str | None = None
+    ) -> str:
+        response = await self._call(
+            "chat_postMessage",
+            channel,
+            text=message.text,
+            blocks=message.blocks,
+            thread_ts=thread_ts,
+            metadata={"event_type": DIGEST_EVENT, "event_payload": {"marker": marker, "part": part, "parts": parts}},
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return str(response["ts"])
+
+    async def _call(self, method: str, channel: str, **kwargs: Any) -> Any:
+        try:
+            return await getattr(self.client, method)(channel=channel, **kwargs)
+        except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
+            raise delivery_error(exc, channel) from exc
+
+
+def _marker_part(message: dict, marker: str) -> int | None:
+    """The digest part number `message` carries for `marker`, or None."""
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    if metadata.get("event_type") != DIGEST_EVENT or payload.get("marker") != marker:
+        return None
+    try:
+        return int(payload.get("part", 1))
+    except (TypeError, ValueError):
+        return 1
