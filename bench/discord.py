@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import logging
 import random
-import shutil
 import statistics
 import tempfile
 import time
@@ -31,19 +29,16 @@ from typing import Any
 
 import discord.http
 
-from bench.synthetic import write_corpus
+from bench.synthetic import write_front_end_corpus
 from bot.context import open_context
-from bot.core.digest_files import digest_files
 from bot.frontends.discord.client import DiscordFrontend
-from bot.settings import REPO_ROOT, Secret, Settings
+from bot.settings import Secret, Settings
 from tests.frontends.discord import payloads as p
 from tests.frontends.discord.fake_discord import FakeDiscord
 from tests.frontends.discord.limits import CALLBACK
 
 REGION_QUERIES = ("Donetsk", "Kharkiv", "UA-65", "Zaporizhzhia", "Luhansk", "Kherson", "Donetks", "Izium")
 SPEAKER_QUERIES = ("Peskov", "Putin", "Zelensky", "Kremlin", "Ukraine", "Dmitri Peskow")
-FIRST_DAY = dt.date(2022, 2, 24)
-ARTICLES_PER_DAY = 8
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -77,12 +72,7 @@ def workload(rng: random.Random, days: list[str]) -> tuple[str, dict[str, Any]]:
 async def run(articles: int, interactions: int, seed: int, concurrency: int) -> None:
     logging.basicConfig(level=logging.WARNING)
     workdir = Path(tempfile.mkdtemp(prefix="briefbot-bench-"))
-    summaries = workdir / "summaries"
-    days = -(-articles // ARTICLES_PER_DAY)
-    write_corpus(summaries, articles, seed, quoted="registry", first_day=FIRST_DAY, days=days)
-    for seed_file in digest_files(REPO_ROOT / "summaries"):  # the curated seed digest beside them
-        shutil.copy(seed_file, summaries)
-        shutil.copy(seed_file.with_suffix(".txt"), summaries)
+    summaries = write_front_end_corpus(workdir / "summaries", articles, seed)
     settings = Settings(db_path=workdir / "bench.db", summaries_dir=summaries, discord_token=Secret("bench"))
     started = time.perf_counter()
     ctx = open_context(settings)  # loads every digest file through the real loader

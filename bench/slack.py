@@ -1,6 +1,7 @@
 """Benchmark: /briefbot commands through the real Slack path (signed HTTP -> Bolt -> response_url).
 
-Builds a store with the seed digest plus N synthetic articles, starts the fake Slack Web API on
+Writes the seed digest plus N synthetic digest files (`bench/synthetic.py`, as bench.discord)
+and loads them through the real loader (`load_dir`), starts the fake Slack Web API on
 127.0.0.1 and a `SlackFrontend` in HTTP mode pointed at it, then sends signed slash-command
 requests (a mix of every read command) over HTTP, one after another. For each it measures
   ack:    POST sent -> HTTP 200 received (Slack fails a command not acknowledged in 3 s)
@@ -25,11 +26,11 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from bench.synthetic import write_front_end_corpus
 from bot.context import open_context
 from bot.frontends.slack import SlackFrontend
 from bot.render.slack_blocks import MAX_BLOCKS, MAX_SECTION_TEXT, all_texts
-from bot.settings import REPO_ROOT, Settings
-from tests.frontends.discord import synthetic
+from bot.settings import Settings
 from tests.frontends.slack.conftest import command_payload, post_command, slack_settings
 from tests.frontends.slack.fake_slack import FakeSlack
 
@@ -69,14 +70,13 @@ def line(label: str, values: list[float]) -> str:
 async def run(articles: int, commands: int, seed: int) -> None:
     logging.basicConfig(level=logging.WARNING)
     workdir = Path(tempfile.mkdtemp(prefix="briefbot-bench-"))
-    settings = Settings(db_path=workdir / "bench.db", summaries_dir=REPO_ROOT / "summaries")
+    summaries = write_front_end_corpus(workdir / "summaries", articles, seed)
+    settings = Settings(db_path=workdir / "bench.db", summaries_dir=summaries)
     started = time.perf_counter()
-    ctx = open_context(settings)
-    synthetic.fill(ctx.db, articles)
-    ctx.reload_speakers()
+    ctx = open_context(settings)  # loads every digest file through the real loader
     print(
         f"store: {ctx.db['articles'].count:,} articles, {ctx.db['quotes'].count:,} quotes, "
-        f"{ctx.db['region_claims'].count:,} claims (built in {time.perf_counter() - started:.1f} s)"
+        f"{ctx.db['region_claims'].count:,} claims (loaded in {time.perf_counter() - started:.1f} s)"
     )
     days = [r[0] for r in ctx.db.conn.execute("SELECT DISTINCT published FROM articles")]
     fake = FakeSlack()

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import yaml
 
+from bot.core.digest_files import digest_files
 from bot.core.gazetteer import load_gazetteer
 from bot.settings import REPO_ROOT
 
@@ -37,6 +39,8 @@ ACTORS = ["Russia", "Ukraine"]
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November"]
 FIRST_DAY = dt.date(2023, 1, 1)
+WAR_FIRST_DAY = dt.date(2022, 2, 24)  # the front ends' benchmarks: about 8 articles a day from here
+ARTICLES_PER_DAY = 8
 REGISTRY_FILE = REPO_ROOT / "summaries" / "speakers.yaml"
 
 Article = tuple[str, str, str]  # (id, digest file YAML, article text)
@@ -276,4 +280,15 @@ def write_corpus(
 ) -> Path:
     """Write n synthetic digest files and a speakers.yaml into `directory`."""
     write_articles(directory, generate(n, seed, quoted=quoted, first_day=first_day, days=days))
+    return directory
+
+
+def write_front_end_corpus(directory: Path, n: int, seed: int = 0) -> Path:
+    """The front ends' benchmark corpus: the curated seed digest plus n synthetic articles that
+    quote the registry's speakers (so /quote Peskov finds thousands), about 8 a day."""
+    days = max(1, -(-n // ARTICLES_PER_DAY))
+    write_corpus(directory, n, seed, quoted="registry", first_day=WAR_FIRST_DAY, days=days)
+    for seed_file in digest_files(REPO_ROOT / "summaries"):
+        shutil.copy(seed_file, directory)
+        shutil.copy(seed_file.with_suffix(".txt"), directory)
     return directory
