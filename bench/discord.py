@@ -30,6 +30,7 @@ from typing import Any
 import discord.http
 
 from bench.synthetic import write_front_end_corpus
+from bench.timing import percentile
 from bot.context import open_context
 from bot.frontends.discord.client import DiscordFrontend
 from bot.settings import Secret, Settings
@@ -39,12 +40,6 @@ from tests.frontends.discord.limits import CALLBACK
 
 REGION_QUERIES = ("Donetsk", "Kharkiv", "UA-65", "Zaporizhzhia", "Luhansk", "Kherson", "Donetks", "Izium")
 SPEAKER_QUERIES = ("Peskov", "Putin", "Zelensky", "Kremlin", "Ukraine", "Dmitri Peskow")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 def workload(rng: random.Random, days: list[str]) -> tuple[str, dict[str, Any]]:

@@ -27,6 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from bench.synthetic import write_front_end_corpus
+from bench.timing import percentile
 from bot.context import open_context
 from bot.frontends.slack import SlackFrontend
 from bot.render.slack_blocks import MAX_BLOCKS, MAX_SECTION_TEXT, all_texts
@@ -39,12 +40,6 @@ SPEAKER_QUERIES = ("Peskov", "Putin", "Zelensky", "Kremlin", "Ukraine", "Dmitri 
 
 
 PART = re.compile(r"\(1/(\d+)\)$")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 def workload(rng: random.Random, days: list[str]) -> tuple[str, str]:
