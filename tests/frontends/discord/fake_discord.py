@@ -151,6 +151,10 @@ class FakeDiscord:
             await self._runner.cleanup()
 
     @property
+    def port(self) -> int:
+        return self._port
+
+    @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self._port}/gateway"
 
@@ -480,7 +484,7 @@ async def serve_forever(port: int, global_limit: int) -> None:
     """Run the fake alone (Discord's global limit over any one-second span); print its port."""
     fake = FakeDiscord(global_limit=global_limit, rolling_window=True)
     await fake.start(port)
-    print(f"PORT {fake.base.split(':')[2].split('/')[0]}", flush=True)
+    print(f"PORT {fake.port}", flush=True)
     try:
         await asyncio.Event().wait()
     finally:

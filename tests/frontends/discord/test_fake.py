@@ -80,3 +80,40 @@ async def test_fake_enforces_a_global_rate_limit_with_a_fake_clock() -> None:
         assert fake.global_429s == 1
     finally:
         await fake.close()
+
+
+async def test_fake_rolling_limit_nonce_window_and_stats() -> None:
+    """The digest benchmark's fake: any one second counts, a nonce repeats the first message
+    only within the de-duplication window, and /__stats says what happened."""
+    now = [100.5]
+    fake = FakeDiscord(global_limit=2, rolling_window=True, nonce_window_s=120.0, clock=lambda: now[0])
+    await fake.start()
+    body = {"content": "hi", "nonce": "n1", "enforce_nonce": True, "allowed_mentions": {"parse": []}}
+    url = f"{fake.base}/channels/1/messages"
+    try:
+        async with aiohttp.ClientSession(headers={"Authorization": "Bot t"}) as session:
+
+            async def post() -> tuple[int, dict]:
+                async with session.post(url, json=body) as resp:
+                    return resp.status, await resp.json()
+
+            (s1, first), (s2, again) = await post(), await post()
+            assert (s1, s2) == (200, 200) and again["id"] == first["id"]
+            now[0] = 101.0  # both earlier requests are within the last second
+            status, limited = await post()
+            assert status == 429 and limited == {
+                "message": "You are being rate limited.",
+                "retry_after": 0.5,
+                "global": True,
+            }
+            now[0] = 101.5
+            assert (await post())[1]["id"] == first["id"]
+            now[0] = 100.5 + 121  # past the nonce window: a new message
+            status, later = await post()
+            assert status == 200 and later["id"] != first["id"]
+            async with session.get(f"http://127.0.0.1:{fake.port}/__stats") as resp:
+                stats = await resp.json()
+        assert stats["posts_per_channel"] == {"1": 2} and stats["rate_limited"] == 1
+        assert stats["requests"] == 5 and stats["violations"] == []
+    finally:
+        await fake.close()
