@@ -10,6 +10,7 @@ import datetime as dt
 
 from bot.core.dates import format_date
 from bot.core.models import ClaimItem, ClaimType, QuoteItem, QuoteKind, Review, SourceRef
+from bot.core.queries import COUNT_CAP
 
 UNREVIEWED_LABEL = "automatic, not reviewed"
 NEW_LABEL = "new, not yet reviewed"
@@ -84,3 +85,8 @@ def cut(text: str, limit: int) -> str:
     if " " in head[room // 2 :]:
         head = head[: head.rfind(" ")]
     return f"{head.rstrip()} {CUT_MARKER}"
+
+
+def count_label(n: int) -> str:
+    """A total as shown: '1,234', or '10,000+' where the store only counted up to its cap."""
+    return f"{COUNT_CAP:,}+" if n >= COUNT_CAP else f"{n:,}"

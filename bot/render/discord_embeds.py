@@ -39,7 +39,7 @@ from bot.core.models import (
     UsageError,
 )
 from bot.core.subscriptions import Subscription
-from bot.render.common import claim_phrase, quote_kind_label, review_label, speaker_line
+from bot.render.common import claim_phrase, count_label, quote_kind_label, review_label, speaker_line
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 TITLE_MAX = 256
@@ -302,7 +302,11 @@ def render_status(answer: StatusAnswer, budget: int = PAGE_BUDGET) -> RenderedAn
         sections.append(Section("Contradictions", tuple(contradiction_item(c, budget) for c in answer.contradictions)))
     shown = sum(len(g.claims) for g in answer.by_source)
     total = max(answer.total_claims, shown)
-    count = f"{shown} of {total} claims, newest first" if total > shown else f"{total} claim{'s' * (total != 1)}"
+    count = (
+        f"{shown} of {count_label(total)} claims, newest first"
+        if total > shown
+        else f"{total} claim{'s' * (total != 1)}"
+    )
     return _pages(
         f"{region.name} ({region.code}) — what the sources say",
         sections,
@@ -321,7 +325,7 @@ def render_quotes(answer: QuotesAnswer, budget: int = PAGE_BUDGET) -> RenderedAn
     sections.append(Section(None, tuple(quote_item(q, budget) for q in answer.quotes), empty="No quotes stored yet."))
     shown = len(answer.quotes)
     total = max(answer.total, shown)
-    count = f"{shown} of {total} statements" if total > shown else f"{total} statement{'s' * (total != 1)}"
+    count = f"{shown} of {count_label(total)} statements" if total > shown else f"{total} statement{'s' * (total != 1)}"
     return _pages(
         f"Quotes — {title}",
         sections,

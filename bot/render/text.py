@@ -20,6 +20,7 @@ from bot.core.models import (
 )
 from bot.render.common import (
     claim_phrase,
+    count_label,
     day,
     quote_kind_label,
     quoted,
@@ -79,7 +80,7 @@ def _(answer: StatusAnswer) -> str:
             lines.append(_src(c.source, c.via))
     shown = sum(len(g.claims) for g in answer.by_source)
     if answer.total_claims > shown:
-        lines.append(f"({shown} of {answer.total_claims} claims shown, newest first)")
+        lines.append(f"({shown} of {count_label(answer.total_claims)} claims shown, newest first)")
     if answer.contradictions:
         lines.append("")
         lines.append("Contradictions:")
@@ -100,7 +101,7 @@ def _(answer: QuotesAnswer) -> str:
     for q in answer.quotes:
         lines.extend(_quote(q))
     if answer.total > len(answer.quotes):
-        lines.append(f"({len(answer.quotes)} of {answer.total} statements shown, newest first)")
+        lines.append(f"({len(answer.quotes)} of {count_label(answer.total)} statements shown, newest first)")
     return "\n".join(lines)
 
 
