@@ -44,7 +44,7 @@ from bot.core.speakers import SpeakerRegistry
 class Limits:
     """How much one answer may hold; renderers page or cut what is shown further."""
 
-    claims: int = 200
+    claims: int = 120
     claims_per_source: int = 8
     quotes: int = 50
     contradictions: int = 25
