@@ -37,7 +37,7 @@ def run(settings: Settings) -> None:
     from bot.context import open_context
     from bot.runner import main
 
-    main(open_context(settings))
+    main(open_context(settings, refresh=True))
 
 
 @cli.command()

@@ -45,12 +45,22 @@ class Context:
 
 
 def open_context(
-    settings: Settings, *, load_if_empty: bool = True, clock: Callable[[], dt.datetime] = utc_now
+    settings: Settings,
+    *,
+    load_if_empty: bool = True,
+    refresh: bool = False,
+    clock: Callable[[], dt.datetime] = utc_now,
 ) -> Context:
+    """Open the store. An empty store is loaded from `summaries/` (the embedded default);
+    `refresh` (used by `briefbot run`) also picks up digest files edited since the last load,
+    which costs one hash per file for unchanged ones."""
     db = store.connect(settings.db_path)
     ctx = Context(settings, db, load_gazetteer(), load_registry(db), clock)
-    if load_if_empty and db["articles"].count == 0 and settings.summaries_dir.is_dir():
+    empty = db["articles"].count == 0
+    if settings.summaries_dir.is_dir() and (refresh or (load_if_empty and empty)):
         report = ctx.load_summaries()
         for err in report.errors:
             log.warning("%s", err)
+        if report.loaded or report.removed:
+            log.info("loaded %d digest file(s), removed %d", len(report.loaded), len(report.removed))
     return ctx

@@ -44,7 +44,7 @@ from bot.core.speakers import SpeakerRegistry
 class Limits:
     """How much one answer may hold; renderers page or cut what is shown further."""
 
-    claims: int = 200
+    claims: int = 120
     claims_per_source: int = 8
     quotes: int = 50
     contradictions: int = 25
@@ -84,6 +84,16 @@ def _rows(db: sqlite_utils.Database, sql: str, params: list) -> list[sqlite3.Row
 class _Row(dict):
     def __init__(self, cols: list[str], values: tuple):
         super().__init__(zip(cols, values, strict=True))
+
+
+COUNT_CAP = 10_000
+
+
+def _bounded_count(db: sqlite_utils.Database, table: str, column: str, value: str) -> int:
+    """How many rows match, counted up to COUNT_CAP: answers say "10,000+" beyond it, and the
+    count never costs more as the store grows."""
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {column} = ? LIMIT {COUNT_CAP})"
+    return int(db.conn.execute(sql, [value]).fetchone()[0])
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -165,7 +175,7 @@ def status(
         bucket = groups.setdefault(item.asserted_by, [])
         if len(bucket) < limits.claims_per_source:
             bucket.append(item)
-    total = db.conn.execute("SELECT count(*) FROM region_claims WHERE region = ?", [region.code]).fetchone()[0]
+    total = _bounded_count(db, "region_claims", "region", region.code)
     matched_as = None if match.matched.casefold() == region.name.casefold() else match.matched
     return StatusAnswer(
         region=region.info(),
@@ -183,7 +193,7 @@ def _region_contradictions(
         db,
         f"SELECT x.*, {_ARTICLE_COLS} FROM contradiction_regions r"
         " JOIN contradictions x ON x.id = r.contradiction_id JOIN articles a ON a.id = x.article_id"
-        f" WHERE r.region = ?{_review_filter(include_drafts)} ORDER BY r.published DESC, x.seq LIMIT ?",
+        f" WHERE r.region = ?{_review_filter(include_drafts)} ORDER BY r.published DESC, r.contradiction_id LIMIT ?",
         [code, limit],
     )
     return tuple(_contradiction_item(r) for r in rows)
@@ -212,7 +222,7 @@ def quotes(
         " ORDER BY q.published DESC, q.article_id, q.seq LIMIT ?",
         [speaker.id, limits.quotes],
     )
-    total = db.conn.execute("SELECT count(*) FROM quotes WHERE speaker_id = ?", [speaker.id]).fetchone()[0]
+    total = _bounded_count(db, "quotes", "speaker_id", speaker.id)
     matched_as = None if match.matched.casefold() == speaker.name.casefold() else match.matched
     return QuotesAnswer(
         speaker=speaker.info(),

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from bot.core.dates import format_date
 from bot.core.models import ClaimItem, ClaimType, QuoteItem, QuoteKind, Review, SourceRef
+from bot.core.queries import COUNT_CAP
 from bot.core.subscriptions import Subscription
 
 UNREVIEWED_LABEL = "automatic, not reviewed"
@@ -78,9 +79,10 @@ def speaker_line(item: QuoteItem) -> str:
 
 
 def counted(shown: int, total: int, noun: str) -> str:
-    """'3 of 40 claims' when some are not shown, else '1 claim' / '40 claims'."""
+    """'3 of 1,240 claims' when some are not shown (`count_label` of the total), else '1 claim' /
+    '40 claims'."""
     if total > shown:
-        return f"{shown} of {total} {noun}s"
+        return f"{shown} of {count_label(total)} {noun}s"
     return f"{total} {noun}{'s' * (total != 1)}"
 
 
@@ -103,3 +105,8 @@ def cut(text: str, limit: int) -> str:
     if " " in head[room // 2 :]:
         head = head[: head.rfind(" ")]
     return f"{head.rstrip()} {CUT_MARKER}"
+
+
+def count_label(n: int) -> str:
+    """A total as shown: '1,234', or '10,000+' where the store only counted up to its cap."""
+    return f"{COUNT_CAP:,}+" if n >= COUNT_CAP else f"{n:,}"

@@ -48,7 +48,7 @@ from bot.core.models import (
     StatusAnswer,
     UsageError,
 )
-from bot.render.common import claim_phrase, day, quote_kind_label, review_label, source_line, speaker_line
+from bot.render.common import claim_phrase, count_label, day, quote_kind_label, review_label, source_line, speaker_line
 
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks).
 MAX_BLOCKS = 50
@@ -336,7 +336,8 @@ def _status(answer: StatusAnswer) -> Rendered:
     title = f"{region.name} ({region.code})"
     head: list[Block] = [header(title)]
     shown = sum(len(g.claims) for g in answer.by_source)
-    note = f"{shown} of {answer.total_claims} claim(s) shown, newest first · quoted words are verbatim"
+    total = count_label(max(answer.total_claims, shown))
+    note = f"{shown} of {total} claim(s) shown, newest first · quoted words are verbatim"
     if answer.matched_as:
         note = f"matched “{label(answer.matched_as, 100)}” · {note}"
     head.append(context(note))
@@ -353,7 +354,7 @@ def _quotes(answer: QuotesAnswer) -> Rendered:
     speaker = answer.speaker
     title = speaker.name + (f", {speaker.role}" if speaker.role else "")
     head: list[Block] = [header(title)]
-    note = f"{len(answer.quotes)} of {answer.total or len(answer.quotes)} statement(s) shown, newest first"
+    note = f"{len(answer.quotes)} of {count_label(answer.total or len(answer.quotes))} statement(s) shown, newest first"
     if answer.matched_as:
         note = f"matched “{label(answer.matched_as, 100)}” · {note}"
     head.append(context(note))

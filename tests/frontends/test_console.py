@@ -109,3 +109,15 @@ def test_cli_bad_setting_is_one_line(tmp_path: Path, bad: str) -> None:
     key, value = bad.split("=")
     result = cli("ask", "/help", env_extra={key: value, "BRIEFBOT_DB": str(tmp_path / "x.db")}, cwd=tmp_path)
     assert result.returncode == 1 and key in result.stderr and "Traceback" not in result.stderr
+
+
+def test_run_picks_up_edited_digest_files(tmp_path: Path, summaries_dir: Path) -> None:
+    """`briefbot run` reloads digest files edited since the last load; `ask` does not need to."""
+    env = {"BRIEFBOT_DB": str(tmp_path / "x.db"), "BRIEFBOT_SUMMARIES": str(summaries_dir)}
+    first = cli(env_extra=env, cwd=tmp_path, stdin="/quote Putin\n/quit\n")
+    assert "neo-Nazis" in first.stdout
+    path = summaries_dir / f"{SEED_ID}.yaml"
+    text = path.read_text("utf-8").replace("speaker: vladimir-putin", "speaker: kremlin")
+    path.write_text(text, "utf-8")
+    second = cli("run", env_extra=env, cwd=tmp_path, stdin="/quote Putin\n/quit\n")
+    assert "No statements by this speaker" in second.stdout
