@@ -594,6 +594,7 @@ def _label(path: Path) -> str:
 
 
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
+PARALLEL_BATCH = 1024
 _worker_ctx: ValidationContext | None = None
 
 
@@ -629,9 +630,11 @@ def _read_all(paths: list[Path], ctx: ValidationContext, workers: int) -> Iterat
     done = 0
     try:
         with ProcessPoolExecutor(workers, mp_context=mp, initializer=_init_worker, initargs=(speakers,)) as pool:
-            for result in pool.map(_read_for_load, paths, chunksize=32):
-                yield result
-                done += 1
+            # Batches bound what is parsed but not yet written: memory stays flat in the folder size.
+            for start in range(0, len(paths), PARALLEL_BATCH):
+                for result in pool.map(_read_for_load, paths[start : start + PARALLEL_BATCH], chunksize=32):
+                    yield result
+                    done += 1
     except BrokenProcessPool:  # workers cannot start here (e.g. a __main__ read from stdin)
         log.warning("loader worker processes failed; parsing the remaining files in this process")
         yield from _read_all(paths[done:], ctx, 1)
