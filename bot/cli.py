@@ -93,6 +93,11 @@ from bot.ingest.cli import feeds, ingest  # noqa: E402  (ingestion registers its
 cli.add_command(ingest)
 cli.add_command(feeds)
 
+from bot.extract.cli import attributions_command, draft_command, review_command  # noqa: E402
+
+for _command in (attributions_command, draft_command, review_command):
+    cli.add_command(_command)
+
 
 def main() -> None:
     cli(prog_name="briefbot")

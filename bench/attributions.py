@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Benchmark attribution extraction on PolNeAR dev: the shared scorer's figures and articles/s.
+
+    python bench/attributions.py [--gold ../shared/data/polnear/dev] [--scorer PATH]
+
+Runs `briefbot attributions GOLD/text --jsonl OUT` (in process, through the click command),
+times it, then runs the shared scorer on the output and prints its full report. Then drafts
+the seed article and prints how much of its hand-curated digest the draft recovers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from click.testing import CliRunner  # noqa: E402
+
+from bot.extract.attributions import extract_attributions  # noqa: E402
+from bot.extract.cli import attributions_command  # noqa: E402
+
+
+def _default_shared() -> Path:
+    for candidate in (ROOT.parent / "shared", ROOT.parent.parent / "shared", Path("/work/shared")):
+        if (candidate / "eval" / "score_attributions.py").is_file():
+            return candidate
+    return ROOT.parent / "shared"
+
+
+def main() -> int:
+    shared = _default_shared()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gold", type=Path, default=shared / "data" / "polnear" / "dev")
+    parser.add_argument("--scorer", type=Path, default=shared / "eval" / "score_attributions.py")
+    parser.add_argument("--keep", type=Path, help="also keep the predictions here")
+    args = parser.parse_args()
+
+    texts = sorted((args.gold / "text").glob("*.txt"))
+    extract_attributions("Warm-up, he said.")  # load the model outside the timed run
+    with tempfile.TemporaryDirectory() as tmp:
+        out = args.keep or Path(tmp) / "pred.jsonl"
+        started = time.perf_counter()
+        cpu_started = time.process_time()
+        result = CliRunner().invoke(attributions_command, [str(args.gold / "text"), "--jsonl", str(out)])
+        wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+        if result.exit_code != 0:
+            print(result.output, file=sys.stderr)
+            return 1
+        print(f"command: briefbot attributions {args.gold / 'text'} --jsonl {out}")
+        print(
+            f"speed: {len(texts)} articles in {wall:.2f} s wall ({len(texts) / wall:.1f} articles/s), "
+            f"{cpu:.2f} s CPU ({len(texts) / cpu:.1f} articles/CPU-s, one process) on {os.cpu_count()} cores"
+        )
+        scored = subprocess.run(
+            [sys.executable, str(args.scorer), str(args.gold), str(out)], capture_output=True, text=True
+        )
+        print(scored.stdout, end="")
+        if scored.returncode:
+            print(scored.stderr, file=sys.stderr)
+            return scored.returncode
+    seed_comparison()
+    return 0
+
+
+def seed_comparison() -> None:
+    from bot.core.digest_files import default_context, digest_files, read_digest
+    from bot.core.gazetteer import load_gazetteer
+    from bot.extract.compare import compare
+    from bot.extract.draft import make_draft
+
+    summaries = ROOT / "summaries"
+    ctx = default_context(summaries)
+    for path in digest_files(summaries):
+        curated = read_digest(path, ctx)
+        if curated.review.value != "reviewed":
+            continue
+        started = time.perf_counter()
+        result = make_draft(curated.meta, curated.text, ctx.speakers, load_gazetteer(), curated.captions)
+        c = compare(result.digest, curated)
+        print(f"seed {path.name} (drafted in {time.perf_counter() - started:.2f} s): recall of the curated")
+        print(f"  quotes, speaker and words  {c.quotes}")
+        print(f"  quotes, words only         {c.quote_content}")
+        print(f"  region claims, type        {c.claims}")
+        print(f"  region claims, region      {c.claim_regions}")
+        print(f"  key points                 {c.key_points}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,309 @@
+"""Region mentions, region claims, dates, key points and candidate contradictions from article text.
+
+Rule-based on purpose: claims use the core's fixed `ClaimType` vocabulary, so a claim is a
+region mention (gazetteer, exact names only: towns map to their oblast) in the same sentence
+as a trigger word of that claim type ("annexed", "withdrew", "shelling"...). A claim inside an
+attribution's content is asserted by that attribution's speaker, otherwise by the article.
+Dates written in the sentence ("in September", "Thursday") resolve against the publication
+date with the core's `resolve_date` (dateparser, RELATIVE_BASE). Everything is a verbatim
+sentence span; contradictions are only ever candidates (confirmed=False).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.core.dates import DateError, resolve_date
+from bot.core.gazetteer import Gazetteer
+from bot.core.models import ClaimType, Contradiction, KeyPoint, RegionClaim, Span
+from bot.extract.text import Token, has_word, paragraphs
+
+# Trigger patterns per claim type, tried on a sentence, most specific first.
+CLAIM_TRIGGERS: tuple[tuple[ClaimType, re.Pattern[str]], ...] = tuple(
+    (claim, re.compile(pattern, re.IGNORECASE))
+    for claim, pattern in (
+        (
+            ClaimType.LACKS_CONTROL,
+            r"\b(?:(?:does|do|did) not|doesn't|don't|no longer) (?:\w+ ){0,2}(?:control|hold)"
+            r"|\blost control\b|\bwithout control\b",
+        ),
+        (
+            ClaimType.REJECTS_CLAIM,
+            r"\billegitimate\b|\billegal\b|\bsham\b|\bnot recogni[sz]e|\brefuse[sd]? to recogni[sz]e",
+        ),
+        (ClaimType.ANNEXED, r"\bannex(?:ed|es|ing|ation)?\b"),
+        (
+            ClaimType.CLAIMS_SOVEREIGNTY,
+            r"\bpart of (?:the )?Russia|\bregions? of the Russian Federation\b"
+            r"|\bRussian territory\b|\bsovereignty\b",
+        ),
+        (
+            ClaimType.WITHDREW,
+            r"\bwithdr[ae]w(?:n|ing|s)?\b|\bwithdrawal\b|\bpull(?:ed|ing|s)? (?:\w+ ){0,3}out\b"
+            r"|\bretreat(?:ed|ing|s)?\b",
+        ),
+        (
+            ClaimType.RECAPTURED,
+            r"\brecaptur\w*|\bretak(?:e|en|es|ing)\b|\bretook\b|\bliberated\b|\bregain\w*"
+            r"|\bpush(?:ed|ing)? (?:\w+ ){0,3}(?:forces|troops) (?:out of|from)\b|\bcaptur(?:ed|es|ing)\b|\bseized\b",
+        ),
+        (ClaimType.OCCUPIED, r"\b(?:re)?occup(?:ied|ation|ying|y)\b"),
+        (ClaimType.GOAL, r"\bliberat(?:e|ion)\b|\baims? to\b|\bgoal\b|\bplans? to (?:take|seize|capture)\b"),
+        (ClaimType.CONTROLS, r"\bunder (?:the )?control\b|\bcontrol(?:s|led)?\b|\bmaintain(?:s|ed)?\b"),
+        (
+            ClaimType.SHELLING,
+            r"\bshell(?:ed|ing|s)\b|\bstrikes?\b|\bmissiles?\b|\bdrones?\b|\bartillery\b"
+            r"|\bbomb\w*",
+        ),
+        (ClaimType.FIGHTING, r"\bfight\w*|\bbattles?\b|\bcombat\b|\bclash\w*|\boffensive\b|\bcounteroffensive\b"),
+        (ClaimType.CONTESTED, r"\bcontested\b|\bdisputed\b|\bfront ?lines?\b"),
+    )
+)
+RUSSIA_RE = re.compile(r"\b(Russia|Russian|Kremlin|Moscow|Putin)\b")
+UKRAINE_RE = re.compile(r"\b(Ukraine|Ukrainian|Kyiv's|Zelensky\w*)\b")
+# Claim types where the actor is the one taking ground back (Ukraine in this war) by default.
+_UKRAINE_DEFAULT = {ClaimType.RECAPTURED}
+DATE_RE = re.compile(
+    r"\b(?:(?i:in|on|since|during|by|early|late|earlier|last) )?(?:"
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"(?: \d{1,2})?(?:,? \d{4})?"
+    r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+    r"|(?:this|last) (?:week|month|year)|yesterday|today)\b"
+)
+# Phrases pointing back at regions named just before ("Foreign governments said the move is illegitimate").
+ANAPHORA_RE = re.compile(
+    r"\b(?:the|these|those|this) (?:move|territories|areas|regions|annexations?|referend(?:um|ums|a))\b", re.IGNORECASE
+)
+# Incompatible claim pairs: one region cannot be both, said by two parties or at two times.
+INCOMPATIBLE: frozenset[frozenset[ClaimType]] = frozenset(
+    frozenset(pair)
+    for pair in (
+        (ClaimType.CONTROLS, ClaimType.LACKS_CONTROL),
+        (ClaimType.CONTROLS, ClaimType.WITHDREW),
+        (ClaimType.CONTROLS, ClaimType.OCCUPIED),
+        (ClaimType.ANNEXED, ClaimType.REJECTS_CLAIM),
+        (ClaimType.CLAIMS_SOVEREIGNTY, ClaimType.REJECTS_CLAIM),
+        (ClaimType.CLAIMS_SOVEREIGNTY, ClaimType.LACKS_CONTROL),
+        (ClaimType.CONTROLS, ClaimType.RECAPTURED),
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegionMention:
+    start: int
+    end: int
+    text: str
+    codes: tuple[str, ...]
+    place: str | None
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Sentences as exact spans of the text (from the first to the last token of each)."""
+    out: list[Sentence] = []
+    for paragraph in paragraphs(text):
+        groups: dict[int, list[Token]] = {}
+        for token in paragraph.tokens:
+            groups.setdefault(token.sentence, []).append(token)
+        for tokens in groups.values():
+            if any(has_word(t.text) for t in tokens):
+                start, end = tokens[0].start, tokens[-1].end
+                out.append(Sentence(start, end, text[start:end]))
+    return out
+
+
+def region_mentions(text: str, gazetteer: Gazetteer, start: int = 0, end: int | None = None) -> list[RegionMention]:
+    """Known region and town names in text[start:end]: runs of capitalized words, longest match first."""
+    end = len(text) if end is None else end
+    out: list[RegionMention] = []
+    words = [m for m in re.finditer(r"[^\W\d_][\w'’-]*", text[start:end])]
+    i = 0
+    while i < len(words):
+        if not words[i].group()[0].isupper():
+            i += 1
+            continue
+        found = None
+        for length in (3, 2, 1):
+            group = words[i : i + length]
+            if len(group) < length or not all(
+                w.group()[0].isupper() or w.group() in ("oblast", "region") for w in group
+            ):
+                continue
+            if any(group[k + 1].start() - group[k].end() > 1 for k in range(len(group) - 1)):
+                continue
+            phrase = text[start + group[0].start() : start + group[-1].end()]
+            match = gazetteer.resolve(phrase)
+            if match is not None and match.exact:
+                found = (length, phrase, match)
+                break
+        if found is None:
+            i += 1
+            continue
+        length, phrase, match = found
+        following = words[i + length] if i + length < len(words) else None
+        if (
+            match.place
+            and following is not None
+            and following.group()[0].isupper()
+            and following.start() - words[i + length - 1].end() <= 1
+        ):
+            i += length + 1  # a town name starting a longer name ("Vladimir Putin") is no mention
+            continue
+        s = start + words[i].start()
+        out.append(RegionMention(s, s + len(phrase), phrase, tuple(r.code for r in match.regions), match.place))
+        i += length
+    return out
+
+
+def find_date(sentence: str, published: dt.date) -> tuple[dt.date, str, str] | None:
+    """(date, precision, text as written) of the first date phrase in a sentence not after publication."""
+    for match in DATE_RE.finditer(sentence):
+        try:
+            resolved = resolve_date(match.group(), published)
+        except DateError:
+            continue
+        if resolved.date <= published:
+            return resolved.date, resolved.precision, match.group()
+    return None
+
+
+def _actor(sentence: str, claim: ClaimType) -> str:
+    russia = RUSSIA_RE.search(sentence)
+    ukraine = UKRAINE_RE.search(sentence)
+    if claim in _UKRAINE_DEFAULT and ukraine:
+        return "Ukraine"
+    if russia and ukraine:
+        return "Russia" if russia.start() < ukraine.start() else "Ukraine"
+    if ukraine and not russia:
+        return "Ukraine"
+    return "Russia"
+
+
+@dataclass(frozen=True, slots=True)
+class Assertion:
+    """Who asserts what lies in [start, end): a speaker id (from an attribution), and a relay."""
+
+    start: int
+    end: int
+    speaker: str
+    via: str | None = None
+
+
+def region_claims(
+    text: str,
+    gazetteer: Gazetteer,
+    published: dt.date,
+    assertions: Sequence[Assertion] = (),
+    skip: Sequence[tuple[int, int]] = (),
+) -> list[RegionClaim]:
+    """One claim per (sentence, region or town, claim type) found; asserted by the speaker whose
+    attribution content holds the region mention, else by the article."""
+    out: list[RegionClaim] = []
+    seen: set[tuple[str, str, ClaimType, str | None]] = set()
+    recent: list[RegionMention] = []  # the regions of the last sentences that named some
+    since = 0
+    for sentence in sentences(text):
+        if any(a < sentence.end and sentence.start < b for a, b in skip):
+            continue  # photo captions are not the article's claims
+        mentions = region_mentions(text, gazetteer, sentence.start, sentence.end)
+        if mentions:
+            recent, since = mentions, 0
+        else:
+            since += 1
+            if not (recent and since <= 2 and ANAPHORA_RE.search(sentence.text)):
+                continue
+            mentions = recent  # "the move", "the areas": the regions just named
+        types = [claim for claim, pattern in CLAIM_TRIGGERS if pattern.search(sentence.text)]
+        if not types:
+            continue
+        date = find_date(sentence.text, published)
+        for claim, mention in ((c, m) for c in types for m in mentions):
+            for code in mention.codes:
+                key = (sentence.text, code, claim, mention.place)
+                if key in seen:
+                    continue
+                seen.add(key)
+                owner = next((a for a in assertions if a.start <= mention.start and mention.end <= a.end), None)
+                out.append(
+                    RegionClaim(
+                        id=f"c{len(out) + 1}",
+                        region=code,
+                        claim=claim,
+                        actor=_actor(sentence.text, claim),
+                        asserted_by=owner.speaker if owner else "article",
+                        evidence=Span(sentence.start, sentence.end, sentence.text),
+                        date=date[0] if date else None,
+                        date_precision=date[1] if date else None,
+                        date_text=date[2] if date else None,
+                        via=owner.via if owner else None,
+                        place=mention.place,
+                    )
+                )
+    return out
+
+
+def key_points(
+    text: str,
+    gazetteer: Gazetteer,
+    attributed: Iterable[tuple[int, int]] = (),
+    limit: int = 6,
+    skip: Sequence[tuple[int, int]] = (),
+) -> list[KeyPoint]:
+    """Extractive key points: the lead sentence, then sentences naming regions or carrying an
+    attribution, earlier first; each an exact sentence span of the text."""
+    spans = list(attributed)
+    scored: list[tuple[float, int, Sentence]] = []
+    rank = 0  # position among eligible sentences: the headline and captions do not count
+    for index, sentence in enumerate(sentences(text)):
+        if any(a < sentence.end and sentence.start < b for a, b in skip):
+            continue  # photo captions
+        words = len(sentence.text.split())
+        if words < 6 or words > 60 or sentence.text[-1:] not in '.!?"”':
+            continue  # headlines, datelines and run-on transcripts make poor key points
+        regions = len(region_mentions(text, gazetteer, sentence.start, sentence.end))
+        attributed_here = any(a < sentence.end and sentence.start < b for a, b in spans)
+        score = 2.0 * min(regions, 2) + 1.0 * attributed_here + 4.0 / (1 + rank)  # the lead matters most
+        rank += 1
+        scored.append((score, index, sentence))
+    best = sorted(scored, key=lambda s: (-s[0], s[1]))[:limit]
+    return [
+        KeyPoint(f"k{n}", Span(s.start, s.end, s.text))
+        for n, (_, _, s) in enumerate(sorted(best, key=lambda s: s[1]), start=1)
+    ]
+
+
+def candidate_contradictions(claims: Sequence[RegionClaim]) -> list[Contradiction]:
+    """Pairs of claims about one region whose types cannot both hold (or the same type, negated by
+    another party's denial), from different asserters or different sentences; never confirmed."""
+    out: list[Contradiction] = []
+    seen: set[tuple[str, str]] = set()
+    for i, a in enumerate(claims):
+        for b in claims[i + 1 :]:
+            if a.region != b.region or a.evidence == b.evidence:
+                continue
+            if frozenset((a.claim, b.claim)) not in INCOMPATIBLE:
+                continue
+            key = (a.evidence.text, b.evidence.text)
+            if key in seen:
+                continue
+            seen.add(key)
+            why = (
+                f"{a.asserted_by}: {a.claim.value} ({a.actor}) vs {b.asserted_by}: {b.claim.value} ({b.actor}) "
+                f"about {a.place or a.region}"
+            )
+            out.append(
+                Contradiction(
+                    id=f"x{len(out) + 1}", a=a.evidence, b=b.evidence, why=why, regions=(a.region,), confirmed=False
+                )
+            )
+    return out

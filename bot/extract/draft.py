@@ -1,0 +1,328 @@
+"""Machine drafts of digests: attributions -> quotes with canonical speakers, region claims, key
+points and candidate contradictions, written in the curated digest-file format for review.
+
+A draft file carries `review: draft` and, in a header comment, the SHA-256 of what the drafter
+wrote (`# drafter-sha256: ...`, over the YAML after the header and the text file). A new draft
+replaces an existing file only when that file is still an untouched machine draft (its review is
+`draft` AND its content hash still equals the recorded one) or ingestion's empty skeleton
+(`review: none`, no curated section). A file a person promoted
+(`review: reviewed`), edited (hash differs) or wrote by hand (no hash) is never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.core.digest_files import SPEAKERS_FILE, ValidationContext, dump_digest, read_digest, slugify
+from bot.core.gazetteer import Gazetteer
+from bot.core.models import ArticleMeta, Digest, Quote, Review, Span
+from bot.core.speakers import Speaker, SpeakerRegistry
+from bot.core.textnorm import fold
+from bot.extract.attributions import Attribution, extract_attributions
+from bot.extract.claims import Assertion, candidate_contradictions, find_date, key_points, region_claims
+
+HASH_RE = re.compile(r"^# drafter-sha256: ([0-9a-f]{64})\n", re.MULTILINE)
+DRAFT_LABEL = "automatic, not reviewed"
+PRONOUNS = frozenset(
+    ["he", "she", "they", "it", "we", "i", "him", "her", "them", "his", "its", "their", "who", "which"]
+)
+# Sentence-initial capitals that are no names ("People said...").
+GENERIC = frozenset(
+    re.findall(
+        r"\w+",
+        "people some many most others critics supporters observers everyone someone nobody officials "
+        "sources analysts experts residents witnesses authorities reports reporters voters americans "
+        "ukrainians russians europeans",
+    )
+)
+DETERMINERS = ("the ", "a ", "an ", "this ", "that ", "one ", "another ")
+TITLES = re.compile(
+    r"^(?:(?:President|Prime Minister|Minister|Foreign Minister|Spokesman|Spokesperson|Gov\.|Sen\.|Rep\.|"
+    r"Mr\.|Mrs\.|Ms\.|Dr\.|Gen\.|General|Kremlin spokesman|Russian President|Ukrainian President)\s+)+"
+)
+
+
+# Descriptions that name a role can stand as a (draft) speaker of their own; "people" cannot.
+ROLE_NOUNS = re.compile(
+    r"\b(officials?|spokes\w+|minist\w+|president|governor|mayor|commanders?|military|army|police|"
+    r"analysts?|experts?|sources?|witness\w*|residents?|journalists?|correspondents?|diplomats?|"
+    r"ambassador|general|chief|head|leaders?|agency|service|committee|council|government|embassy)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class DraftResult:
+    digest: Digest
+    new_speakers: list[Speaker] = field(default_factory=list)
+
+
+def _fold_mention(mention: str) -> str:
+    lower = mention.strip()
+    for determiner in DETERMINERS:
+        if lower.lower().startswith(determiner):
+            return lower[len(determiner) :]
+    return lower
+
+
+def _is_named(mention: str) -> bool:
+    """A proper-name mention ("Dmitry Peskov", "Olena Kovalenko, a teacher", "Reuters"), not a
+    pronoun or a description ("a European official"): a name ends with a capitalized word."""
+    head = mention.split(",")[0].strip(" .")
+    words = head.split()
+    return bool(words) and head.lower() not in PRONOUNS | GENERIC and words[-1][:1].isupper()
+
+
+def _stems(text: str) -> set[str]:
+    """Six-letter prefixes of the longer words: "spokesperson" and "spokesman" share "spokes"."""
+    return {w[:6] for w in re.findall(r"[a-z]{4,}", text.lower())} - {"former", "senior", "official"}
+
+
+class SpeakerResolver:
+    """Maps source mentions to canonical speakers: registry names and aliases first, then pronouns
+    and descriptions to the nearest fitting named speaker of the article, else a new draft speaker."""
+
+    def __init__(self, registry: SpeakerRegistry):
+        self.registry = registry
+        self.new: dict[str, Speaker] = {}
+
+    def known(self, mention: str) -> Speaker | None:
+        for query in dict.fromkeys((mention, _fold_mention(mention), TITLES.sub("", _fold_mention(mention)))):
+            if len(query) < 3 and query.lower() in PRONOUNS:
+                continue
+            match = self.registry.resolve(query)
+            # fuzzy matches only for names: "a Russian spokesperson" is not "Russia"
+            if match and (match.exact or (len(query) >= 6 and _is_named(mention))):
+                return match.speaker
+        key = fold(TITLES.sub("", _fold_mention(mention.split(",")[0])))
+        for speaker in self.new.values():  # "Konashenkov" after "Igor Konashenkov"
+            if key and key in (fold(speaker.name), fold(speaker.name.split()[-1])):
+                return speaker
+        return None
+
+    def add_draft(self, mention: str) -> Speaker:
+        # "Olena Kovalenko, a local teacher": the name before an appositive, which is the role
+        head, _, appositive = mention.partition(",")
+        name = TITLES.sub("", _fold_mention(head)).strip(" ,.") or mention
+        role = _fold_mention(appositive.strip(" ,.")) if _is_named(head) else ""
+        speaker_id = slugify(name) or "unknown-speaker"
+        if speaker_id in self.registry:
+            return self.registry.by_id[speaker_id]
+        if speaker_id not in self.new:
+            words = name.split()
+            kind = "person" if 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words) else "organisation"
+            self.new[speaker_id] = Speaker(id=speaker_id, name=name, kind=kind, role=role, draft=True)
+        return self.new[speaker_id]
+
+    def resolve_all(self, text: str, attributions: Sequence[Attribution]) -> list[Speaker | None]:
+        """One speaker per attribution (None when it has no source)."""
+        named: list[tuple[int, Speaker]] = []  # (position, speaker) of named mentions
+        first: list[Speaker | None] = []
+        for att in attributions:
+            if att.source is None:
+                first.append(None)
+                continue
+            mention = text[att.source[0] : att.source[1]]
+            speaker = self.known(mention)
+            if speaker is None and _is_named(mention):
+                speaker = self.add_draft(mention)
+            if speaker is not None:
+                named.append((att.source[0], speaker))
+            first.append(speaker)
+        out: list[Speaker | None] = []
+        for att, speaker in zip(attributions, first, strict=True):
+            if speaker is None and att.source is not None:
+                position = att.source[0]
+                mention = text[att.source[0] : att.source[1]]
+                if mention.lower() in PRONOUNS:  # a pronoun points back, to a person if any
+                    before = [n for n in named if n[0] < position]
+                    pool = [n for n in before if n[1].kind == "person"] or before or named
+                else:  # "a Russian spokesperson": the nearest named speaker whose role fits
+                    words = _stems(mention)
+                    pool = [n for n in named if words & _stems(f"{n[1].role} {n[1].name}")]
+                if pool:
+                    speaker = min(pool, key=lambda n: abs(n[0] - position))[1]
+                elif ROLE_NOUNS.search(mention):
+                    speaker = self.add_draft(mention)  # an unnamed source of its own ("a European official")
+            out.append(speaker)
+        return out
+
+
+def _said_on(text: str, att: Attribution, published: dt.date) -> tuple[dt.date, str] | None:
+    """A date written right after the cue ("said Thursday") or right before it."""
+    if att.cue is None:
+        return None
+    window = text[att.cue[1] : att.cue[1] + 30].split(".")[0]
+    found = find_date(window, published)
+    return (found[0], found[2]) if found else None
+
+
+def make_draft(
+    meta: ArticleMeta, text: str, registry: SpeakerRegistry, gazetteer: Gazetteer, captions: Sequence[Span] = ()
+) -> DraftResult:
+    """The machine draft of one article (review: draft); every span verbatim from `text`.
+    Photo captions (as ingestion marks them) are kept as captions, not drafted from."""
+    skip = [(c.start, c.end) for c in captions]
+    attributions = extract_attributions(text)
+    resolver = SpeakerResolver(registry)
+    speakers = resolver.resolve_all(text, attributions)
+    quotes: list[Quote] = []
+    assertions: list[Assertion] = []
+    for att, speaker in zip(attributions, speakers, strict=True):
+        if speaker is None or att.source is None:
+            continue  # a quote must name its speaker
+        if any(a < att.content[-1][1] and att.content[0][0] < b for a, b in skip):
+            continue  # words inside a photo caption
+        start, end = max(att.content, key=lambda r: r[1] - r[0])
+        via = text[att.via[0] : att.via[1]] if att.via else None
+        said = _said_on(text, att, meta.published)
+        quotes.append(
+            Quote(
+                id=f"q{len(quotes) + 1}",
+                speaker=speaker.id,
+                mention=text[att.source[0] : att.source[1]],
+                role=speaker.role,
+                kind=att.kind,
+                words=Span(start, end, text[start:end]),
+                via=via,
+                cue=text[att.cue[0] : att.cue[1]] if att.cue else None,
+                said_on=said[0] if said else None,
+            )
+        )
+        for a, b in att.content:
+            assertions.append(Assertion(a, b, speaker.id, via))
+    claims = region_claims(text, gazetteer, meta.published, assertions, skip)
+    digest = Digest(
+        meta=meta,
+        text=text,
+        review=Review.DRAFT,
+        key_points=tuple(key_points(text, gazetteer, [r for att in attributions for r in att.content], skip=skip)),
+        captions=tuple(captions),
+        quotes=tuple(quotes),
+        claims=tuple(claims),
+        contradictions=tuple(candidate_contradictions(claims)),
+    )
+    return DraftResult(digest, list(resolver.new.values()))
+
+
+# ------------------------------------------------------------------------------------------
+# Writing drafts without overwriting people's work
+
+
+def _content_hash(body: str, text: str) -> str:
+    return hashlib.sha256(body.encode("utf-8") + b"\0" + text.encode("utf-8")).hexdigest()
+
+
+def render_draft(digest: Digest) -> str:
+    """The draft file: the digest file, with the drafter's hash in a header comment."""
+    body = dump_digest(digest)
+    return f"# drafter-sha256: {_content_hash(body, digest.text)}\n" + body
+
+
+def draft_state(path: Path) -> str:
+    """'missing', 'skeleton' (ingestion's empty file), 'untouched-draft' (safe to replace), or why
+    it must be kept: 'reviewed', 'curating' (a skeleton a person started), 'edited',
+    'hand-written' or 'unreadable'."""
+    if not path.exists():
+        return "missing"
+    try:
+        raw = path.read_text("utf-8")
+        data = yaml.safe_load(raw)
+        text_file = path.parent / str(data["article"]["text_file"])
+        text = text_file.read_text("utf-8") if text_file.is_file() else ""
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, TypeError, KeyError):
+        return "unreadable"
+    if not isinstance(data, dict):
+        return "unreadable"
+    if data.get("review") == "none":
+        curated = any(data.get(k) for k in ("key_points", "quotes", "claims", "contradictions"))
+        return "curating" if curated else "skeleton"
+    if data.get("review") != "draft":
+        return "reviewed"
+    match = HASH_RE.match(raw)
+    if match is None:
+        return "hand-written"
+    if _content_hash(raw[match.end() :], text) != match.group(1):
+        return "edited"
+    return "untouched-draft"
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    path: Path
+    written: bool
+    reason: str  # "new", "replaced an untouched draft", or why the file was kept
+
+
+def append_draft_speakers(directory: Path, speakers: Sequence[Speaker]) -> list[str]:
+    """Add new speakers to the registry file as drafts (appended, so curated comments stay);
+    returns the ids added."""
+    path = directory / SPEAKERS_FILE
+    existing = path.read_text("utf-8") if path.is_file() else "speakers:\n"
+    data = yaml.safe_load(existing) or {}
+    have = {str(row.get("id")) for row in data.get("speakers") or [] if isinstance(row, dict)}
+    fresh = [s for s in speakers if s.id not in have]
+    if not fresh:
+        return []
+    lines = [] if existing.endswith("\n") else [""]
+    for s in fresh:
+        lines.append(f"  - id: {s.id}  # {DRAFT_LABEL}: added by briefbot draft")
+        lines.append(f"    name: {yaml.safe_dump(s.name, default_style=chr(34)).strip()}")
+        lines.append(f"    kind: {s.kind}")
+        if s.role:
+            lines.append(f"    role: {yaml.safe_dump(s.role, default_style=chr(34)).strip()}")
+    path.write_text(existing + "\n".join(lines) + "\n", "utf-8")
+    return [s.id for s in fresh]
+
+
+def write_draft(result: DraftResult, directory: Path, ctx: ValidationContext) -> WriteOutcome:
+    """Validate the draft with the curated files' validator, then write NAME.yaml + NAME.txt,
+    unless a person's file is there (see the module docstring)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    digest = result.digest
+    path = directory / f"{digest.meta.id}.yaml"
+    state = draft_state(path)
+    if state not in ("missing", "skeleton", "untouched-draft"):
+        return WriteOutcome(path, False, f"kept: {state} file")
+    for speaker in result.new_speakers:
+        ctx.speakers.add(speaker)
+    content = render_draft(digest)
+    with tempfile.TemporaryDirectory() as staging:  # validate exactly what will be written
+        (Path(staging) / f"{digest.meta.id}.txt").write_text(digest.text, "utf-8")
+        (Path(staging) / f"{digest.meta.id}.yaml").write_text(content, "utf-8")
+        read_digest(Path(staging) / f"{digest.meta.id}.yaml", ctx)  # raises DigestFileError when invalid
+    append_draft_speakers(directory, result.new_speakers)
+    (directory / f"{digest.meta.id}.txt").write_text(digest.text, "utf-8")
+    path.write_text(content, "utf-8")
+    reasons = {"missing": "new", "skeleton": "filled an ingested skeleton"}
+    return WriteOutcome(path, True, reasons.get(state, "replaced an untouched draft"))
+
+
+def draft_article(meta: ArticleMeta, text: str, directory: Path, captions: Sequence[Span] = ()) -> WriteOutcome:
+    """The one call ingestion makes for a new article: draft it and write it into the digest
+    folder (validated; a person's file is kept). Raises DigestFileError if the draft is invalid."""
+    from bot.core.digest_files import default_context
+    from bot.core.gazetteer import load_gazetteer
+
+    ctx = default_context(directory)
+    return write_draft(make_draft(meta, text, ctx.speakers, load_gazetteer(), captions), directory, ctx)
+
+
+def list_drafts(directory: Path) -> list[tuple[Path, str]]:
+    """Every digest file of a folder still marked draft, with its state."""
+    out: list[tuple[Path, str]] = []
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name == SPEAKERS_FILE:
+            continue
+        state = draft_state(path)
+        if state in ("untouched-draft", "edited", "hand-written"):
+            out.append((path, state))
+    return out

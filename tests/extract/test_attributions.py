@@ -1,0 +1,170 @@
+"""Attribution extraction with the shipped CRF model: spans, kinds, relays and bad input."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.core.models import QuoteKind
+from bot.extract.attributions import Attribution, extract_attributions
+from bot.extract.cli import attributions_command
+from bot.extract.polnear import read_split
+
+ROOT = Path(__file__).resolve().parents[2]
+SCORER = next(
+    (
+        shared / "eval" / "score_attributions.py"
+        for shared in (ROOT.parent / "shared", ROOT.parent.parent / "shared", Path("/work/shared"))
+        if (shared / "eval" / "score_attributions.py").is_file()
+    ),
+    ROOT.parent / "shared" / "eval" / "score_attributions.py",
+)
+
+
+def span(text: str, r: tuple[int, int] | None) -> str:
+    return text[r[0] : r[1]] if r else ""
+
+
+def find(text: str, atts: list[Attribution], needle: str) -> Attribution:
+    for att in atts:
+        if any(needle in span(text, c) for c in att.content):
+            return att
+    raise AssertionError(f"no attribution whose content holds {needle!r}: {atts}")
+
+
+def test_indirect_speech_gets_source_cue_and_content() -> None:
+    text = (
+        "Kremlin spokesman Dmitry Peskov said on Thursday that Russia had no plans to seize more "
+        "territory in the region."
+    )
+    att = find(text, extract_attributions(text), "no plans to seize")
+    assert "Peskov" in span(text, att.source)
+    assert span(text, att.cue) == "said"
+    assert att.kind == QuoteKind.INDIRECT
+    assert att.via is None
+
+
+def test_direct_quote_with_trailing_speaker() -> None:
+    text = "“We will never give up our land,” Zelensky told reporters in Kyiv."
+    att = find(text, extract_attributions(text), "never give up our land")
+    assert "Zelensky" in span(text, att.source)
+    assert att.kind == QuoteKind.DIRECT
+
+
+def test_split_quote_is_one_attribution_with_two_content_spans() -> None:
+    text = "“The war is not over,” he said. “We are ready to fight for every village.”"
+    atts = extract_attributions(text)
+    att = find(text, atts, "war is not over")
+    pieces = " ".join(span(text, c) for c in att.content)
+    assert "ready to fight" in pieces
+    assert span(text, att.source) == "he"
+
+
+def test_according_to_an_outlet_is_a_relay() -> None:
+    text = "The army withdrew from the city overnight after heavy losses, according to Reuters."
+    att = find(text, extract_attributions(text), "army withdrew")
+    assert att.via is not None and span(text, att.via) == "Reuters"
+    assert span(text, att.cue).lower() == "according to"
+    assert att.kind == QuoteKind.INDIRECT
+
+
+def test_every_span_is_a_verbatim_slice_inside_the_text() -> None:
+    text = (ROOT / "summaries" / "2022-12-08-newsweek-kremlin-territory.txt").read_text(encoding="utf-8")
+    atts = extract_attributions(text)
+    assert atts
+    for att in atts:
+        for r in (att.source, att.cue, *att.content):
+            if r:
+                assert 0 <= r[0] < r[1] <= len(text)
+                assert text[r[0] : r[1]].strip() == text[r[0] : r[1]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\n  ",
+        "The bridge is 300 metres long. It was built in 1998.",  # no attribution
+        "“This quote never closes, he said and then\n“another one",  # unbalanced quotation marks
+        "Президент заявил, что война закончится. Он сказал: «Мы победим».",  # not English
+        "\u200b\x00\ufeff!!! ??? — “” ‘’",
+    ],
+)
+def test_bad_input_gives_a_valid_maybe_empty_list(text: str) -> None:
+    atts = extract_attributions(text)
+    assert isinstance(atts, list)
+    for att in atts:
+        assert att.content and all(0 <= a < b <= len(text) for a, b in att.content)
+
+
+def test_text_without_attributions_gives_none() -> None:
+    assert extract_attributions("The bridge is 300 metres long. It was built in 1998.") == []
+
+
+def test_cli_writes_one_scorer_line_per_document(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("The minister said the talks had failed.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("", encoding="utf-8")
+    out = tmp_path / "pred.jsonl"
+    result = CliRunner().invoke(attributions_command, [str(tmp_path), "--jsonl", str(out)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["doc"] for r in records] == ["a", "b"]
+    assert records[1]["attributions"] == []
+    (att,) = records[0]["attributions"]
+    assert set(att) == {"source", "cue", "content"}
+    text = (tmp_path / "a.txt").read_text(encoding="utf-8")
+    assert text[slice(*att["cue"])] == "said"
+    assert "talks had failed" in text[slice(*att["content"][0])]
+
+
+def test_cli_on_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(attributions_command, [str(tmp_path / "nope"), "--jsonl", str(tmp_path / "o")])
+    assert result.exit_code != 0
+    assert "does not exist" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_polnear_reader_and_scorer_format(tmp_path: Path) -> None:
+    """A tiny brat corpus round-trips through the reader, and predictions score with the shared scorer."""
+    text = "The senator said taxes would rise.\n"
+    (tmp_path / "text").mkdir()
+    (tmp_path / "attributions").mkdir()
+    (tmp_path / "text" / "doc1.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "attributions" / "doc1_ab12.ann").write_text(
+        "T1\tSource 0 11\tThe senator\nT2\tCue 12 16\tsaid\nT3\tContent 17 33\ttaxes would rise\n"
+        "T4\tAttribution 12 16\tsaid\nE1\tAttribution:T4 Source:T1 Cue:T2 Content:T3\n",
+        encoding="utf-8",
+    )
+    (doc,) = read_split(tmp_path)
+    assert doc.name == "doc1"
+    (gold,) = doc.attributions
+    assert gold.source == ((0, 11),) and gold.cue == ((12, 16),) and gold.content == ((17, 33),)
+    assert SCORER.is_file(), f"shared scorer missing at {SCORER}"
+    sys.path.insert(0, str(SCORER.parent))
+    import score_attributions
+
+    pred = tmp_path / "pred.jsonl"
+    atts = extract_attributions(text)
+    pred.write_text(json.dumps({"doc": "doc1", "attributions": [a.as_scorer_dict() for a in atts]}) + "\n")
+    result = score_attributions.score(score_attributions.read_gold(tmp_path), score_attributions.read_pred(pred))
+    assert result["who_said_what"]["f1"] == 1.0
+
+
+def test_one_megabyte_single_line_is_cut_and_handled() -> None:
+    sentence = (
+        "The mayor said the bridge was closed for repairs after the storm damaged its supports, "
+        "and the ferry service between the two towns will run every hour until the work is done. "
+    )
+    text = sentence * (1_000_000 // len(sentence) + 1)
+    atts = extract_attributions(text)
+    assert len(atts) >= 0.9 * text.count("said")
+    assert all(text[a.cue[0] : a.cue[1]] == "said" for a in atts if a.cue)
+
+
+def test_a_statement_relayed_by_an_outlet_keeps_its_speaker_and_names_the_relay() -> None:
+    text = "According to CNN, Ukraine said some Russian forces were withdrawing from Zaporizhzhia this month."
+    att = find(text, extract_attributions(text), "Russian forces were withdrawing")
+    assert span(text, att.source) == "Ukraine"
+    assert span(text, att.via) == "CNN"

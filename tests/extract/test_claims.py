@@ -1,0 +1,82 @@
+"""Region mentions, claims, dates, key points and candidate contradictions (rule-based, no model)."""
+
+import datetime as dt
+
+import pytest
+
+from bot.core.gazetteer import load_gazetteer
+from bot.core.models import ClaimType
+from bot.extract.claims import (
+    Assertion,
+    candidate_contradictions,
+    find_date,
+    key_points,
+    region_claims,
+    region_mentions,
+)
+
+PUBLISHED = dt.date(2022, 12, 8)  # a Thursday
+
+
+@pytest.fixture(scope="module")
+def gazetteer():
+    return load_gazetteer()
+
+
+def test_region_mentions_map_towns_to_their_oblast_and_skip_person_names(gazetteer) -> None:
+    text = "Forces near Izium and in Donetsk Oblast held; Vladimir Putin spoke in Moscow."
+    mentions = region_mentions(text, gazetteer)
+    found = {(m.text, m.codes) for m in mentions}
+    assert ("Izium", ("UA-63",)) in found  # a town -> Kharkiv oblast
+    assert any(m.codes == ("UA-14",) and m.text.startswith("Donetsk") for m in mentions)
+    assert not any("Vladimir" in m.text for m in mentions)
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected", "precision"),
+    [
+        ("annexed in September", dt.date(2022, 9, 1), "month"),
+        ("said Thursday", dt.date(2022, 12, 8), "day"),
+        ("withdrew this month", dt.date(2022, 12, 1), "month"),
+        ("on Monday", dt.date(2022, 12, 5), "day"),
+    ],
+)
+def test_dates_resolve_against_the_publication_date(phrase: str, expected: dt.date, precision: str) -> None:
+    found = find_date(phrase, PUBLISHED)
+    assert found is not None and found[0] == expected and found[1] == precision
+
+
+def test_claims_carry_type_actor_speaker_date_and_exact_evidence(gazetteer) -> None:
+    text = (
+        "In November, Russia withdrew its forces from Kherson.\n"
+        "Peskov said Russia controls Kherson.\n"
+        "Foreign governments said the move is illegitimate."
+    )
+    inside = text.index("Russia controls")
+    claims = region_claims(
+        text, gazetteer, PUBLISHED, [Assertion(inside, inside + len("Russia controls Kherson"), "dmitry-peskov")]
+    )
+    by_type = {c.claim: c for c in claims}
+    withdrew = by_type[ClaimType.WITHDREW]
+    assert (withdrew.region, withdrew.actor, withdrew.asserted_by) == ("UA-65", "Russia", "article")
+    assert withdrew.date == dt.date(2022, 11, 1) and withdrew.date_text == "In November"
+    controls = by_type[ClaimType.CONTROLS]
+    assert controls.asserted_by == "dmitry-peskov"
+    # "the move" points back at the region named just before
+    assert by_type[ClaimType.REJECTS_CLAIM].region == "UA-65"
+    for c in claims:
+        assert text[c.evidence.start : c.evidence.end] == c.evidence.text
+    contradictions = candidate_contradictions(claims)
+    assert contradictions and all(not x.confirmed for x in contradictions)
+    pair = {contradictions[0].a.text, contradictions[0].b.text}
+    assert pair == {"In November, Russia withdrew its forces from Kherson.", "Peskov said Russia controls Kherson."}
+
+
+def test_no_regions_no_claims_and_key_points_are_sentences(gazetteer) -> None:
+    text = "Prices rose again.\nThe central bank said inflation would ease next year, analysts noted on Monday."
+    assert region_claims(text, gazetteer, PUBLISHED) == []
+    points = key_points(text, gazetteer)
+    assert [p.evidence.text for p in points] == [
+        "The central bank said inflation would ease next year, analysts noted on Monday."
+    ]
