@@ -156,7 +156,7 @@ def test_seed_draft_recovers_the_curated_quotes_and_claims() -> None:
     comparison = compare(result.digest, curated)
     assert result.digest.captions == curated.captions
     assert comparison.quotes.value >= 0.75, comparison
-    assert comparison.quote_content.value >= 0.80, comparison
+    assert comparison.quote_content.value >= 0.90, comparison
     assert comparison.claims.value >= 0.90, comparison
     assert comparison.claim_regions.value == 1.0, comparison
     assert comparison.key_points.value >= 0.65, comparison
