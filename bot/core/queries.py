@@ -308,7 +308,9 @@ def digest(
     shown = [
         i for i in items if i.source.review == Review.REVIEWED or (include_drafts and i.source.review == Review.DRAFT)
     ]
-    unreviewed = [i for i in items if i.source.review == Review.NONE]
+    # Not shown as content, but listed: ingested articles no one curated yet, and machine drafts
+    # where drafts are hidden.
+    unreviewed = [i for i in items if i not in shown]
     ids = [i.source.article_id for i in shown]
     if not ids:
         return DigestAnswer(

@@ -387,7 +387,10 @@ class Ingestor:
             if existing["content_hash"] == text_digest:
                 storage.add_alias_all(self.db, keys, existing["id"])
                 return duplicate(existing["id"], existing["story_id"], "already stored")
-            if existing["review"] not in (None, "", Review.NONE.value):
+            curated = existing["review"] not in (None, "", Review.NONE.value)
+            if existing["review"] == Review.DRAFT.value:  # a machine draft no one touched is redrafted
+                curated = not _replaceable(self.summaries_dir / f"{existing['id']}.yaml")
+            if curated:
                 return duplicate(
                     existing["id"], existing["story_id"], "changed on the site, but curated: stored text kept"
                 )
@@ -473,26 +476,39 @@ class Ingestor:
         )
         directory = self.summaries_dir
         yaml_path = directory / f"{article.id}.yaml"
-        if yaml_path.exists() and not _untouched_skeleton(yaml_path):
+        if not _replaceable(yaml_path):
             return None  # never overwrite an editor's work
         try:
-            return str(write_digest_files(digest, directory))
+            path = write_digest_files(digest, directory)
         except OSError as exc:
             log.warning("could not write the digest skeleton for %s: %s", article.id, exc)
             return None
+        self._draft(digest, directory)
+        return str(path)
+
+    def _draft(self, skeleton: Digest, directory: Path) -> None:
+        """Fill the fresh skeleton with the machine draft (review: draft, labelled "automatic,
+        not reviewed" wherever shown) and load it, so the bot can answer from it at once."""
+        from bot.core.digest_files import DigestFileError, load_dir
+        from bot.extract.draft import draft_article
+
+        try:
+            draft_article(skeleton.meta, skeleton.text, directory, skeleton.captions)
+        except (DigestFileError, ValueError, OSError) as exc:  # the skeleton stays for an editor
+            log.warning("no machine draft for %s: %s", skeleton.meta.id, exc)
+        # Load whatever the file now holds (the draft, or the bare skeleton), so the stored
+        # content always matches the stored text.
+        report = load_dir(self.db, directory, only=[f"{skeleton.meta.id}.yaml"])
+        for err in report.errors:
+            log.warning("machine draft not loaded: %s", err)
 
 
-def _untouched_skeleton(yaml_path: Path) -> bool:
-    """A skeleton nobody has started to curate (review none, every section empty) may be refreshed."""
-    from bot.core.digest_files import DigestFileError, read_digest
+def _replaceable(yaml_path: Path) -> bool:
+    """Only a missing file, an untouched skeleton or an untouched machine draft may be rewritten:
+    anything a person has started, edited or reviewed is theirs."""
+    from bot.extract.draft import draft_state
 
-    try:
-        digest = read_digest(yaml_path)
-    except (DigestFileError, OSError):
-        return False
-    return digest.review == Review.NONE and not (
-        digest.key_points or digest.quotes or digest.claims or digest.contradictions
-    )
+    return draft_state(yaml_path) in {"missing", "skeleton", "untouched-draft"}
 
 
 def _first_words(text: str, limit: int = 80) -> str:

@@ -146,15 +146,17 @@ def save_article(
 ) -> None:
     """Write one article and its addresses in one transaction (all or nothing).
 
-    An article that already has curated content (review != 'none') keeps its text: the curated
-    spans point into it. Only fetch facts are refreshed then.
+    An article that a person curated (review 'reviewed') keeps its text: the curated spans point
+    into it. Only fetch facts are refreshed then. Skeletons and machine drafts take the new text
+    (the pipeline redrafts them only when no person touched the file).
     """
     loaded_at = article.fetched_at.isoformat(timespec="seconds")
     row = _row(article, loaded_at)
     with db.conn:
         db.conn.execute("BEGIN IMMEDIATE")
         existing = db.conn.execute("SELECT review FROM articles WHERE id = ?", [article.id]).fetchone()
-        if existing is not None and (existing[0] not in (None, "", Review.NONE.value) or not replace_text):
+        uncurated = (None, "", Review.NONE.value, Review.DRAFT.value)  # a draft is redrafted from the new text
+        if existing is not None and (existing[0] not in uncurated or not replace_text):
             keep = {
                 "text",
                 "captions",
@@ -170,6 +172,9 @@ def save_article(
                 "digest_hash",
             }
             row = {k: v for k, v in row.items() if k not in keep}
+        elif existing is not None and existing[0] == Review.DRAFT.value:
+            # The text changes under the draft: forget its file hash so the redraft is reloaded.
+            row["digest_hash"] = None
         db["articles"].upsert(row, pk="id")
         for url in dict.fromkeys(aliases):
             db.conn.execute("INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)", [url, article.id])

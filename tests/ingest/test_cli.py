@@ -48,9 +48,14 @@ def test_ingested_articles_are_listed_by_sources_and_digest(server: LocalServer,
     assert ingested.stdout.startswith("new ")
     sources = CliRunner().invoke(cli, ["ask", "/sources"])
     assert "Emirates inks $9 billion order" in sources.stdout
+    # ingestion drafted it: the draft is shown, labelled as a machine's unreviewed work
     digest = CliRunner().invoke(cli, ["ask", "/digest 2019-11-20"])
-    assert "New, not yet reviewed" in digest.stdout
+    assert "[automatic, not reviewed]" in digest.stdout
     assert "Emirates inks $9 billion order" in digest.stdout
+    # with drafts hidden, the article is only listed as not yet reviewed
+    hidden = CliRunner().invoke(cli, ["ask", "/digest 2019-11-20"], env={"BRIEFBOT_SHOW_DRAFTS": "0"})
+    assert "New, not yet reviewed" in hidden.stdout and "automatic, not reviewed" not in hidden.stdout
+    assert "Emirates inks $9 billion order" in hidden.stdout
 
 
 def test_plain_output_and_one_line_errors(env: dict[str, str], tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ async def test_real_page_from_loopback(server: LocalServer, db: sqlite_utils.Dat
     truth = GROUND_TRUTH[page_id(CNBC_EMIRATES)]["articleBody"]
     first_sentence = truth.split("\n")[0][:80]
     assert first_sentence in row["text"]
-    assert row["review"] == "none"
+    assert row["review"] == "draft"  # ingestion drafted it; no person has reviewed it
     assert row["fetch_status"] == "200"
     assert row["date_source"] == "page"
     assert zlib.decompress(row["raw_document"]) == storage.raw_document(db, result.id)
@@ -266,11 +266,17 @@ async def test_skeleton_exported_and_loadable(
     assert r.skeleton is not None
     digest = read_digest(Path(r.skeleton))
     assert digest.meta.id == r.id
-    assert digest.review.value == "none"
+    # the skeleton was filled with a machine draft, validated like any curated file ...
+    assert digest.review.value == "draft"
     assert digest.text == db["articles"].get(r.id)["text"]
-    assert digest.key_points == () and digest.quotes == () and digest.claims == ()
+    assert digest.key_points and all(k.evidence.text in digest.text for k in digest.key_points)
+    assert any(c.region == "UA-63" for c in digest.claims)  # "near Kharkiv"
     assert digest.meta.title == "Ukraine says forces push Russians back near Kharkiv"
     assert digest.meta.url == "https://kyivherald.example/world/kharkiv-advance"
+    # ... and loaded, so the bot answers from it at once, labelled as unreviewed
+    row = db["articles"].get(r.id)
+    assert row["review"] == "draft" and row["fetched_at"] and row["raw_document"]
+    assert db.execute("select count(*) from key_points where article_id = ?", [r.id]).fetchone()[0] > 0
 
 
 async def test_private_addresses_refused_without_the_setting(
@@ -395,23 +401,18 @@ async def test_skeleton_refreshed_on_update_unless_an_editor_started(
     [first] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
     assert first.skeleton is not None
     text_file = Path(first.skeleton).with_suffix(".txt")
-    text_file.write_text("old text of the page", "utf-8")
     db["articles"].update(first.id, {"content_hash": "stale"})
     [updated] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
+    # an untouched machine draft is redrafted from the updated page
     assert updated.status == "updated" and updated.skeleton == first.skeleton
     assert text_file.read_text("utf-8").startswith("KYIV (Reuters)")
-    # an editor adds a key point: the file is theirs now
+    # an editor reviews the draft: the file is theirs now
     yaml_path = Path(first.skeleton)
-    yaml_path.write_text(
-        yaml_path.read_text("utf-8").replace(
-            "key_points: []", "key_points:\n- id: k1\n  evidence: Ukraine said on Tuesday"
-        ),
-        "utf-8",
-    )
+    yaml_path.write_text(yaml_path.read_text("utf-8").replace("review: draft", "review: reviewed"), "utf-8")
     db["articles"].update(first.id, {"content_hash": "stale"})
     [again] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
-    assert again.status == "updated" and again.skeleton is None
-    assert "k1" in yaml_path.read_text("utf-8")
+    assert again.status == "duplicate" and "curated" in (again.reason or "")  # stored text kept
+    assert "review: reviewed" in yaml_path.read_text("utf-8")
 
 
 async def test_extraction_in_a_worker_process(
