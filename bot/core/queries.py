@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -63,7 +62,7 @@ def _review_filter(include_drafts: bool, alias: str = "a") -> str:
     return "" if include_drafts else f" AND {alias}.review = 'reviewed'"
 
 
-def _source(row: sqlite3.Row) -> SourceRef:
+def _source(row: dict) -> SourceRef:
     return SourceRef(
         article_id=row["a_id"],
         publisher=row["publisher"],
@@ -75,15 +74,10 @@ def _source(row: sqlite3.Row) -> SourceRef:
     )
 
 
-def _rows(db: sqlite_utils.Database, sql: str, params: list) -> list[sqlite3.Row]:
+def _rows(db: sqlite_utils.Database, sql: str, params: list) -> list[dict]:
     cur = db.conn.execute(sql, params)
     cols = [c[0] for c in cur.description]
-    return [_Row(cols, r) for r in cur.fetchall()]
-
-
-class _Row(dict):
-    def __init__(self, cols: list[str], values: tuple):
-        super().__init__(zip(cols, values, strict=True))
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 COUNT_CAP = 10_000

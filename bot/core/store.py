@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import sqlite_utils
@@ -444,9 +444,9 @@ def loaded_hash(db: sqlite_utils.Database, digest_file: str) -> str | None:
     return row[0] if row else None
 
 
-def loaded_file_names(db: sqlite_utils.Database) -> Iterator[tuple[str, str]]:
+def loaded_file_names(db: sqlite_utils.Database) -> list[tuple[str, str]]:
     """(digest file name, article id) of every article loaded from a file."""
-    yield from db.conn.execute(
+    return db.conn.execute(
         "SELECT digest_file, id FROM articles WHERE digest_file IS NOT NULL AND digest_file != ''"
     ).fetchall()
 
