@@ -39,7 +39,7 @@ import sqlite_utils
 import time_machine
 
 from bot.context import Context, open_context
-from bot.core.models import Answer, DigestAnswer
+from bot.core.models import Answer, BriefingAnswer
 from bot.core.subscriptions import Subscription, subscribe
 from bot.frontends.discord.client import DiscordFrontend
 from bot.schedule.adapters import DISCORD_BURST, DISCORD_REQUESTS_PER_SECOND, DiscordDeliverer, DiscordPacer
@@ -76,7 +76,7 @@ def one_message(compose: Compose) -> Compose:
 
     def short(db: sqlite_utils.Database, sub: Subscription, since: dt.datetime | None) -> Answer:
         answer = compose(db, sub, since)
-        if not isinstance(answer, DigestAnswer):
+        if not isinstance(answer, BriefingAnswer):
             return answer
         return dataclasses.replace(
             answer,

@@ -80,7 +80,7 @@ def score(extract, pages: dict[str, tuple[str, str]]) -> dict[str, float]:  # ty
 def quality() -> None:
     import trafilatura
 
-    from bot.ingest.extract import extract_body_text
+    from bot.ingest.page_text import extract_body_text
 
     truth = json.loads((HTML_DIR / "ground-truth.json").read_text("utf-8"))
     pages = {k: ((HTML_DIR / f"{k}.html").read_bytes().decode("utf-8"), v["articleBody"]) for k, v in truth.items()}
@@ -88,7 +88,7 @@ def quality() -> None:
     print(f"  {'extractor':<34} {'precision':>9} {'recall':>7} {'F1':>7} {'exact':>6} {'pages/s':>8}")
     for name, fn in (
         ("trafilatura 2.3.1 defaults", trafilatura.extract),
-        ("briefbot (bot.ingest.extract)", extract_body_text),
+        ("briefbot (bot.ingest.page_text)", extract_body_text),
     ):
         s = score(fn, pages)
         print(

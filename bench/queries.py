@@ -58,8 +58,10 @@ def run_one(n: int, workdir: Path) -> dict:
     cases = {
         "status": lambda: queries.status(db, gazetteer, speakers, rng.choice(regions)),
         "quote": lambda: queries.quotes(db, speakers, rng.choice(people)),
-        "digest latest": lambda: queries.digest(db, speakers, gazetteer),
-        "digest of a day": lambda: queries.digest(db, speakers, gazetteer, day=dt.date.fromisoformat(rng.choice(days))),
+        "digest latest": lambda: queries.briefing(db, speakers, gazetteer),
+        "digest of a day": lambda: queries.briefing(
+            db, speakers, gazetteer, day=dt.date.fromisoformat(rng.choice(days))
+        ),
         "contradictions": lambda: queries.contradictions(db, gazetteer),
         "contradictions REGION": lambda: queries.contradictions(db, gazetteer, rng.choice(regions)),
         "sources": lambda: queries.sources(db),

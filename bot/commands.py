@@ -200,7 +200,7 @@ def _execute(ctx: Context, command: Command, caller: Caller) -> Answer:
                 ).fetchone():
                     near = queries.nearest_days(ctx.db, day)
                     return NotFound("date", day.isoformat(), tuple(d.isoformat() for d in near))
-            return queries.digest(ctx.db, ctx.speakers, ctx.gazetteer, day=day, include_drafts=drafts)
+            return queries.briefing(ctx.db, ctx.speakers, ctx.gazetteer, day=day, include_drafts=drafts)
         case "contradictions":
             return queries.contradictions(ctx.db, ctx.gazetteer, args.get("region"), include_drafts=drafts)
         case "sources":

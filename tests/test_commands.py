@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from bot.commands import COMMANDS, MAX_ARG, MAX_LINE, Caller, Command, command_from_options, parse, run_line
 from bot.context import Context
 from bot.core.models import (
+    BriefingAnswer,
     ContradictionsAnswer,
-    DigestAnswer,
     HelpAnswer,
     NotFound,
     Notice,
@@ -56,9 +56,9 @@ def test_usage_errors(line: str, fragment: str) -> None:
 def test_every_command_on_the_seed(ctx: Context) -> None:
     assert isinstance(run_line(ctx, "/status Donetsk"), StatusAnswer)
     assert isinstance(run_line(ctx, "/quote Peskov"), QuotesAnswer)
-    assert isinstance(run_line(ctx, "/digest"), DigestAnswer)
-    assert isinstance(run_line(ctx, "/digest 2022-12-08"), DigestAnswer)
-    assert isinstance(run_line(ctx, "/digest December 8, 2022"), DigestAnswer)
+    assert isinstance(run_line(ctx, "/digest"), BriefingAnswer)
+    assert isinstance(run_line(ctx, "/digest 2022-12-08"), BriefingAnswer)
+    assert isinstance(run_line(ctx, "/digest December 8, 2022"), BriefingAnswer)
     assert isinstance(run_line(ctx, "/contradictions"), ContradictionsAnswer)
     assert isinstance(run_line(ctx, "/contradictions Kherson"), ContradictionsAnswer)
     assert isinstance(run_line(ctx, "/sources"), SourcesAnswer)

@@ -35,10 +35,10 @@ from bot.core import store
 from bot.core.dates import DateError, resolve_date
 from bot.core.gazetteer import Gazetteer, load_gazetteer
 from bot.core.models import (
+    ArticleDigest,
     ArticleMeta,
     ClaimType,
     Contradiction,
-    Digest,
     KeyPoint,
     Quote,
     QuoteKind,
@@ -264,7 +264,7 @@ def _speaker(value: str, ctx: ValidationContext, src: _Source, path: tuple) -> s
     )
 
 
-def validate(data: Any, src: _Source, text: str, ctx: ValidationContext, file_stem: str) -> Digest:
+def validate(data: Any, src: _Source, text: str, ctx: ValidationContext, file_stem: str) -> ArticleDigest:
     if not isinstance(data, dict):
         raise src.error((), "the file must hold a mapping (key: value lines)")
     try:
@@ -367,7 +367,7 @@ def validate(data: Any, src: _Source, text: str, ctx: ValidationContext, file_st
         author=doc.article.author,
         language=doc.article.language,
     )
-    return Digest(
+    return ArticleDigest(
         meta=meta,
         text=text,
         review=Review(doc.review),
@@ -399,7 +399,7 @@ def _read_text_file(yaml_path: Path, data: Any, src: _Source) -> str:
         raise src.error(("article", "text_file"), f"{name} is not UTF-8 text") from None
 
 
-def read_digest(path: Path | str, ctx: ValidationContext | None = None, *, label: str | None = None) -> Digest:
+def read_digest(path: Path | str, ctx: ValidationContext | None = None, *, label: str | None = None) -> ArticleDigest:
     """Read and validate one digest file; raises DigestFileError naming file, line and field."""
     path = Path(path)
     label = label or str(path)
@@ -426,7 +426,7 @@ def _plain(d: dict) -> dict:
     return {k: v for k, v in d.items() if v not in (None, "", [])}
 
 
-def digest_to_data(digest: Digest) -> dict:
+def digest_to_data(digest: ArticleDigest) -> dict:
     m = digest.meta
     return {
         "format": FORMAT_VERSION,
@@ -498,7 +498,7 @@ HEADER = (
 )
 
 
-def dump_digest(digest: Digest) -> str:
+def dump_digest(digest: ArticleDigest) -> str:
     """The digest as a digest file (YAML); `read_digest` of the result gives the digest back."""
     data = digest_to_data(digest)
     notes = {
@@ -509,7 +509,7 @@ def dump_digest(digest: Digest) -> str:
     return HEADER + note + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-def write_digest_files(digest: Digest, directory: Path) -> Path:
+def write_digest_files(digest: ArticleDigest, directory: Path) -> Path:
     """Write NAME.yaml and NAME.txt; returns the YAML path."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / f"{digest.meta.id}.txt").write_text(digest.text, "utf-8")
@@ -603,7 +603,7 @@ def _init_worker(speakers: list[Speaker]) -> None:
     _worker_ctx = ValidationContext(load_gazetteer(), SpeakerRegistry(speakers))
 
 
-def _read_for_load(path: Path) -> Digest | DigestFileError:
+def _read_for_load(path: Path) -> ArticleDigest | DigestFileError:
     assert _worker_ctx is not None
     try:
         return read_digest(path, _worker_ctx, label=_label(path))
@@ -611,7 +611,7 @@ def _read_for_load(path: Path) -> Digest | DigestFileError:
         return exc
 
 
-def _read_all(paths: list[Path], ctx: ValidationContext, workers: int) -> Iterator[Digest | DigestFileError]:
+def _read_all(paths: list[Path], ctx: ValidationContext, workers: int) -> Iterator[ArticleDigest | DigestFileError]:
     """Parse and validate files, in order; across worker processes for large folders.
 
     Parsing and validation are pure CPU work on independent files, so they spread over the

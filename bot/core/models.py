@@ -127,7 +127,7 @@ class ArticleMeta:
 
 
 @dataclass(frozen=True, slots=True)
-class Digest:
+class ArticleDigest:
     """One article's digest as read from its file: metadata, text and curated content."""
 
     meta: ArticleMeta
@@ -256,7 +256,7 @@ class ArticleItem:
 
 
 @dataclass(frozen=True, slots=True)
-class DigestAnswer:
+class BriefingAnswer:
     day: dt.date | None  # None: nothing stored
     articles: tuple[ArticleItem, ...]
     key_points: tuple[KeyPointItem, ...]
@@ -311,7 +311,7 @@ class Notice:
 Answer = (
     StatusAnswer
     | QuotesAnswer
-    | DigestAnswer
+    | BriefingAnswer
     | ContradictionsAnswer
     | SourcesAnswer
     | HelpAnswer

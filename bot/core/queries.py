@@ -18,11 +18,11 @@ import sqlite_utils
 from bot.core.gazetteer import Gazetteer
 from bot.core.models import (
     ArticleItem,
+    BriefingAnswer,
     ClaimItem,
     ClaimType,
     ContradictionItem,
     ContradictionsAnswer,
-    DigestAnswer,
     KeyPointItem,
     NotFound,
     QuoteItem,
@@ -273,7 +273,7 @@ def _article_items(db: sqlite_utils.Database, rows: list[dict]) -> list[ArticleI
     return out
 
 
-def digest(
+def briefing(
     db: sqlite_utils.Database,
     speakers: SpeakerRegistry,
     gazetteer: Gazetteer,
@@ -282,7 +282,7 @@ def digest(
     since: dt.datetime | None = None,
     include_drafts: bool = True,
     limits: Limits = LIMITS,
-) -> DigestAnswer:
+) -> BriefingAnswer:
     """The briefing of one publication day (default: the latest), or of everything stored
     since a moment (the scheduler's "new since the last digest")."""
     if since is not None:
@@ -291,7 +291,7 @@ def digest(
     else:
         day = day or latest_day(db)
         if day is None:
-            return DigestAnswer(day=None, articles=(), key_points=(), regions=(), quotes=(), contradictions=())
+            return BriefingAnswer(day=None, articles=(), key_points=(), regions=(), quotes=(), contradictions=())
         where, params = "a.published = ?", [day.isoformat()]
     article_rows = _rows(
         db,
@@ -307,7 +307,7 @@ def digest(
     unreviewed = [i for i in items if i not in shown]
     ids = [i.source.article_id for i in shown]
     if not ids:
-        return DigestAnswer(
+        return BriefingAnswer(
             day=day, articles=(), key_points=(), regions=(), quotes=(), contradictions=(), unreviewed=tuple(unreviewed)
         )
     marks = ",".join("?" * len(ids))
@@ -344,7 +344,7 @@ def digest(
         f" WHERE x.article_id IN ({marks}) ORDER BY x.published DESC, x.seq LIMIT ?",
         [*ids, limits.contradictions],
     )
-    return DigestAnswer(
+    return BriefingAnswer(
         day=day,
         articles=tuple(shown),
         key_points=key_points,

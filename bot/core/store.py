@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.core.models import Digest
+from bot.core.models import ArticleDigest
 
 SCHEMA_VERSION = 3
 
@@ -292,7 +292,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _rows(digest: Digest, digest_hash: str, loaded_at: str) -> dict[str, list[dict]]:
+def _rows(digest: ArticleDigest, digest_hash: str, loaded_at: str) -> dict[str, list[dict]]:
     meta = digest.meta
     published = meta.published.isoformat()
     aid = meta.id
@@ -408,7 +408,7 @@ def _insert_sql(table: str, columns: tuple[str, ...], upsert_key: str | None = N
     return sql
 
 
-def write_digest(db: sqlite_utils.Database, digest: Digest, digest_hash: str, loaded_at: str) -> None:
+def write_digest(db: sqlite_utils.Database, digest: ArticleDigest, digest_hash: str, loaded_at: str) -> None:
     """Replace one article and all its curated content, in one transaction.
 
     Columns that ingestion keeps on the article row (raw page, fetch status, story link) are

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.core.models import Digest
+from bot.core.models import ArticleDigest
 
 WORD = re.compile(r"\w+")
 
@@ -47,7 +47,7 @@ class Comparison:
     key_points: Recall  # curated key point sentences among the drafted ones (Dice >= 0.5)
 
 
-def compare(draft: Digest, curated: Digest) -> Comparison:
+def compare(draft: ArticleDigest, curated: ArticleDigest) -> Comparison:
     def quote_found(quote, same_speaker: bool) -> bool:
         return any(
             dice(q.words.text, quote.words.text) >= 0.5 and (not same_speaker or q.speaker == quote.speaker)

@@ -23,7 +23,7 @@ import yaml
 
 from bot.core.digest_files import SPEAKERS_FILE, ValidationContext, dump_digest, read_digest, slugify
 from bot.core.gazetteer import Gazetteer
-from bot.core.models import ArticleMeta, Digest, Quote, Review, Span
+from bot.core.models import ArticleDigest, ArticleMeta, Quote, Review, Span
 from bot.core.speakers import Speaker, SpeakerRegistry
 from bot.core.textnorm import fold
 from bot.extract.attributions import Attribution, extract_attributions
@@ -61,7 +61,7 @@ ROLE_NOUNS = re.compile(
 
 @dataclass
 class DraftResult:
-    digest: Digest
+    digest: ArticleDigest
     new_speakers: list[Speaker] = field(default_factory=list)
 
 
@@ -200,7 +200,7 @@ def make_draft(
         for a, b in att.content:
             assertions.append(Assertion(a, b, speaker.id, via))
     claims = region_claims(text, gazetteer, meta.published, assertions, skip)
-    digest = Digest(
+    digest = ArticleDigest(
         meta=meta,
         text=text,
         review=Review.DRAFT,
@@ -221,7 +221,7 @@ def _content_hash(body: str, text: str) -> str:
     return hashlib.sha256(body.encode("utf-8") + b"\0" + text.encode("utf-8")).hexdigest()
 
 
-def render_draft(digest: Digest) -> str:
+def render_draft(digest: ArticleDigest) -> str:
     """The draft file: the digest file, with the drafter's hash in a header comment."""
     body = dump_digest(digest)
     return f"# drafter-sha256: {_content_hash(body, digest.text)}\n" + body

@@ -1,7 +1,7 @@
 """Reading one document into article text and metadata: the work extraction processes do.
 
 Owns `read_document(kind, data, charset, url)`: HTML pages go through the extractor
-(`extract.py`), plain text through the shared cleaner (`clean.py`). Kept apart from the pipeline
+(`page_text.py`), plain text through the shared cleaner (`clean.py`). Kept apart from the pipeline
 so a worker process imports only the extractor, not the fetcher, the store or datasketch.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.core.models import Span
 from bot.ingest.clean import ExtractionError, clean_pasted_text
-from bot.ingest.extract import ExtractedArticle, decode_html, extract_html
+from bot.ingest.page_text import ExtractedArticle, decode_html, extract_html
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 from tqdm import tqdm
 
-from bot.core.models import ArticleMeta, Digest, Review
+from bot.core.models import ArticleDigest, ArticleMeta, Review
 from bot.ingest import storage
 from bot.ingest.clean import ExtractionError
 from bot.ingest.dedupe import StoryIndex, canonical_url, content_hash, minhash, signature_bytes
@@ -460,7 +460,7 @@ class Ingestor:
             return None
         from bot.core.digest_files import write_digest_files
 
-        digest = Digest(
+        digest = ArticleDigest(
             meta=ArticleMeta(
                 id=article.id,
                 title=article.title,
@@ -486,7 +486,7 @@ class Ingestor:
         self._draft(digest, directory)
         return str(path)
 
-    def _draft(self, skeleton: Digest, directory: Path) -> None:
+    def _draft(self, skeleton: ArticleDigest, directory: Path) -> None:
         """Fill the fresh skeleton with the machine draft (review: draft, labelled "automatic,
         not reviewed" wherever shown) and load it, so the bot can answer from it at once."""
         from bot.core.digest_files import DigestFileError, load_dir

@@ -22,10 +22,10 @@ from typing import Any
 from bot.core.models import (
     Answer,
     ArticleItem,
+    BriefingAnswer,
     ClaimItem,
     ContradictionItem,
     ContradictionsAnswer,
-    DigestAnswer,
     HelpAnswer,
     KeyPointItem,
     NotFound,
@@ -328,7 +328,7 @@ def render_quotes(answer: QuotesAnswer, budget: int = PAGE_BUDGET) -> RenderedAn
     )
 
 
-def render_digest(answer: DigestAnswer, budget: int = PAGE_BUDGET) -> RenderedAnswer:
+def render_digest(answer: BriefingAnswer, budget: int = PAGE_BUDGET) -> RenderedAnswer:
     if answer.day is None and not answer.articles and not answer.unreviewed:
         return _short("No articles stored yet.", ok=True)
     sections = [
@@ -432,7 +432,7 @@ def render_subscriptions(rows: list[Subscription]) -> RenderedAnswer:
 _RENDERERS: dict[type, Callable[..., RenderedAnswer]] = {
     StatusAnswer: render_status,
     QuotesAnswer: render_quotes,
-    DigestAnswer: render_digest,
+    BriefingAnswer: render_digest,
     ContradictionsAnswer: render_contradictions,
     SourcesAnswer: render_sources,
     HelpAnswer: render_help,

@@ -33,10 +33,10 @@ from slack_sdk.models.blocks import (
 from bot.core.models import (
     Answer,
     ArticleItem,
+    BriefingAnswer,
     ClaimItem,
     ContradictionItem,
     ContradictionsAnswer,
-    DigestAnswer,
     HelpAnswer,
     KeyPointItem,
     NotFound,
@@ -363,7 +363,7 @@ def _quotes(answer: QuotesAnswer) -> Rendered:
     return Rendered(title, head, [quote_item(q) for q in answer.quotes])
 
 
-def _digest(answer: DigestAnswer) -> Rendered:
+def _digest(answer: BriefingAnswer) -> Rendered:
     if answer.day is None and not answer.articles and not answer.unreviewed:
         return Rendered("Digest", [header("Digest"), section("No articles stored yet.")])
     title = f"Digest for {day(answer.day)}" if answer.day else "Digest: new since the last one"
@@ -434,7 +434,7 @@ def layout(answer: Answer, *, command: str = "/briefbot") -> Rendered:
             return _status(answer)
         case QuotesAnswer():
             return _quotes(answer)
-        case DigestAnswer():
+        case BriefingAnswer():
             return _digest(answer)
         case ContradictionsAnswer():
             return _contradictions(answer)

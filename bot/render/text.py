@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import singledispatch
 
 from bot.core.models import (
+    BriefingAnswer,
     ContradictionItem,
     ContradictionsAnswer,
-    DigestAnswer,
     HelpAnswer,
     NotFound,
     Notice,
@@ -106,7 +106,7 @@ def _(answer: QuotesAnswer) -> str:
 
 
 @render_text.register
-def _(answer: DigestAnswer) -> str:
+def _(answer: BriefingAnswer) -> str:
     if answer.day is None and not answer.articles and not answer.unreviewed:
         return "No articles stored yet."
     title = f"Digest for {day(answer.day)}" if answer.day else "Digest: new since the last one"

@@ -42,7 +42,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.core import queries, store
 from bot.core import subscriptions as subs_core
-from bot.core.models import Answer, DigestAnswer, NotFound, Notice
+from bot.core.models import Answer, BriefingAnswer, NotFound, Notice
 from bot.core.subscriptions import Subscription
 from bot.schedule import outbox
 from bot.schedule.deliver import Deliverer, DeliveryError, RateLimited, idempotency_key
@@ -66,7 +66,7 @@ def compose_from_context(ctx: Context) -> Compose:
     """What is new for a channel since its last digest, from the core's digest query."""
 
     def compose(db: sqlite_utils.Database, sub: Subscription, since: dt.datetime | None) -> Answer:
-        return queries.digest(db, ctx.speakers, ctx.gazetteer, since=since, include_drafts=ctx.settings.show_drafts)
+        return queries.briefing(db, ctx.speakers, ctx.gazetteer, since=since, include_drafts=ctx.settings.show_drafts)
 
     return compose
 
@@ -75,7 +75,7 @@ def is_quiet(answer: Answer) -> bool:
     """True when the answer has nothing to show: no article, reviewed or not."""
     if isinstance(answer, NotFound):
         return True
-    if isinstance(answer, DigestAnswer):
+    if isinstance(answer, BriefingAnswer):
         return not (
             answer.articles
             or answer.unreviewed

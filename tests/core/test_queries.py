@@ -76,9 +76,9 @@ def test_many_articles_newest_first_and_grouped(ctx: Context, summaries_dir: Pat
     for g in s.by_source:
         ds = [c.source.published for c in g.claims]
         assert ds == sorted(ds, reverse=True)
-    d = queries.digest(ctx.db, ctx.speakers, ctx.gazetteer)
+    d = queries.briefing(ctx.db, ctx.speakers, ctx.gazetteer)
     assert d.day == dt.date(2023, 1, 5) and [a.source.publisher for a in d.articles] == ["Reuters"]
-    d2 = queries.digest(ctx.db, ctx.speakers, ctx.gazetteer, day=dt.date(2022, 12, 8))
+    d2 = queries.briefing(ctx.db, ctx.speakers, ctx.gazetteer, day=dt.date(2022, 12, 8))
     assert d2.articles[0].source.publisher == "Newsweek"
     src = queries.sources(ctx.db)
     assert src.total == 3 and next(a.source.published for a in src.articles) == dt.date(2023, 1, 5)
@@ -93,7 +93,7 @@ def test_drafts_are_marked_and_can_be_hidden(ctx: Context, summaries_dir: Path) 
 
 
 def test_digest_contents(ctx: Context) -> None:
-    d = queries.digest(ctx.db, ctx.speakers, ctx.gazetteer)
+    d = queries.briefing(ctx.db, ctx.speakers, ctx.gazetteer)
     assert d.day == dt.date(2022, 12, 8)
     assert d.key_points and d.key_points[0].text.startswith("The Kremlin is done seizing territory")
     assert {r.region.name for r in d.regions} >= {"Donetsk", "Luhansk", "Kherson", "Zaporizhzhia", "Kharkiv", "Kyiv"}
@@ -103,9 +103,9 @@ def test_digest_contents(ctx: Context) -> None:
 
 def test_digest_since(ctx: Context) -> None:
     later = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
-    empty = queries.digest(ctx.db, ctx.speakers, ctx.gazetteer, since=later)
+    empty = queries.briefing(ctx.db, ctx.speakers, ctx.gazetteer, since=later)
     assert empty.articles == ()
-    everything = queries.digest(ctx.db, ctx.speakers, ctx.gazetteer, since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    everything = queries.briefing(ctx.db, ctx.speakers, ctx.gazetteer, since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
     assert len(everything.articles) == 1
 
 

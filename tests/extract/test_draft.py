@@ -199,7 +199,7 @@ def test_draft_article_is_the_ingestion_entry_point(summaries: Path) -> None:
 
 def test_an_ingested_skeleton_is_filled_but_a_started_one_is_kept(summaries: Path) -> None:
     from bot.core.digest_files import write_digest_files
-    from bot.core.models import Digest, KeyPoint, Span
+    from bot.core.models import ArticleDigest, KeyPoint, Span
     from bot.extract.draft import draft_article
 
     meta = ArticleMeta(
@@ -209,7 +209,7 @@ def test_an_ingested_skeleton_is_filled_but_a_started_one_is_kept(summaries: Pat
         published=dt.date(2022, 9, 16),
         url="https://example.org/i",
     )
-    path = write_digest_files(Digest(meta=meta, text=TEXT, review=Review.NONE), summaries)
+    path = write_digest_files(ArticleDigest(meta=meta, text=TEXT, review=Review.NONE), summaries)
     assert draft_state(path) == "skeleton"
     outcome = draft_article(meta, TEXT, summaries)
     assert outcome.written and outcome.reason == "filled an ingested skeleton"
@@ -217,7 +217,7 @@ def test_an_ingested_skeleton_is_filled_but_a_started_one_is_kept(summaries: Pat
 
     start = TEXT.index("Ukrainian forces")
     point = KeyPoint("k1", Span(start, start + 16, TEXT[start : start + 16]))
-    write_digest_files(Digest(meta=meta, text=TEXT, review=Review.NONE, key_points=(point,)), summaries)
+    write_digest_files(ArticleDigest(meta=meta, text=TEXT, review=Review.NONE, key_points=(point,)), summaries)
     before = path.read_text(encoding="utf-8")
     kept = draft_article(meta, TEXT, summaries)
     assert not kept.written and kept.reason == "kept: curating file"

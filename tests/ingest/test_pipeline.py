@@ -337,7 +337,7 @@ async def test_hostile_files(db: sqlite_utils.Database, settings: Settings, tmp_
 
 
 def test_site_name_suffix_stripped_from_titles() -> None:
-    from bot.ingest.extract import strip_site_suffix
+    from bot.ingest.page_text import strip_site_suffix
 
     assert strip_site_suffix("New York AG reportedly investigating WeWork – TechCrunch", "TechCrunch") == (
         "New York AG reportedly investigating WeWork"

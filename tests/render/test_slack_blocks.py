@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from bot.core.models import (
     ArticleItem,
+    BriefingAnswer,
     ClaimItem,
     ClaimType,
     ContradictionItem,
     ContradictionsAnswer,
-    DigestAnswer,
     HelpAnswer,
     NotFound,
     Notice,
@@ -63,7 +63,7 @@ def every_answer(text: str) -> list:
     return [
         StatusAnswer(REGION, (SourceClaims(text, (claim(text), claim(text, DRAFT))),), (contradiction,), text, 2),
         QuotesAnswer(SpeakerInfo("x", text, text), (quote(text), quote(text, DRAFT, speaker=text)), text, 2),
-        DigestAnswer(
+        BriefingAnswer(
             dt.date(2022, 12, 8),
             (article,),
             (),

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 import time_machine
 
-from bot.core.models import Answer, ArticleItem, DigestAnswer, Review, SourceRef
+from bot.core.models import Answer, ArticleItem, BriefingAnswer, Review, SourceRef
 from bot.core.subscriptions import Subscription, subscribe
 from bot.schedule.scheduler import DigestScheduler
 
@@ -72,9 +72,9 @@ class FakePlatform:
         return Counter(m.channel for m in self.messages)
 
 
-def article_answer(day: dt.date = dt.date(2026, 10, 1)) -> DigestAnswer:
+def article_answer(day: dt.date = dt.date(2026, 10, 1)) -> BriefingAnswer:
     source = SourceRef("a1", "Reuters", "A headline", day, "https://example.org/a1", Review.REVIEWED)
-    return DigestAnswer(
+    return BriefingAnswer(
         day=day,
         articles=(ArticleItem(source=source),),
         key_points=(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.core.models import DigestAnswer, Notice
+from bot.core.models import BriefingAnswer, Notice
 from bot.core.subscriptions import get as get_sub
 from bot.core.subscriptions import unsubscribe
 from bot.schedule import outbox
@@ -127,8 +127,8 @@ async def test_a_broken_query_is_a_failure_not_a_crash(db, travel, schedulers):
     assert get_sub(db, sub.id).failing_reason == "delivery failed: could not compose the digest (KeyError)"
 
 
-def _empty() -> DigestAnswer:
-    return DigestAnswer(day=None, articles=(), key_points=(), regions=(), quotes=(), contradictions=())
+def _empty() -> BriefingAnswer:
+    return BriefingAnswer(day=None, articles=(), key_points=(), regions=(), quotes=(), contradictions=())
 
 
 async def test_quiet_day_notice_posts_one_line(db, travel, schedulers):

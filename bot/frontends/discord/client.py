@@ -22,7 +22,7 @@ import discord
 from discord import app_commands
 
 from bot.commands import Caller, Command, execute
-from bot.core.models import Answer, DigestAnswer, Notice
+from bot.core.models import Answer, BriefingAnswer, Notice
 from bot.frontends.discord import hooks
 from bot.frontends.discord.paging import PageButton, page_view
 from bot.render.discord_embeds import DiscordMessage, RenderedAnswer, render
@@ -281,7 +281,7 @@ class DiscordFrontend:
 
     # ------------------------------------------------------------------ delivery (scheduler)
 
-    async def post_digest(self, channel_id: str, answer: DigestAnswer | Notice, nonce: str) -> str:
+    async def post_digest(self, channel_id: str, answer: BriefingAnswer | Notice, nonce: str) -> str:
         """Post a digest to a channel; returns the id of its (first) message.
 
         A digest of a day is one message with page buttons. A digest with no day ("new since

@@ -28,7 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import commands
 from bot.context import Context
 from bot.core import store
-from bot.core.models import Answer, DigestAnswer, Notice, UsageError
+from bot.core.models import Answer, BriefingAnswer, Notice, UsageError
 from bot.frontends.slack.errors import (
     SlackAuthError,
     SlackChannelGone,
@@ -326,7 +326,7 @@ class SlackFrontend:
 
     # ---------------------------------------------------------------- the daily digest
 
-    async def post_digest(self, channel: str, answer: DigestAnswer | Notice, marker: str) -> str:
+    async def post_digest(self, channel: str, answer: BriefingAnswer | Notice, marker: str) -> str:
         """Post a digest to `channel` exactly once per `marker`; returns the first message's ts.
 
         Every message of the digest carries the marker (and its part number) in its metadata.

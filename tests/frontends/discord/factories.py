@@ -6,10 +6,10 @@ import datetime as dt
 
 from bot.core.models import (
     ArticleItem,
+    BriefingAnswer,
     ClaimItem,
     ClaimType,
     ContradictionItem,
-    DigestAnswer,
     KeyPointItem,
     QuoteItem,
     QuoteKind,
@@ -88,9 +88,9 @@ def status_answer(claims_per_source: int = 2) -> StatusAnswer:
     )
 
 
-def digest_answer(articles: int = 3) -> DigestAnswer:
+def digest_answer(articles: int = 3) -> BriefingAnswer:
     items = tuple(ArticleItem(source(n), key_point_count=1, quote_count=1) for n in range(1, articles + 1))
-    return DigestAnswer(
+    return BriefingAnswer(
         day=DAY,
         articles=items,
         key_points=tuple(KeyPointItem(f"Key point {n} of the day", source(n)) for n in range(1, articles + 1)),

@@ -7,7 +7,7 @@ import datetime as dt
 import sqlite_utils
 
 from bot.core import store
-from bot.core.models import ArticleMeta, Digest, KeyPoint, Quote, QuoteKind, Review, Span
+from bot.core.models import ArticleDigest, ArticleMeta, KeyPoint, Quote, QuoteKind, Review, Span
 
 LONG_ID = "2022-12-09-example-long"
 
@@ -26,7 +26,7 @@ def write_long_article(db: sqlite_utils.Database, *, quotes: int = 50, giant: in
         start = text.index(w, pos)
         spans.append(Span(start, start + len(w), w))
         pos = start + len(w)
-    digest = Digest(
+    digest = ArticleDigest(
         meta=ArticleMeta(
             id=LONG_ID,
             title="A very long briefing",

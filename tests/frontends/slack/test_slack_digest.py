@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from bot import commands
-from bot.core.models import DigestAnswer
+from bot.core.models import BriefingAnswer
 from bot.frontends.slack import (
     SlackChannelGone,
     SlackDeliveryError,
@@ -24,9 +24,9 @@ from tests.frontends.slack.helpers import write_long_article
 MARKER = "slack:T0TEAM:C0GENERAL:2022-12-10"
 
 
-def seed_digest(frontend: SlackFrontend) -> DigestAnswer:
+def seed_digest(frontend: SlackFrontend) -> BriefingAnswer:
     answer = commands.execute(frontend.ctx, commands.Command("digest", {"date": "2022-12-08"}))
-    assert isinstance(answer, DigestAnswer)
+    assert isinstance(answer, BriefingAnswer)
     return answer
 
 
@@ -57,7 +57,7 @@ async def test_long_digest_continues_in_a_thread(http_app: SlackFrontend, fake_s
     write_long_article(http_app.ctx.db, quotes=40)
     http_app.ctx.reload_speakers()
     answer = commands.execute(http_app.ctx, commands.Command("digest", {"date": "2022-12-09"}))
-    assert isinstance(answer, DigestAnswer)
+    assert isinstance(answer, BriefingAnswer)
     long_answer = dataclasses.replace(answer, quotes=answer.quotes * 4)
     ts = await http_app.post_digest("C0GENERAL", long_answer, MARKER)
     posts = fake_slack.calls_of("chat.postMessage")
@@ -73,7 +73,7 @@ async def test_a_digest_cut_short_by_a_crash_is_completed_not_repeated(http_app:
     write_long_article(http_app.ctx.db, quotes=40)
     http_app.ctx.reload_speakers()
     answer = commands.execute(http_app.ctx, commands.Command("digest", {"date": "2022-12-09"}))
-    assert isinstance(answer, DigestAnswer)
+    assert isinstance(answer, BriefingAnswer)
     long_answer = dataclasses.replace(answer, quotes=answer.quotes * 4)
     fake_slack.fail("chat.postMessage", 500, "internal_error", after=2)  # parts 1 and 2 land, then a failure
     with pytest.raises(SlackDeliveryError):
