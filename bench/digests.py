@@ -112,7 +112,7 @@ async def run(args: argparse.Namespace, port: int, slot: dt.datetime, work: Path
     now = dt.datetime.now(dt.UTC)
     for i in range(args.subscriptions):
         subscribe(
-            ctx.db,
+            ctx.store,
             platform="discord",
             workspace="1",
             channel=str(100_000 + i),
@@ -142,7 +142,7 @@ async def run(args: argparse.Namespace, port: int, slot: dt.datetime, work: Path
     final = 0
     while dt.datetime.now(dt.UTC) < deadline:
         await asyncio.sleep(0.25)
-        final = ctx.db.execute(
+        final = ctx.store.execute(
             "SELECT COUNT(*) FROM digest_posts WHERE status IN ('posted','failed','uncertain','missed','quiet')"
         ).fetchone()[0]
         if final >= args.subscriptions:
@@ -151,9 +151,9 @@ async def run(args: argparse.Namespace, port: int, slot: dt.datetime, work: Path
     await frontend.close()
 
     statuses = collections.Counter(
-        dict(ctx.db.execute("SELECT status, COUNT(*) FROM digest_posts GROUP BY status").fetchall())
+        dict(ctx.store.execute("SELECT status, COUNT(*) FROM digest_posts GROUP BY status").fetchall())
     )
-    first, last = ctx.db.execute(
+    first, last = ctx.store.execute(
         "SELECT MIN(finished_at), MAX(finished_at) FROM digest_posts WHERE status='posted'"
     ).fetchone()
     stats = await fetch_stats(port)
@@ -161,7 +161,9 @@ async def run(args: argparse.Namespace, port: int, slot: dt.datetime, work: Path
     expected = [str(100_000 + i) for i in range(args.subscriptions)]
     message_counts = collections.Counter(messages.get(c, 0) for c in expected)
     digests = dict(
-        ctx.db.execute("SELECT channel, COUNT(*) FROM digest_posts WHERE status='posted' GROUP BY channel").fetchall()
+        ctx.store.execute(
+            "SELECT channel, COUNT(*) FROM digest_posts WHERE status='posted' GROUP BY channel"
+        ).fetchall()
     )
     digest_counts = collections.Counter(digests.get(c, 0) for c in expected)
     sent = sum(messages.values())

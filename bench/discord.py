@@ -72,10 +72,10 @@ async def run(articles: int, interactions: int, seed: int, concurrency: int) -> 
     started = time.perf_counter()
     ctx = open_context(settings)  # loads every digest file through the real loader
     print(
-        f"store: {ctx.db['articles'].count:,} articles, {ctx.db['quotes'].count:,} quotes, "
-        f"{ctx.db['region_claims'].count:,} claims (loaded in {time.perf_counter() - started:.1f} s)"
+        f"store: {ctx.store['articles'].count:,} articles, {ctx.store['quotes'].count:,} quotes, "
+        f"{ctx.store['region_claims'].count:,} claims (loaded in {time.perf_counter() - started:.1f} s)"
     )
-    published = [r[0] for r in ctx.db.conn.execute("SELECT DISTINCT published FROM articles")]
+    published = [r[0] for r in ctx.store.execute("SELECT DISTINCT published FROM articles")]
 
     fake = FakeDiscord(validate_later=True)  # every body is still validated, after the timed run
     await fake.start()

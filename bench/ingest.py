@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core.store import connect
+from bot.core.db import Store
 from bot.settings import Settings
 
 HTML_DIR = Path("/work/shared/data/articles/html")
@@ -151,7 +151,7 @@ def throughput(n_pages: int, pool_size: int, inline: bool) -> None:
             allow_private_urls=True,
             fetch_concurrency=8,
         )
-        db = connect(settings.db_path)
+        db = Store(settings.db_path)
         executor = extraction_pool(pool_size) if pool_size > 0 else None
         if executor is not None:  # start the workers (and load the extractor) before the clock
             list(executor.map(exec, ["import bot.ingest.documents"] * pool_size))

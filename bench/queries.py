@@ -35,14 +35,15 @@ def _percentile(values: list[float], p: float) -> float:
 def run_one(n: int, workdir: Path) -> dict:
     from bench.synthetic import speakers as synthetic_speakers
     from bench.synthetic import write_corpus
-    from bot.core import queries, store
+    from bot.core import queries
+    from bot.core.db import Store
     from bot.core.digest_files import load_dir
     from bot.core.gazetteer import load_gazetteer
     from bot.core.speakers import load_registry
 
     corpus = write_corpus(workdir / "summaries", n)
     db_path = workdir / "bench.db"
-    db = store.connect(db_path)
+    db = Store(db_path)
     start, cpu_start = time.perf_counter(), time.process_time()
     report = load_dir(db, corpus)
     load_s = time.perf_counter() - start
@@ -58,7 +59,7 @@ def run_one(n: int, workdir: Path) -> dict:
     cases = {
         "status": lambda: queries.status(db, gazetteer, speakers, rng.choice(regions)),
         "quote": lambda: queries.quotes(db, speakers, rng.choice(people)),
-        "digest latest": lambda: queries.briefing(db, speakers, gazetteer),
+        "digest latest": lambda: queries.briefing(db, gazetteer, speakers),
         "digest of a day": lambda: queries.briefing(
             db, speakers, gazetteer, day=dt.date.fromisoformat(rng.choice(days))
         ),

@@ -70,10 +70,10 @@ async def run(articles: int, commands: int, seed: int) -> None:
     started = time.perf_counter()
     ctx = open_context(settings)  # loads every digest file through the real loader
     print(
-        f"store: {ctx.db['articles'].count:,} articles, {ctx.db['quotes'].count:,} quotes, "
-        f"{ctx.db['region_claims'].count:,} claims (loaded in {time.perf_counter() - started:.1f} s)"
+        f"store: {ctx.store['articles'].count:,} articles, {ctx.store['quotes'].count:,} quotes, "
+        f"{ctx.store['region_claims'].count:,} claims (loaded in {time.perf_counter() - started:.1f} s)"
     )
-    days = [r[0] for r in ctx.db.conn.execute("SELECT DISTINCT published FROM articles")]
+    days = [r[0] for r in ctx.store.execute("SELECT DISTINCT published FROM articles")]
     fake = FakeSlack()
     await fake.start()
     frontend = SlackFrontend(ctx, slack_settings(settings, fake, socket=False))

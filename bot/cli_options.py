@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from bot.core.store import StoreError
+from bot.core.db import StoreError
 from bot.settings import Settings, SettingsError, load_settings
 
 

@@ -186,25 +186,23 @@ def _execute(ctx: Context, command: Command, caller: Caller) -> Answer:
         return Notice("Only server managers can change or list this channel's digests.", ok=False)
     match command.name:
         case "status":
-            return queries.status(ctx.db, ctx.gazetteer, ctx.speakers, args["region"], include_drafts=drafts)
+            return queries.status(ctx.store, ctx.gazetteer, ctx.speakers, args["region"], include_drafts=drafts)
         case "quote":
-            return queries.quotes(ctx.db, ctx.speakers, args["speaker"], include_drafts=drafts)
+            return queries.quotes(ctx.store, ctx.speakers, args["speaker"], include_drafts=drafts)
         case "digest":
             day = None
             if "date" in args:
                 day = parse_day(args["date"], ctx.clock().date())
                 if day is None:
                     return UsageError(f"cannot read a date in {args['date'][:40]!r}", "/digest [YYYY-MM-DD]")
-                if not ctx.db.conn.execute(
-                    "SELECT 1 FROM articles WHERE published = ? LIMIT 1", [day.isoformat()]
-                ).fetchone():
-                    near = queries.nearest_days(ctx.db, day)
+                if not queries.has_day(ctx.store, day):
+                    near = queries.nearest_days(ctx.store, day)
                     return NotFound("date", day.isoformat(), tuple(d.isoformat() for d in near))
-            return queries.briefing(ctx.db, ctx.speakers, ctx.gazetteer, day=day, include_drafts=drafts)
+            return queries.briefing(ctx.store, ctx.gazetteer, ctx.speakers, day=day, include_drafts=drafts)
         case "contradictions":
-            return queries.contradictions(ctx.db, ctx.gazetteer, args.get("region"), include_drafts=drafts)
+            return queries.contradictions(ctx.store, ctx.gazetteer, args.get("region"), include_drafts=drafts)
         case "sources":
-            return queries.sources(ctx.db)
+            return queries.sources(ctx.store)
         case "help":
             return help_answer()
         case "subscribe":
@@ -213,7 +211,7 @@ def _execute(ctx: Context, command: Command, caller: Caller) -> Answer:
             return unsubscribe(ctx, caller)
         case "subscriptions":
             subs = subscriptions.list_subscriptions(
-                ctx.db, platform=caller.platform, workspace=caller.workspace, active_only=False
+                ctx.store, platform=caller.platform, workspace=caller.workspace, active_only=False
             )
             if not subs:
                 return Notice("No daily digests here yet. Use /subscribe HH:MM [timezone].")
@@ -234,7 +232,7 @@ def subscribe(
     calls the channel `channel_name` (a front end may name it with a mention, which never pings)."""
     try:
         sub = subscriptions.subscribe(
-            ctx.db,
+            ctx.store,
             platform=caller.platform,
             workspace=caller.workspace,
             channel=caller.channel,
@@ -250,7 +248,9 @@ def subscribe(
 
 def unsubscribe(ctx: Context, caller: Caller, *, channel_name: str = "this channel") -> Answer:
     """Stop the daily digest in the caller's channel."""
-    n = subscriptions.unsubscribe(ctx.db, platform=caller.platform, workspace=caller.workspace, channel=caller.channel)
+    n = subscriptions.unsubscribe(
+        ctx.store, platform=caller.platform, workspace=caller.workspace, channel=caller.channel
+    )
     return Notice(
         f"Daily digest stopped in {channel_name}." if n else f"{_capitalized(channel_name)} had no daily digest."
     )

@@ -12,9 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlite_utils
-
-from bot.core import store
+from bot.core.db import Store
 from bot.core.digest_files import LoadReport, load_dir
 from bot.core.gazetteer import Gazetteer, load_gazetteer
 from bot.core.speakers import SpeakerRegistry, load_registry
@@ -30,16 +28,19 @@ def utc_now() -> dt.datetime:
 @dataclass
 class Context:
     settings: Settings
-    db: sqlite_utils.Database
+    store: Store
     gazetteer: Gazetteer
     speakers: SpeakerRegistry
     clock: Callable[[], dt.datetime] = field(default=utc_now)
 
+    def close(self) -> None:
+        self.store.close()
+
     def reload_speakers(self) -> None:
-        self.speakers = load_registry(self.db)
+        self.speakers = load_registry(self.store)
 
     def load_summaries(self, directory: Path | None = None) -> LoadReport:
-        report = load_dir(self.db, directory or self.settings.summaries_dir, now=self.clock())
+        report = load_dir(self.store, directory or self.settings.summaries_dir, now=self.clock())
         self.reload_speakers()
         return report
 
@@ -54,9 +55,9 @@ def open_context(
     """Open the store. An empty store is loaded from `summaries/` (the embedded default);
     `refresh` (used by `briefbot run`) also picks up digest files edited since the last load,
     which costs one hash per file for unchanged ones."""
-    db = store.connect(settings.db_path)
-    ctx = Context(settings, db, load_gazetteer(), load_registry(db), clock)
-    empty = db["articles"].count == 0
+    store = Store(settings.db_path)
+    ctx = Context(settings, store, load_gazetteer(), load_registry(store), clock)
+    empty = store.one("SELECT 1 FROM articles LIMIT 1") is None
     if settings.summaries_dir.is_dir() and (refresh or (load_if_empty and empty)):
         report = ctx.load_summaries()
         for err in report.errors:

@@ -13,7 +13,7 @@ import logging
 
 from bot.context import Context
 from bot.frontends.console import run_console
-from bot.ingest.feeds import schedule_feed_polls
+from bot.ingest.polling import schedule_feed_polls
 from bot.schedule.adapters import deliverers_for
 from bot.schedule.deliver import ConsoleDeliverer
 from bot.schedule.scheduler import DigestScheduler
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 async def start_schedules(scheduler: DigestScheduler, ctx: Context) -> None:
     """Digests and feed polls, on the one APScheduler of the process."""
     await scheduler.start()
-    schedule_feed_polls(scheduler.scheduler, ctx)
+    schedule_feed_polls(scheduler.scheduler, ctx.store, ctx.settings, ctx.clock)
 
 
 async def run(ctx: Context) -> None:

@@ -30,5 +30,5 @@ def ctx(tmp_path: Path, summaries_dir: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.chdir(tmp_path)  # no stray .env is read
     settings = load_settings(db_path=tmp_path / "briefbot.db", summaries_dir=summaries_dir)
     context = open_context(settings, clock=lambda: dt.datetime(2022, 12, 10, 9, 0, tzinfo=dt.UTC))
-    assert context.db["articles"].count == 1
+    assert context.store["articles"].count == 1
     return context

@@ -114,7 +114,7 @@ def test_hostile_input_gets_a_short_answer(ctx: Context, line: str) -> None:
     text = render_text(answer)
     assert len(text) < 600 and "Traceback" not in text
     assert "\x00" not in text and "\x1b" not in text and "\u202e" not in text
-    assert ctx.db["articles"].count == 1  # nothing was harmed
+    assert ctx.store["articles"].count == 1  # nothing was harmed
 
 
 def test_options_from_structured_front_ends() -> None:

@@ -13,8 +13,7 @@ import json
 from collections import OrderedDict
 from dataclasses import dataclass
 
-import sqlite_utils
-
+from bot.core.db import Store
 from bot.core.gazetteer import Gazetteer
 from bot.core.models import (
     ArticleItem,
@@ -74,20 +73,14 @@ def _source(row: dict) -> SourceRef:
     )
 
 
-def _rows(db: sqlite_utils.Database, sql: str, params: list) -> list[dict]:
-    cur = db.conn.execute(sql, params)
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-
-
 COUNT_CAP = 10_000
 
 
-def _bounded_count(db: sqlite_utils.Database, table: str, column: str, value: str) -> int:
+def _bounded_count(store: Store, table: str, column: str, value: str) -> int:
     """How many rows match, counted up to COUNT_CAP: answers say "10,000+" beyond it, and the
     count never costs more as the store grows."""
     sql = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {column} = ? LIMIT {COUNT_CAP})"
-    return int(db.conn.execute(sql, [value]).fetchone()[0])
+    return int(store.execute(sql, [value]).fetchone()[0])
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -141,7 +134,7 @@ def _quote_item(row: dict, speakers: SpeakerRegistry) -> QuoteItem:
 
 
 def status(
-    db: sqlite_utils.Database,
+    store: Store,
     gazetteer: Gazetteer,
     speakers: SpeakerRegistry,
     query: str,
@@ -156,8 +149,7 @@ def status(
     if len(match.regions) > 1:
         return NotFound("regions", query, tuple(r.name for r in match.regions))
     region = match.region
-    rows = _rows(
-        db,
+    rows = store.rows(
         f"SELECT c.*, {_ARTICLE_COLS} FROM region_claims c JOIN articles a ON a.id = c.article_id"
         f" WHERE c.region = ?{_review_filter(include_drafts)}"
         " ORDER BY c.published DESC, c.article_id, c.seq LIMIT ?",
@@ -169,22 +161,19 @@ def status(
         bucket = groups.setdefault(item.asserted_by, [])
         if len(bucket) < limits.claims_per_source:
             bucket.append(item)
-    total = _bounded_count(db, "region_claims", "region", region.code)
+    total = _bounded_count(store, "region_claims", "region", region.code)
     matched_as = None if match.matched.casefold() == region.name.casefold() else match.matched
     return StatusAnswer(
         region=region.info(),
         by_source=tuple(SourceClaims(who, tuple(items)) for who, items in groups.items()),
-        contradictions=_region_contradictions(db, region.code, include_drafts, limits.contradictions),
+        contradictions=_region_contradictions(store, region.code, include_drafts, limits.contradictions),
         matched_as=matched_as,
         total_claims=total,
     )
 
 
-def _region_contradictions(
-    db: sqlite_utils.Database, code: str, include_drafts: bool, limit: int
-) -> tuple[ContradictionItem, ...]:
-    rows = _rows(
-        db,
+def _region_contradictions(store: Store, code: str, include_drafts: bool, limit: int) -> tuple[ContradictionItem, ...]:
+    rows = store.rows(
         f"SELECT x.*, {_ARTICLE_COLS} FROM contradiction_regions r"
         " JOIN contradictions x ON x.id = r.contradiction_id JOIN articles a ON a.id = x.article_id"
         f" WHERE r.region = ?{_review_filter(include_drafts)} ORDER BY r.published DESC, r.contradiction_id LIMIT ?",
@@ -197,7 +186,7 @@ def _region_contradictions(
 
 
 def quotes(
-    db: sqlite_utils.Database,
+    store: Store,
     speakers: SpeakerRegistry,
     query: str,
     *,
@@ -209,14 +198,13 @@ def quotes(
     if match is None:
         return NotFound("speaker", query, tuple(speakers.suggest(query)))
     speaker = match.speaker
-    rows = _rows(
-        db,
+    rows = store.rows(
         f"SELECT q.*, {_ARTICLE_COLS} FROM quotes q JOIN articles a ON a.id = q.article_id"
         f" WHERE q.speaker_id = ?{_review_filter(include_drafts)}"
         " ORDER BY q.published DESC, q.article_id, q.seq LIMIT ?",
         [speaker.id, limits.quotes],
     )
-    total = _bounded_count(db, "quotes", "speaker_id", speaker.id)
+    total = _bounded_count(store, "quotes", "speaker_id", speaker.id)
     matched_as = None if match.matched.casefold() == speaker.name.casefold() else match.matched
     return QuotesAnswer(
         speaker=speaker.info(),
@@ -229,31 +217,36 @@ def quotes(
 # ------------------------------------------------------------------------------ digest
 
 
-def latest_day(db: sqlite_utils.Database) -> dt.date | None:
-    row = db.conn.execute("SELECT max(published) FROM articles").fetchone()
+def latest_day(store: Store) -> dt.date | None:
+    row = store.execute("SELECT max(published) FROM articles").fetchone()
     return _date(row[0]) if row and row[0] else None
 
 
-def nearest_days(db: sqlite_utils.Database, day: dt.date, n: int = 3) -> list[dt.date]:
+def has_day(store: Store, day: dt.date) -> bool:
+    """Whether any article was published on `day`."""
+    return store.one("SELECT 1 FROM articles WHERE published = ? LIMIT 1", [day.isoformat()]) is not None
+
+
+def nearest_days(store: Store, day: dt.date, n: int = 3) -> list[dt.date]:
     """Days with articles closest to `day` (for 'nothing on that day' answers)."""
     iso = day.isoformat()
-    before = db.conn.execute(
+    before = store.execute(
         "SELECT DISTINCT published FROM articles WHERE published < ? ORDER BY published DESC LIMIT ?", [iso, n]
     ).fetchall()
-    after = db.conn.execute(
+    after = store.execute(
         "SELECT DISTINCT published FROM articles WHERE published > ? ORDER BY published LIMIT ?", [iso, n]
     ).fetchall()
     days = [dt.date.fromisoformat(r[0]) for r in before + after]
     return sorted(days, key=lambda d: abs((d - day).days))[:n]
 
 
-def _article_items(db: sqlite_utils.Database, rows: list[dict]) -> list[ArticleItem]:
+def _article_items(store: Store, rows: list[dict]) -> list[ArticleItem]:
     """Listing items, with the other outlets that carried the same story (one query for all)."""
     stories = {row["story_id"] for row in rows if row["story_id"]}
     carriers: dict[str, list[tuple[str, str]]] = {}
     if stories:
         marks = ",".join("?" * len(stories))
-        for story_id, article_id, publisher in db.conn.execute(
+        for story_id, article_id, publisher in store.execute(
             f"SELECT story_id, id, publisher FROM articles WHERE story_id IN ({marks})", list(stories)
         ):
             carriers.setdefault(story_id, []).append((article_id, publisher))
@@ -274,9 +267,9 @@ def _article_items(db: sqlite_utils.Database, rows: list[dict]) -> list[ArticleI
 
 
 def briefing(
-    db: sqlite_utils.Database,
-    speakers: SpeakerRegistry,
+    store: Store,
     gazetteer: Gazetteer,
+    speakers: SpeakerRegistry,
     *,
     day: dt.date | None = None,
     since: dt.datetime | None = None,
@@ -289,16 +282,15 @@ def briefing(
         where, params = "a.loaded_at > ?", [since.isoformat()]
         day = None
     else:
-        day = day or latest_day(db)
+        day = day or latest_day(store)
         if day is None:
             return BriefingAnswer(day=None, articles=(), key_points=(), regions=(), quotes=(), contradictions=())
         where, params = "a.published = ?", [day.isoformat()]
-    article_rows = _rows(
-        db,
+    article_rows = store.rows(
         f"SELECT {_LISTING_COLS} FROM articles a WHERE {where} ORDER BY a.published DESC, a.publisher, a.id LIMIT ?",
         [*params, limits.digest_articles],
     )
-    items = _article_items(db, article_rows)
+    items = _article_items(store, article_rows)
     shown = [
         i for i in items if i.source.review == Review.REVIEWED or (include_drafts and i.source.review == Review.DRAFT)
     ]
@@ -311,16 +303,14 @@ def briefing(
             day=day, articles=(), key_points=(), regions=(), quotes=(), contradictions=(), unreviewed=tuple(unreviewed)
         )
     marks = ",".join("?" * len(ids))
-    kp_rows = _rows(
-        db,
+    kp_rows = store.rows(
         f"SELECT k.*, {_ARTICLE_COLS} FROM key_points k JOIN articles a ON a.id = k.article_id"
         f" WHERE k.article_id IN ({marks}) ORDER BY k.seq, a.published DESC LIMIT ?",
         [*ids, limits.digest_key_points],
     )
     key_points = tuple(KeyPointItem(r["text"], _source(r)) for r in kp_rows)
     # The latest claim per region: SQLite returns the row that holds max() for bare columns.
-    claim_rows = _rows(
-        db,
+    claim_rows = store.rows(
         f"SELECT c.*, {_ARTICLE_COLS}, max(c.published || c.article_id || printf('%06d', 999999 - c.seq))"
         " FROM region_claims c JOIN articles a ON a.id = c.article_id"
         f" WHERE c.article_id IN ({marks}) GROUP BY c.region",
@@ -331,15 +321,13 @@ def briefing(
         RegionLine(RegionInfo(code, gazetteer.name(code)), item)
         for code, item in sorted(latest.items(), key=lambda kv: gazetteer.name(kv[0]))
     )
-    quote_rows = _rows(
-        db,
+    quote_rows = store.rows(
         f"SELECT q.*, {_ARTICLE_COLS} FROM quotes q JOIN articles a ON a.id = q.article_id"
         f" WHERE q.article_id IN ({marks})"
         " ORDER BY CASE q.kind WHEN 'direct' THEN 0 WHEN 'mixed' THEN 1 ELSE 2 END, q.published DESC, q.seq LIMIT ?",
         [*ids, limits.digest_quotes],
     )
-    x_rows = _rows(
-        db,
+    x_rows = store.rows(
         f"SELECT x.*, {_ARTICLE_COLS} FROM contradictions x JOIN articles a ON a.id = x.article_id"
         f" WHERE x.article_id IN ({marks}) ORDER BY x.published DESC, x.seq LIMIT ?",
         [*ids, limits.contradictions],
@@ -359,7 +347,7 @@ def briefing(
 
 
 def contradictions(
-    db: sqlite_utils.Database,
+    store: Store,
     gazetteer: Gazetteer,
     region_query: str | None = None,
     *,
@@ -374,10 +362,9 @@ def contradictions(
             return NotFound("regions", region_query, tuple(r.name for r in match.regions))
         code = match.region.code
         return ContradictionsAnswer(
-            match.region.info(), _region_contradictions(db, code, include_drafts, limits.contradictions)
+            match.region.info(), _region_contradictions(store, code, include_drafts, limits.contradictions)
         )
-    rows = _rows(
-        db,
+    rows = store.rows(
         f"SELECT x.*, {_ARTICLE_COLS} FROM contradictions x JOIN articles a ON a.id = x.article_id"
         f" WHERE 1{_review_filter(include_drafts)} ORDER BY x.published DESC, x.article_id, x.seq LIMIT ?",
         [limits.contradictions],
@@ -388,12 +375,11 @@ def contradictions(
 # ------------------------------------------------------------------------------ sources
 
 
-def sources(db: sqlite_utils.Database, *, limits: Limits = LIMITS) -> SourcesAnswer:
+def sources(store: Store, *, limits: Limits = LIMITS) -> SourcesAnswer:
     """Stored articles, newest first, with what was curated from each."""
-    rows = _rows(
-        db,
+    rows = store.rows(
         f"SELECT {_LISTING_COLS} FROM articles a ORDER BY a.published DESC, a.publisher, a.id LIMIT ?",
         [limits.articles],
     )
-    total = db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    return SourcesAnswer(articles=tuple(_article_items(db, rows)), total=total)
+    total = store.execute("SELECT count(*) FROM articles").fetchone()[0]
+    return SourcesAnswer(articles=tuple(_article_items(store, rows)), total=total)

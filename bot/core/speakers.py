@@ -11,10 +11,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlite_utils
 import yaml
 from rapidfuzz import fuzz, process
 
+from bot.core.db import Store
 from bot.core.models import SpeakerInfo
 from bot.core.textnorm import fold
 
@@ -153,7 +153,15 @@ def speakers_to_rows(speakers: list[Speaker]) -> list[dict]:
     ]
 
 
-def load_registry(db: sqlite_utils.Database) -> SpeakerRegistry:
+def save_speakers(store: Store, speakers: list[Speaker]) -> None:
+    """Add or update speakers in the store (the curated registry, and drafts the extractor adds)."""
+    rows = [row | {"aliases": json.dumps(row["aliases"])} for row in speakers_to_rows(speakers)]
+    if rows:
+        with store.transaction() as db:
+            db["speakers"].upsert_all(rows, pk="id", alter=True)
+
+
+def load_registry(store: Store) -> SpeakerRegistry:
     """The registry as stored (curated speakers loaded from speakers.yaml, plus drafts)."""
     speakers = [
         Speaker(
@@ -164,6 +172,6 @@ def load_registry(db: sqlite_utils.Database) -> SpeakerRegistry:
             aliases=tuple(json.loads(r["aliases"] or "[]")),
             draft=bool(r["draft"]),
         )
-        for r in db["speakers"].rows
+        for r in store.rows("SELECT * FROM speakers")
     ]
     return SpeakerRegistry(speakers)

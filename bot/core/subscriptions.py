@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlite_utils
+from bot.core.db import Store
 
 PLATFORMS = ("discord", "slack", "console")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -89,7 +89,7 @@ def _row_to_sub(row: dict) -> Subscription:
 
 
 def subscribe(
-    db: sqlite_utils.Database,
+    store: Store,
     *,
     platform: str,
     workspace: str,
@@ -105,8 +105,7 @@ def subscribe(
     local_time = normalise_time(local_time)
     timezone = check_timezone(timezone)
     now = now or dt.datetime.now(dt.UTC)
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
+    with store.transaction() as db:
         existing = db.conn.execute(
             "SELECT id FROM subscriptions WHERE platform=? AND workspace=? AND channel=? AND local_time=?",
             [platform, workspace, channel, local_time],
@@ -128,13 +127,12 @@ def subscribe(
         else:
             sub_id = db["subscriptions"].insert(values).last_pk
     _changed()
-    return get(db, int(sub_id))
+    return get(store, int(sub_id))
 
 
-def unsubscribe(db: sqlite_utils.Database, *, platform: str, workspace: str, channel: str) -> int:
+def unsubscribe(store: Store, *, platform: str, workspace: str, channel: str) -> int:
     """Deactivate every subscription of a channel; returns how many were active."""
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
+    with store.transaction() as db:
         cur = db.conn.execute(
             "UPDATE subscriptions SET active=0 WHERE platform=? AND workspace=? AND channel=? AND active=1",
             [platform, workspace, channel],
@@ -143,12 +141,63 @@ def unsubscribe(db: sqlite_utils.Database, *, platform: str, workspace: str, cha
     return cur.rowcount
 
 
-def get(db: sqlite_utils.Database, sub_id: int) -> Subscription:
-    return _row_to_sub(db["subscriptions"].get(sub_id))
+class NoSuchSubscription(LookupError):
+    pass
+
+
+def get(store: Store, sub_id: int) -> Subscription:
+    rows = store.rows("SELECT * FROM subscriptions WHERE id = ?", [sub_id])
+    if not rows:
+        raise NoSuchSubscription(sub_id)
+    return _row_to_sub(rows[0])
+
+
+def find(store: Store, sub_id: int) -> Subscription | None:
+    """The subscription, or None when it was deleted."""
+    try:
+        return get(store, sub_id)
+    except NoSuchSubscription:
+        return None
+
+
+def created_at(store: Store, sub_id: int) -> dt.datetime | None:
+    """When the subscription was (last) made: its first digest is the slot after that."""
+    found = store.one("SELECT created_at FROM subscriptions WHERE id=?", [sub_id])
+    if not found or not found[0]:
+        return None
+    created = dt.datetime.fromisoformat(found[0])
+    return created if created.tzinfo else created.replace(tzinfo=dt.UTC)
+
+
+def failing_reason(store: Store, sub_id: int) -> str | None:
+    found = store.one("SELECT failing_reason FROM subscriptions WHERE id=?", [sub_id])
+    return found[0] if found else None
+
+
+def note_result(
+    store: Store,
+    sub_id: int,
+    *,
+    last_result: str,
+    posted_on: dt.date | None = None,
+    failing_reason: str | None = None,
+) -> None:
+    """Keep the subscription's visible state (shown by /subscriptions) in step with its digests."""
+    with store.transaction() as db:
+        if posted_on is not None:
+            db.conn.execute(
+                "UPDATE subscriptions SET last_result=?, last_posted_on=?, failing_reason=NULL WHERE id=?",
+                [last_result, posted_on.isoformat(), sub_id],
+            )
+        else:
+            db.conn.execute(
+                "UPDATE subscriptions SET last_result=?, failing_reason=? WHERE id=?",
+                [last_result, failing_reason, sub_id],
+            )
 
 
 def list_subscriptions(
-    db: sqlite_utils.Database,
+    store: Store,
     *,
     platform: str | None = None,
     workspace: str | None = None,
@@ -162,5 +211,5 @@ def list_subscriptions(
             params.append(value)
     if active_only:
         where.append("active = 1")
-    rows = db["subscriptions"].rows_where(" AND ".join(where) or None, params, order_by="id")
-    return [_row_to_sub(r) for r in rows]
+    sql = "SELECT * FROM subscriptions" + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id"
+    return [_row_to_sub(r) for r in store.rows(sql, params)]

@@ -16,7 +16,7 @@ import sys
 import click
 
 from bot.cli_options import with_settings
-from bot.core.store import connect
+from bot.core.db import Store
 from bot.settings import Settings
 
 
@@ -40,11 +40,11 @@ def ingest(sources: tuple[str, ...], as_json: bool, no_skeleton: bool, workers: 
     """Store articles from URLs, saved HTML pages, pasted-text files and RSS/Atom/JSON feeds."""
     from bot.ingest.pipeline import Ingestor, extraction_pool
 
-    db = connect(settings.db_path)
+    store = Store(settings.db_path)
     executor = extraction_pool(workers) if workers else None
     try:
         ingestor = Ingestor(
-            db,
+            store,
             settings,
             clock=_now,
             executor=executor,
@@ -55,6 +55,7 @@ def ingest(sources: tuple[str, ...], as_json: bool, no_skeleton: bool, workers: 
     finally:
         if executor is not None:
             executor.shutdown()
+        store.close()
     for result in results:
         if as_json:
             click.echo(json.dumps(result.to_json(), ensure_ascii=False))
@@ -98,10 +99,10 @@ def feeds_add(url: str, no_check: bool, settings: Settings) -> None:
             title, count = asyncio.run(check())
         except (FetchError, FeedError) as exc:
             raise click.ClickException(f"{url}: {exc}") from None
-    db = connect(settings.db_path)
-    feed, created = storage.add_feed(db, url, _now())
-    if title:
-        db["feeds"].update(feed.id, {"title": title})
+    with Store(settings.db_path) as store:
+        feed, created = storage.add_feed(store, url, _now())
+        if title:
+            storage.set_feed_title(store, feed.id, title)
     if not created:
         click.echo(f"already following feed {feed.id}: {feed.url}")
         return
@@ -116,7 +117,8 @@ def feeds_list(as_json: bool, settings: Settings) -> None:
     """The followed feeds, their last poll and failures."""
     from bot.ingest import storage
 
-    rows = storage.list_feeds(connect(settings.db_path))
+    with Store(settings.db_path) as store:
+        rows = storage.list_feeds(store)
     if as_json:
         for f in rows:
             click.echo(json.dumps({k: getattr(f, k) for k in f.__slots__}, ensure_ascii=False))
@@ -139,11 +141,11 @@ def feeds_remove(feed: str, settings: Settings) -> None:
     """Stop following FEED (its id or URL); its articles stay."""
     from bot.ingest import storage
 
-    db = connect(settings.db_path)
-    found = storage.find_feed(db, feed)
-    if found is None:
-        raise click.ClickException(f"no followed feed {feed!r} (see: briefbot feeds list)")
-    storage.remove_feed(db, found.id)
+    with Store(settings.db_path) as store:
+        found = storage.find_feed(store, feed)
+        if found is None:
+            raise click.ClickException(f"no followed feed {feed!r} (see: briefbot feeds list)")
+        storage.remove_feed(store, found.id)
     click.echo(f"stopped following feed {found.id}: {found.url}")
 
 
@@ -152,14 +154,13 @@ def feeds_remove(feed: str, settings: Settings) -> None:
 @with_settings
 def feeds_poll(poll_all: bool, settings: Settings) -> None:
     """Poll the due feeds once now (what the running bot does on its interval)."""
-    from bot.ingest.feeds import poll_feeds
+    from bot.ingest import storage
+    from bot.ingest.polling import poll_feeds
 
-    db = connect(settings.db_path)
-    if poll_all:
-        with db.conn:
-            db.conn.execute("BEGIN IMMEDIATE")
-            db.conn.execute("UPDATE feeds SET next_poll_at = NULL")
-    results = asyncio.run(poll_feeds(db, settings, _now))
+    with Store(settings.db_path) as store:
+        if poll_all:
+            storage.make_all_due(store)
+        results = asyncio.run(poll_feeds(store, settings, _now))
     if not results:
         click.echo("no feed is due")
     for r in results:

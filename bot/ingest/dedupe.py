@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from bot.core.store import text_hash
+from bot.core.articles import text_hash
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5

@@ -1,36 +1,22 @@
-"""RSS, Atom and JSON feeds: recognising and parsing them, and polling the followed ones.
+"""RSS, Atom and JSON feeds: recognising and parsing them (polling is `polling.py`).
 
 Owns `parse_feed` (feedparser: the maintained parser that copes with RSS 0.9x-2.0, Atom,
-RDF, JSON Feed, CDATA padding and the date formats outlets really use) and `poll_feeds`, the
-job the scheduler runs every `feed_poll_minutes`: conditional GET (ETag / Last-Modified), new
-entries ingested, and a failing feed backed off exponentially (capped at one day).
+RDF, JSON Feed, CDATA padding and the date formats outlets really use; JSON Feed read here).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import feedparser
-import sqlite_utils
 
-from bot.ingest import storage
 from bot.ingest.dedupe import canonical_url
-from bot.ingest.fetch import FetchError
-from bot.settings import Settings
 
-if TYPE_CHECKING:
-    from bot.ingest.pipeline import IngestResult
-
-log = logging.getLogger(__name__)
-
-MAX_BACKOFF = dt.timedelta(days=1)
 FEED_TYPES = {
     "application/rss+xml",
     "application/atom+xml",
@@ -148,129 +134,3 @@ def parse_feed(data: bytes, base_url: str | None = None) -> ParsedFeed:
         raise FeedError(f"malformed feed: {str(reason).splitlines()[0][:160] if reason else 'unreadable'}")
     title = (parsed.feed.get("title") or "").strip() or None
     return ParsedFeed(title=title, entries=entries)
-
-
-# --------------------------------------------------------------------------------------------
-# Polling the followed feeds
-
-
-@dataclass(frozen=True, slots=True)
-class PollResult:
-    feed_id: int
-    url: str
-    status: str  # not_modified | ok | failed
-    new_articles: int = 0
-    error: str | None = None
-    next_poll_at: dt.datetime | None = None
-
-
-def next_poll_after(now: dt.datetime, settings: Settings, failures: int) -> dt.datetime:
-    """The regular interval, doubled for every consecutive failure, at most a day."""
-    interval = dt.timedelta(minutes=settings.feed_poll_minutes)
-    if failures > 0:
-        interval = min(interval * (2 ** min(failures, 10)), MAX_BACKOFF)
-    return now + interval
-
-
-def _database(ctx_or_db: Any) -> sqlite_utils.Database:
-    return ctx_or_db if isinstance(ctx_or_db, sqlite_utils.Database) else ctx_or_db.db
-
-
-async def poll_feeds(
-    ctx_or_db: Any,
-    settings: Settings,
-    clock: Callable[[], dt.datetime],
-    *,
-    fetcher: Any = None,
-) -> list[PollResult]:
-    """Poll every followed feed that is due; the scheduler calls this every few minutes.
-
-    Never raises for a feed's failure: the failure is counted, its reason stored, and the feed
-    is polled again after a backoff. `ctx_or_db` is the bot's Context or a store Database.
-    """
-    from bot.ingest.fetch import Fetcher
-    from bot.ingest.pipeline import Ingestor
-
-    db = _database(ctx_or_db)
-    now = clock()
-    feeds = storage.due_feeds(db, now)
-    if not feeds:
-        return []
-    results: list[PollResult] = []
-    own_fetcher = fetcher is None
-    active = Fetcher(settings) if own_fetcher else fetcher
-    if own_fetcher:
-        await active.__aenter__()
-    try:
-        ingestor = Ingestor(db, settings, clock=clock, fetcher=active)
-        for feed in feeds:
-            results.append(await _poll_one(db, settings, clock, ingestor, active, feed))
-    finally:
-        if own_fetcher:
-            await active.__aexit__(None, None, None)
-    return results
-
-
-def _failed(
-    db: sqlite_utils.Database, settings: Settings, feed: storage.Feed, now: dt.datetime, error: str
-) -> PollResult:
-    nxt = next_poll_after(now, settings, feed.failures + 1)
-    storage.record_poll(db, feed.id, now=now, next_poll=nxt, status="failed", error=error)
-    return PollResult(feed.id, feed.url, "failed", error=error, next_poll_at=nxt)
-
-
-def schedule_feed_polls(scheduler: Any, ctx: Any, *, tick_minutes: float = 1.0) -> None:
-    """Register the feed poll on the bot's APScheduler (AsyncIOScheduler), next to the digests.
-
-    The job ticks every `tick_minutes` and polls only the feeds that are due: each feed keeps its
-    own next poll time (every BRIEFBOT_FEED_POLL_MINUTES, later after failures), so a tick with
-    nothing due is one SELECT. One poll at a time (max_instances=1); missed ticks coalesce.
-    """
-    scheduler.add_job(
-        poll_feeds,
-        "interval",
-        minutes=tick_minutes,
-        args=(ctx, ctx.settings, ctx.clock),
-        id="feed-poll",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=None,
-    )
-
-
-async def _poll_one(
-    db: sqlite_utils.Database,
-    settings: Settings,
-    clock: Callable[[], dt.datetime],
-    ingestor: Any,
-    fetcher: Any,
-    feed: storage.Feed,
-) -> PollResult:
-    now = clock()
-    try:
-        fetched = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
-        if fetched.not_modified:
-            nxt = next_poll_after(now, settings, 0)
-            storage.record_poll(db, feed.id, now=now, next_poll=nxt, status="304 not modified")
-            return PollResult(feed.id, feed.url, "not_modified", next_poll_at=nxt)
-        parsed = parse_feed(fetched.body, fetched.final_url)
-    except (FetchError, FeedError) as exc:
-        return _failed(db, settings, feed, now, str(exc))
-    except Exception as exc:  # a scheduled job must never die of one feed
-        log.exception("polling feed %s failed", feed.url)
-        return _failed(db, settings, feed, now, f"internal error: {type(exc).__name__}")
-    results: list[IngestResult] = await ingestor.ingest_entries(parsed, feed_id=feed.id, skip_known=True)
-    nxt = next_poll_after(clock(), settings, 0)
-    storage.record_poll(
-        db,
-        feed.id,
-        now=now,
-        next_poll=nxt,
-        status=f"{fetched.status} ok",
-        etag=fetched.etag,
-        last_modified=fetched.last_modified,
-        title=parsed.title,
-    )
-    new = sum(1 for r in results if r.status == "new")
-    return PollResult(feed.id, feed.url, "ok", new_articles=new, next_poll_at=nxt)

@@ -17,20 +17,23 @@ process pool so that a batch uses both cores.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import multiprocessing
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import sqlite_utils
 from tqdm import tqdm
 
+from bot.core import articles
+from bot.core.articles import StoredArticle
+from bot.core.db import Store
 from bot.core.models import ArticleDigest, ArticleMeta, Review
 from bot.ingest import storage
 from bot.ingest.clean import ExtractionError
@@ -132,7 +135,7 @@ class Ingestor:
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        store: Store,
         settings: Settings,
         *,
         clock: Callable[[], dt.datetime] = _utcnow,
@@ -143,7 +146,10 @@ class Ingestor:
         export_skeletons: bool = True,
         progress: bool = False,
     ) -> None:
-        self.db = db
+        self.store = store
+        # Drafting (CPU-heavy, and it appends to the speaker registry file) runs on one thread of its
+        # own: never on the event loop, and never two drafts at once.
+        self._drafter: ThreadPoolExecutor | None = None
         self.settings = settings
         self.clock = clock
         self.fetcher = fetcher
@@ -160,7 +166,7 @@ class Ingestor:
     @property
     def index(self) -> StoryIndex:
         if self._index is None:
-            self._index = storage.load_story_index(self.db)
+            self._index = storage.load_story_index(self.store)
         return self._index
 
     # -- entry points ------------------------------------------------------------------------
@@ -178,6 +184,7 @@ class Ingestor:
         try:
             batches = await asyncio.gather(*(self._one_source(s) for s in sources))
         finally:
+            await asyncio.get_running_loop().run_in_executor(None, self.close)
             self._bar.close()
             self._bar = None
             if own and self.fetcher is not None:
@@ -191,7 +198,7 @@ class Ingestor:
         """Fetch and store a feed's entries (known addresses skipped when `skip_known`)."""
         todo: list[FeedEntry] = []
         for entry in feed.entries:
-            if skip_known and storage.article_by_url(self.db, self._url_keys([entry.link])):
+            if skip_known and storage.article_by_url(self.store, self._url_keys([entry.link])):
                 continue
             todo.append(entry)
         if self._bar is not None:
@@ -240,7 +247,7 @@ class Ingestor:
             return await self.ingest_entries(parsed, feed_id=None, skip_known=False)
         doc = await self._read(kind, data, None, None)
         fetched = FetchResult(source, source, 200, "text/html" if kind == "html" else "text/plain", None, data)
-        return [self._store(source, doc, fetched, fetch_status="file", feed_id=None, entry=None, feed_outlet=None)]
+        return [await self._save(source, doc, fetched, fetch_status="file", feed_id=None, entry=None, feed_outlet=None)]
 
     async def _fetch_and_store(
         self, url: str, *, feed_id: int | None, entry: FeedEntry | None, feed_outlet: str | None
@@ -267,7 +274,7 @@ class Ingestor:
                 raise SourceError("empty document")
             doc = await self._read(kind, fetched.body, fetched.charset, fetched.final_url)
             return [
-                self._store(
+                await self._save(
                     url,
                     doc,
                     fetched,
@@ -297,13 +304,13 @@ class Ingestor:
         """
         from bot.ingest.documents import read_document  # the extractor loads only where it runs
 
-        if self.executor is None:
-            return read_document(kind, data, charset, url)
+        if self.executor is None:  # a thread: extraction is CPU work, never done on the event loop
+            return await asyncio.to_thread(read_document, kind, data, charset, url)
         lanes = self._lane_queue()
         lane = await lanes.get()
         try:
             if lane == "inline":
-                return read_document(kind, data, charset, url)
+                return await asyncio.to_thread(read_document, kind, data, charset, url)
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self.executor, read_document, kind, data, charset, url)
         finally:
@@ -332,7 +339,7 @@ class Ingestor:
                 continue
         return list(dict.fromkeys(keys))
 
-    def _store(
+    async def _save(
         self,
         source: str,
         doc: ReadDocument,
@@ -343,10 +350,31 @@ class Ingestor:
         entry: FeedEntry | None,
         feed_outlet: str | None,
     ) -> IngestResult:
-        """Decide new / duplicate / updated and write (synchronous: no other store interleaves)."""
-        if len(doc.text) < MIN_TEXT_CHARS:
-            return IngestResult(source, "refused", "no article text found", feed_id=feed_id)
-        now = self.clock()
+        """Decide and write on the store's writer thread (decisions never interleave), then draft
+        a new article on the drafting thread: the event loop does neither."""
+        result, stored = await self.store.run_write(
+            self._store, source, doc, fetched, fetch_status, feed_id, entry, feed_outlet
+        )
+        if stored is not None and self.export_skeletons:
+            loop = asyncio.get_running_loop()
+            skeleton = await loop.run_in_executor(self._drafting_thread(), self._export_skeleton, stored)
+            result = dataclasses.replace(result, skeleton=skeleton)
+        return result
+
+    def _drafting_thread(self) -> ThreadPoolExecutor:
+        if self._drafter is None:
+            self._drafter = ThreadPoolExecutor(1, thread_name_prefix="drafter")
+        return self._drafter
+
+    def close(self) -> None:
+        if self._drafter is not None:
+            self._drafter.shutdown(wait=True)
+            self._drafter = None
+
+    def _metadata(
+        self, source: str, doc: ReadDocument, fetched: FetchResult, entry: FeedEntry | None, feed_outlet: str | None
+    ) -> _Metadata:
+        """Where the article's address, outlet, title, author and date come from, in order of trust."""
         is_web = fetched.final_url.startswith(("http://", "https://"))
         keys = self._url_keys(
             [fetched.url if is_web else None, fetched.final_url if is_web else None, doc.canonical_url]
@@ -360,103 +388,147 @@ class Ingestor:
         if published is None and entry is not None and entry.published is not None:
             published, date_source = entry.published, "feed"
         if published is None:
-            published, date_source = now.date(), "fetched"
+            published, date_source = self.clock().date(), "fetched"
+        return _Metadata(keys, url, publisher, title, author, published, date_source)
+
+    def _store(
+        self,
+        source: str,
+        doc: ReadDocument,
+        fetched: FetchResult,
+        fetch_status: str,
+        feed_id: int | None,
+        entry: FeedEntry | None,
+        feed_outlet: str | None,
+    ) -> tuple[IngestResult, StoredArticle | None]:
+        """Decide new / duplicate / updated and write; runs on the store's writer thread."""
+        if len(doc.text) < MIN_TEXT_CHARS:
+            return IngestResult(source, "refused", "no article text found", feed_id=feed_id), None
+        meta = self._metadata(source, doc, fetched, entry, feed_outlet)
         text_digest = content_hash(doc.text)
         signature = minhash(doc.text)
-
         common = {
             "source": source,
-            "url": url or None,
-            "outlet": publisher,
-            "title": title,
-            "author": author,
-            "published": published.isoformat(),
+            "url": meta.url or None,
+            "outlet": meta.publisher,
+            "title": meta.title,
+            "author": meta.author,
+            "published": meta.published.isoformat(),
             "language": doc.language or "en",
             "feed_id": feed_id,
         }
-
-        def duplicate(article_id: str, story_id: str | None, reason: str) -> IngestResult:
-            return IngestResult(
-                status="duplicate", id=article_id, duplicate_of=article_id, reason=reason, story_id=story_id, **common
+        verdict = self._decide(meta, text_digest, signature)
+        if verdict.status == "duplicate":
+            assert verdict.duplicate_of is not None
+            articles.add_aliases(self.store, meta.keys, verdict.duplicate_of)
+            result = IngestResult(
+                status="duplicate",
+                id=verdict.duplicate_of,
+                duplicate_of=verdict.duplicate_of,
+                reason=verdict.reason,
+                story_id=verdict.story_id,
+                **common,
             )
-
-        existing = storage.article_by_url(self.db, keys) if keys else None
-        status = "new"
-        same_story: str | None = None
-        if existing is not None:
-            if existing["content_hash"] == text_digest:
-                storage.add_alias_all(self.db, keys, existing["id"])
-                return duplicate(existing["id"], existing["story_id"], "already stored")
-            curated = existing["review"] not in (None, "", Review.NONE.value)
-            if existing["review"] == Review.DRAFT.value:  # a machine draft no one touched is redrafted
-                curated = not _replaceable(self.summaries_dir / f"{existing['id']}.yaml")
-            if curated:
-                return duplicate(
-                    existing["id"], existing["story_id"], "changed on the site, but curated: stored text kept"
-                )
-            article_id, story_id, status = existing["id"], existing["story_id"] or existing["id"], "updated"
-        else:
-            same_text = storage.article_by_hash(self.db, text_digest)
-            if same_text is not None and (same_text["publisher"] or "").casefold() == publisher.casefold():
-                storage.add_alias_all(self.db, keys, same_text["id"])
-                return duplicate(same_text["id"], same_text["story_id"], "same text already stored")
-            article_id = storage.new_article_id(self.db, publisher, published, title)
-            if same_text is not None:
-                same_story = same_text["id"]
-            else:
-                match = self.index.best_match(signature)
-                same_story = match.article_id if match else None
-                if match is not None and match.jaccard >= SAME_ARTICLE_JACCARD:
-                    other = storage.article_publisher(self.db, match.article_id)
-                    if other is not None and other.casefold() == publisher.casefold():
-                        # The same outlet's article again under another address (a reprint,
-                        # a lightly edited copy): not a second source.
-                        storage.add_alias_all(self.db, keys, match.article_id)
-                        return duplicate(
-                            match.article_id,
-                            storage.story_of(self.db, match.article_id),
-                            f"near-identical text (similarity {match.jaccard:.2f})",
-                        )
-            story_id = storage.story_of(self.db, same_story) if same_story else article_id
-
-        stored = storage.StoredArticle(
-            id=article_id,
-            title=title,
-            publisher=publisher,
-            author=author,
-            published=published,
-            date_source=date_source,
-            url=url or source,
-            canonical_url=url or "",
+            return result, None
+        if verdict.status == "kept":
+            assert verdict.duplicate_of is not None
+            result = IngestResult(
+                status="duplicate",
+                id=verdict.duplicate_of,
+                duplicate_of=verdict.duplicate_of,
+                reason=verdict.reason,
+                story_id=verdict.story_id,
+                **common,
+            )
+            return result, None
+        assert verdict.article_id is not None and verdict.story_id is not None
+        stored = StoredArticle(
+            id=verdict.article_id,
+            title=meta.title,
+            publisher=meta.publisher,
+            author=meta.author,
+            published=meta.published,
+            date_source=meta.date_source,
+            url=meta.url or source,
+            canonical_url=meta.url or "",
             language=doc.language or "en",
             text=doc.text,
             captions=doc.captions,
             content_hash=text_digest,
-            story_id=story_id,
+            story_id=verdict.story_id,
             source=source,
             raw_document=fetched.body,
             raw_content_type=fetched.content_type,
-            fetched_at=now,
+            fetched_at=self.clock(),
             fetch_status=fetch_status,
             feed_id=feed_id,
             minhash=signature_bytes(signature),
         )
-        storage.save_article(self.db, stored, keys)
-        self.index.add(article_id, signature)
-        skeleton = self._export_skeleton(stored)
-        return IngestResult(
-            status=status,
-            id=article_id,
-            story_id=story_id,
-            same_story_as=same_story,
-            skeleton=skeleton,
+        articles.save_ingested(self.store, stored, meta.keys)
+        self.index.add(verdict.article_id, signature)
+        result = IngestResult(
+            status=verdict.status,
+            id=verdict.article_id,
+            story_id=verdict.story_id,
+            same_story_as=verdict.same_story,
             text=doc.text,
             **common,
         )
+        return result, stored
 
-    def _export_skeleton(self, article: storage.StoredArticle) -> str | None:
-        """Write the digest-file skeleton (metadata, text, empty curated sections) for an editor."""
-        if not self.export_skeletons or not article.url.startswith(("http://", "https://")):
+    def _decide(self, meta: _Metadata, text_digest: str, signature: Any) -> _Verdict:
+        """The dedup verdict: a known address, the same text, the same outlet's near-identical
+        copy, or a new article (sharing a story with another outlet's copy when one is found)."""
+        existing = storage.article_by_url(self.store, meta.keys) if meta.keys else None
+        if existing is not None:
+            if existing["content_hash"] == text_digest:
+                return _Verdict(
+                    "duplicate", duplicate_of=existing["id"], story_id=existing["story_id"], reason="already stored"
+                )
+            curated = existing["review"] not in (None, "", Review.NONE.value)
+            if existing["review"] == Review.DRAFT.value:  # a machine draft no one touched is redrafted
+                curated = not _replaceable(self.summaries_dir / f"{existing['id']}.yaml")
+            if curated:
+                return _Verdict(
+                    "kept",
+                    duplicate_of=existing["id"],
+                    story_id=existing["story_id"],
+                    reason="changed on the site, but curated: stored text kept",
+                )
+            return _Verdict("updated", article_id=existing["id"], story_id=existing["story_id"] or existing["id"])
+        same_text = storage.article_by_hash(self.store, text_digest)
+        if same_text is not None and (same_text["publisher"] or "").casefold() == meta.publisher.casefold():
+            return _Verdict(
+                "duplicate",
+                duplicate_of=same_text["id"],
+                story_id=same_text["story_id"],
+                reason="same text already stored",
+            )
+        article_id = storage.new_article_id(self.store, meta.publisher, meta.published, meta.title)
+        same_story: str | None = None
+        if same_text is not None:
+            same_story = same_text["id"]
+        else:
+            match = self.index.best_match(signature)
+            same_story = match.article_id if match else None
+            if match is not None and match.jaccard >= SAME_ARTICLE_JACCARD:
+                other = storage.article_publisher(self.store, match.article_id)
+                if other is not None and other.casefold() == meta.publisher.casefold():
+                    # The same outlet's article again under another address (a reprint, a
+                    # lightly edited copy): not a second source.
+                    return _Verdict(
+                        "duplicate",
+                        duplicate_of=match.article_id,
+                        story_id=storage.story_of(self.store, match.article_id),
+                        reason=f"near-identical text (similarity {match.jaccard:.2f})",
+                    )
+        story_id = storage.story_of(self.store, same_story) if same_story else article_id
+        return _Verdict("new", article_id=article_id, story_id=story_id, same_story=same_story)
+
+    def _export_skeleton(self, article: StoredArticle) -> str | None:
+        """Write the digest-file skeleton (metadata, text, empty curated sections) for an editor,
+        fill it with the machine draft and load it (on the drafting thread)."""
+        if not article.url.startswith(("http://", "https://")):
             return None
         from bot.core.digest_files import write_digest_files
 
@@ -498,9 +570,30 @@ class Ingestor:
             log.warning("no machine draft for %s: %s", skeleton.meta.id, exc)
         # Load whatever the file now holds (the draft, or the bare skeleton), so the stored
         # content always matches the stored text.
-        report = load_dir(self.db, directory, only=[f"{skeleton.meta.id}.yaml"])
+        report = load_dir(self.store, directory, only=[f"{skeleton.meta.id}.yaml"])
         for err in report.errors:
             log.warning("machine draft not loaded: %s", err)
+
+
+@dataclass(frozen=True, slots=True)
+class _Metadata:
+    keys: list[str]  # every address the article was reached by, canonical last
+    url: str
+    publisher: str
+    title: str
+    author: str | None
+    published: dt.date
+    date_source: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    status: str  # new | updated | duplicate (an alias is remembered) | kept (curated, text kept)
+    article_id: str | None = None
+    story_id: str | None = None
+    same_story: str | None = None
+    duplicate_of: str | None = None
+    reason: str | None = None
 
 
 def _replaceable(yaml_path: Path) -> bool:

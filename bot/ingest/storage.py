@@ -1,49 +1,21 @@
-"""Storage of ingested articles and followed feeds (tables from store.py's ingest migration).
+"""What ingestion reads from the store, and the `feeds` table it owns.
 
-Owns the SQL of ingestion: one transaction per article (the article row and every address it
-was reached by), the near-duplicate index rebuilt from stored signatures, and the `feeds`
-table (add / list / remove, conditional-GET validators, failures and next poll time).
+Lookups for the dedup decisions (by address, by text hash, story of an article), new article ids,
+the near-duplicate index rebuilt from stored signatures, and the followed feeds (add / list /
+remove, conditional-GET validators, failures and next poll time). Articles themselves are
+written by `bot.core.articles`, the one module that writes them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
 
-import sqlite_utils
-
-from bot.core.models import Review, Span
+from bot.core.db import Store
 from bot.ingest.dedupe import StoryIndex, minhash, signature_from_bytes
-
-
-@dataclass(frozen=True, slots=True)
-class StoredArticle:
-    """One ingested article as written to the `articles` table."""
-
-    id: str
-    title: str
-    publisher: str
-    author: str | None
-    published: dt.date
-    date_source: str
-    url: str
-    canonical_url: str
-    language: str
-    text: str
-    captions: tuple[Span, ...]
-    content_hash: str
-    story_id: str
-    source: str
-    raw_document: bytes
-    raw_content_type: str
-    fetched_at: dt.datetime
-    fetch_status: str
-    feed_id: int | None
-    minhash: bytes
 
 
 def slug(text: str, limit: int = 48) -> str:
@@ -58,26 +30,26 @@ def slug(text: str, limit: int = 48) -> str:
     return out or "article"
 
 
-def new_article_id(db: sqlite_utils.Database, publisher: str, published: dt.date, title: str) -> str:
+def new_article_id(store: Store, publisher: str, published: dt.date, title: str) -> str:
     """'2022-12-08-newsweek-kremlin-says-russia-is-done' like the curated digest files; unique."""
     base = f"{published.isoformat()}-{slug(publisher, 24)}-{slug(title, 48)}"
     candidate, n = base, 2
-    while db.conn.execute("SELECT 1 FROM articles WHERE id = ?", [candidate]).fetchone():
+    while store.one("SELECT 1 FROM articles WHERE id = ?", [candidate]):
         candidate = f"{base}-{n}"
         n += 1
     return candidate
 
 
-def article_by_url(db: sqlite_utils.Database, urls: list[str]) -> dict | None:
+def article_by_url(store: Store, urls: list[str]) -> dict | None:
     for url in urls:
-        row = db.conn.execute(
+        row = store.execute(
             "SELECT a.id, a.content_hash, a.story_id, a.review FROM article_urls u"
             " JOIN articles a ON a.id = u.article_id WHERE u.url = ?",
             [url],
         ).fetchone()
         if row:
             return {"id": row[0], "content_hash": row[1], "story_id": row[2], "review": row[3]}
-        row = db.conn.execute(
+        row = store.execute(
             "SELECT id, content_hash, story_id, review FROM articles WHERE url = ? OR canonical_url = ?",
             [url, url],
         ).fetchone()
@@ -86,27 +58,27 @@ def article_by_url(db: sqlite_utils.Database, urls: list[str]) -> dict | None:
     return None
 
 
-def article_by_hash(db: sqlite_utils.Database, digest: str) -> dict | None:
-    row = db.conn.execute(
+def article_by_hash(store: Store, digest: str) -> dict | None:
+    row = store.execute(
         "SELECT id, story_id, publisher FROM articles WHERE content_hash = ? LIMIT 1", [digest]
     ).fetchone()
     return {"id": row[0], "story_id": row[1], "publisher": row[2]} if row else None
 
 
-def story_of(db: sqlite_utils.Database, article_id: str) -> str:
-    row = db.conn.execute("SELECT story_id FROM articles WHERE id = ?", [article_id]).fetchone()
+def story_of(store: Store, article_id: str) -> str:
+    row = store.execute("SELECT story_id FROM articles WHERE id = ?", [article_id]).fetchone()
     return (row[0] if row and row[0] else None) or article_id
 
 
-def article_publisher(db: sqlite_utils.Database, article_id: str) -> str | None:
-    row = db.conn.execute("SELECT publisher FROM articles WHERE id = ?", [article_id]).fetchone()
+def article_publisher(store: Store, article_id: str) -> str | None:
+    row = store.execute("SELECT publisher FROM articles WHERE id = ?", [article_id]).fetchone()
     return row[0] if row else None
 
 
-def load_story_index(db: sqlite_utils.Database) -> StoryIndex:
+def load_story_index(store: Store) -> StoryIndex:
     """Signatures of every stored article; curated ones loaded from files get one computed."""
     index = StoryIndex()
-    for article_id, signature, text in db.conn.execute("SELECT id, minhash, text FROM articles"):
+    for article_id, signature, text in store.execute("SELECT id, minhash, text FROM articles"):
         if signature is not None:
             index.add(article_id, signature_from_bytes(signature))
         elif text:
@@ -114,82 +86,8 @@ def load_story_index(db: sqlite_utils.Database) -> StoryIndex:
     return index
 
 
-def _row(article: StoredArticle, loaded_at: str) -> dict:
-    return {
-        "id": article.id,
-        "title": article.title,
-        "publisher": article.publisher,
-        "author": article.author,
-        "published": article.published.isoformat(),
-        "date_source": article.date_source,
-        "url": article.url,
-        "canonical_url": article.canonical_url,
-        "language": article.language,
-        "text": article.text,
-        "captions": json.dumps([[c.start, c.end] for c in article.captions]),
-        "review": Review.NONE.value,
-        "content_hash": article.content_hash,
-        "story_id": article.story_id,
-        "source": article.source,
-        "raw_document": zlib.compress(article.raw_document, 6),
-        "raw_content_type": article.raw_content_type,
-        "fetched_at": article.fetched_at.isoformat(timespec="seconds"),
-        "fetch_status": article.fetch_status,
-        "feed_id": article.feed_id,
-        "minhash": article.minhash,
-        "loaded_at": loaded_at,
-    }
-
-
-def save_article(
-    db: sqlite_utils.Database, article: StoredArticle, aliases: list[str], *, replace_text: bool = True
-) -> None:
-    """Write one article and its addresses in one transaction (all or nothing).
-
-    An article that a person curated (review 'reviewed') keeps its text: the curated spans point
-    into it. Only fetch facts are refreshed then. Skeletons and machine drafts take the new text
-    (the pipeline redrafts them only when no person touched the file).
-    """
-    loaded_at = article.fetched_at.isoformat(timespec="seconds")
-    row = _row(article, loaded_at)
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
-        existing = db.conn.execute("SELECT review FROM articles WHERE id = ?", [article.id]).fetchone()
-        uncurated = (None, "", Review.NONE.value, Review.DRAFT.value)  # a draft is redrafted from the new text
-        if existing is not None and (existing[0] not in uncurated or not replace_text):
-            keep = {
-                "text",
-                "captions",
-                "content_hash",
-                "review",
-                "title",
-                "publisher",
-                "author",
-                "published",
-                "minhash",
-                "story_id",
-                "digest_file",
-                "digest_hash",
-            }
-            row = {k: v for k, v in row.items() if k not in keep}
-        elif existing is not None and existing[0] == Review.DRAFT.value:
-            # The text changes under the draft: forget its file hash so the redraft is reloaded.
-            row["digest_hash"] = None
-        db["articles"].upsert(row, pk="id")
-        for url in dict.fromkeys(aliases):
-            db.conn.execute("INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)", [url, article.id])
-
-
-def add_alias_all(db: sqlite_utils.Database, urls: list[str], article_id: str) -> None:
-    """Remember more addresses of a stored article (a duplicate submission, a syndicated URL)."""
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
-        for url in urls:
-            db.conn.execute("INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)", [url, article_id])
-
-
-def raw_document(db: sqlite_utils.Database, article_id: str) -> bytes | None:
-    row = db.conn.execute("SELECT raw_document FROM articles WHERE id = ?", [article_id]).fetchone()
+def raw_document(store: Store, article_id: str) -> bytes | None:
+    row = store.execute("SELECT raw_document FROM articles WHERE id = ?", [article_id]).fetchone()
     return zlib.decompress(row[0]) if row and row[0] is not None else None
 
 
@@ -228,13 +126,12 @@ def _feed(row: dict) -> Feed:
     )
 
 
-def add_feed(db: sqlite_utils.Database, url: str, now: dt.datetime) -> tuple[Feed, bool]:
+def add_feed(store: Store, url: str, now: dt.datetime) -> tuple[Feed, bool]:
     """Follow a feed; returns (feed, created). Adding a followed feed again changes nothing."""
-    existing = db.conn.execute("SELECT id FROM feeds WHERE url = ?", [url]).fetchone()
+    existing = store.one("SELECT id FROM feeds WHERE url = ?", [url])
     if existing:
-        return get_feed(db, existing[0]), False  # type: ignore[return-value]
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
+        return get_feed(store, existing[0]), False  # type: ignore[return-value]
+    with store.transaction() as db:
         db["feeds"].insert(
             {
                 "url": url,
@@ -244,42 +141,53 @@ def add_feed(db: sqlite_utils.Database, url: str, now: dt.datetime) -> tuple[Fee
             }
         )
         feed_id = db.conn.execute("SELECT id FROM feeds WHERE url = ?", [url]).fetchone()[0]
-    return get_feed(db, feed_id), True  # type: ignore[return-value]
+    return get_feed(store, feed_id), True  # type: ignore[return-value]
 
 
-def get_feed(db: sqlite_utils.Database, feed_id: int) -> Feed | None:
-    rows = list(db["feeds"].rows_where("id = ?", [feed_id]))
+def get_feed(store: Store, feed_id: int) -> Feed | None:
+    rows = store.rows("SELECT * FROM feeds WHERE id = ?", [feed_id])
     return _feed(rows[0]) if rows else None
 
 
-def find_feed(db: sqlite_utils.Database, id_or_url: str) -> Feed | None:
+def find_feed(store: Store, id_or_url: str) -> Feed | None:
     if id_or_url.isdigit():
-        return get_feed(db, int(id_or_url))
-    rows = list(db["feeds"].rows_where("url = ?", [id_or_url]))
+        return get_feed(store, int(id_or_url))
+    rows = store.rows("SELECT * FROM feeds WHERE url = ?", [id_or_url])
     return _feed(rows[0]) if rows else None
 
 
-def list_feeds(db: sqlite_utils.Database) -> list[Feed]:
-    return [_feed(r) for r in db["feeds"].rows_where(order_by="id")]
+def list_feeds(store: Store) -> list[Feed]:
+    return [_feed(r) for r in store.rows("SELECT * FROM feeds ORDER BY id")]
 
 
-def remove_feed(db: sqlite_utils.Database, feed_id: int) -> bool:
+def remove_feed(store: Store, feed_id: int) -> bool:
     """Stop following a feed; its articles stay (they keep feed_id for provenance)."""
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
+    with store.transaction() as db:
         cur = db.conn.execute("DELETE FROM feeds WHERE id = ?", [feed_id])
     return cur.rowcount > 0
 
 
-def due_feeds(db: sqlite_utils.Database, now: dt.datetime) -> list[Feed]:
+def set_feed_title(store: Store, feed_id: int, title: str) -> None:
+    with store.transaction() as db:
+        db.conn.execute("UPDATE feeds SET title = ? WHERE id = ?", [title, feed_id])
+
+
+def make_all_due(store: Store) -> None:
+    """Every feed due now (`briefbot feeds poll --all`)."""
+    with store.transaction() as db:
+        db.conn.execute("UPDATE feeds SET next_poll_at = NULL")
+
+
+def due_feeds(store: Store, now: dt.datetime) -> list[Feed]:
     stamp = now.isoformat(timespec="seconds")
     return [
-        _feed(r) for r in db["feeds"].rows_where("next_poll_at IS NULL OR next_poll_at <= ?", [stamp], order_by="id")
+        _feed(r)
+        for r in store.rows("SELECT * FROM feeds WHERE next_poll_at IS NULL OR next_poll_at <= ? ORDER BY id", [stamp])
     ]
 
 
 def record_poll(
-    db: sqlite_utils.Database,
+    store: Store,
     feed_id: int,
     *,
     now: dt.datetime,
@@ -296,8 +204,7 @@ def record_poll(
         "next_poll_at": next_poll.isoformat(timespec="seconds"),
         "last_status": status,
     }
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
+    with store.transaction() as db:
         if error is None:
             update |= {"failures": 0, "last_error": None}
             if etag is not None:

@@ -14,8 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import sqlite_utils
-
+from bot.core.db import Store
 from bot.core.subscriptions import Subscription
 
 FINAL = frozenset({"posted", "quiet", "missed", "failed", "uncertain"})
@@ -100,21 +99,21 @@ _COLUMNS = (
 )
 
 
-def find(db: sqlite_utils.Database, sub: Subscription, local_date: dt.date) -> PostRow | None:
+def find(store: Store, sub: Subscription, local_date: dt.date) -> PostRow | None:
     """The row of the channel's slot on that local date, whichever subscription claimed it."""
-    found = db.conn.execute(
+    found = store.execute(
         f"SELECT {_COLUMNS} FROM digest_posts WHERE {_SLOT} AND local_date=?",
         [sub.platform, sub.workspace, sub.channel, local_date.isoformat()],
     ).fetchone()
     return _row(found) if found else None
 
 
-def get(db: sqlite_utils.Database, post_id: int) -> PostRow:
-    return _row(db.conn.execute(f"SELECT {_COLUMNS} FROM digest_posts WHERE id=?", [post_id]).fetchone())
+def get(store: Store, post_id: int) -> PostRow:
+    return _row(store.execute(f"SELECT {_COLUMNS} FROM digest_posts WHERE id=?", [post_id]).fetchone())
 
 
-def rows_for_channel(db: sqlite_utils.Database, platform: str, workspace: str, channel: str) -> list[PostRow]:
-    cur = db.conn.execute(
+def rows_for_channel(store: Store, platform: str, workspace: str, channel: str) -> list[PostRow]:
+    cur = store.execute(
         f"SELECT {_COLUMNS} FROM digest_posts WHERE {_SLOT} ORDER BY local_date",
         [platform, workspace, channel],
     )
@@ -131,7 +130,7 @@ class ClaimResult:
 
 
 def claim(
-    db: sqlite_utils.Database,
+    store: Store,
     sub: Subscription,
     *,
     local_date: dt.date,
@@ -141,9 +140,8 @@ def claim(
     now: dt.datetime,
 ) -> ClaimResult:
     """Claim the (channel, local date) slot for `owner`, or say who already has it."""
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
-        existing = find(db, sub, local_date)
+    with store.transaction() as db:
+        existing = find(store, sub, local_date)
         if existing is None:
             cur = db.conn.execute(
                 "INSERT INTO digest_posts (platform, workspace, channel, local_date, subscription_id,"
@@ -163,27 +161,26 @@ def claim(
                     now.isoformat(),
                 ],
             )
-            return ClaimResult(True, get(db, int(cur.lastrowid)))
+            return ClaimResult(True, get(store, int(cur.lastrowid)))
         if existing.status in FINAL or existing.owner == owner:
             # Done already, or this run holds it (a retry is scheduled): absorbed.
             return ClaimResult(False, existing)
         db.conn.execute("UPDATE digest_posts SET owner=? WHERE id=?", [owner, existing.id])
-        return ClaimResult(True, get(db, existing.id), resumed=True)
+        return ClaimResult(True, get(store, existing.id), resumed=True)
 
 
-def last_posted_at(db: sqlite_utils.Database, sub: Subscription) -> dt.datetime | None:
+def last_posted_at(store: Store, sub: Subscription) -> dt.datetime | None:
     """When the channel's last digest was composed: the next one covers what is new since."""
-    found = db.conn.execute(
+    found = store.execute(
         "SELECT MAX(attempted_at) FROM digest_posts WHERE platform=? AND workspace=? AND channel=? AND status='posted'",
         [sub.platform, sub.workspace, sub.channel],
     ).fetchone()
     return _ts(found[0]) if found else None
 
 
-def mark_sending(db: sqlite_utils.Database, post_id: int, *, since: dt.datetime | None, now: dt.datetime) -> int:
+def mark_sending(store: Store, post_id: int, *, since: dt.datetime | None, now: dt.datetime) -> int:
     """Record that the platform is about to be called; returns the attempt number (1-based)."""
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
+    with store.transaction() as db:
         db.conn.execute(
             "UPDATE digest_posts SET status='sending', attempt=attempt+1, attempted_at=?,"
             " first_attempted_at=COALESCE(first_attempted_at, ?), since=? WHERE id=?",
@@ -192,18 +189,17 @@ def mark_sending(db: sqlite_utils.Database, post_id: int, *, since: dt.datetime 
         return int(db.conn.execute("SELECT attempt FROM digest_posts WHERE id=?", [post_id]).fetchone()[0])
 
 
-def mark_posted(db: sqlite_utils.Database, post_id: int, message_id: str, *, now: dt.datetime) -> None:
-    _finish(db, post_id, "posted", now=now, message_id=message_id)
+def mark_posted(store: Store, post_id: int, message_id: str, *, now: dt.datetime) -> None:
+    _finish(store, post_id, "posted", now=now, message_id=message_id)
 
 
-def mark_retry(db: sqlite_utils.Database, post_id: int, error: str) -> int:
+def mark_retry(store: Store, post_id: int, error: str) -> int:
     """An attempt failed: back to `claimed` for a retry; returns the failures so far.
 
     A failure before the platform was called (composing the digest) counts as an attempt too,
     so a slot that can never be composed still ends.
     """
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
+    with store.transaction() as db:
         db.conn.execute(
             "UPDATE digest_posts SET attempt = attempt + (status = 'claimed'), status='claimed', error=? WHERE id=?",
             [error, post_id],
@@ -211,16 +207,14 @@ def mark_retry(db: sqlite_utils.Database, post_id: int, error: str) -> int:
         return int(db.conn.execute("SELECT attempt FROM digest_posts WHERE id=?", [post_id]).fetchone()[0])
 
 
-def mark_final(
-    db: sqlite_utils.Database, post_id: int, status: str, *, now: dt.datetime, error: str | None = None
-) -> None:
+def mark_final(store: Store, post_id: int, status: str, *, now: dt.datetime, error: str | None = None) -> None:
     if status not in FINAL:
         raise ValueError(f"{status!r} is not a final status")
-    _finish(db, post_id, status, now=now, error=error)
+    _finish(store, post_id, status, now=now, error=error)
 
 
 def _finish(
-    db: sqlite_utils.Database,
+    store: Store,
     post_id: int,
     status: str,
     *,
@@ -228,8 +222,7 @@ def _finish(
     message_id: str | None = None,
     error: str | None = None,
 ) -> None:
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
+    with store.transaction() as db:
         db.conn.execute(
             "UPDATE digest_posts SET status=?, finished_at=?, message_id=COALESCE(?, message_id),"
             " error=COALESCE(?, error) WHERE id=?",
@@ -238,7 +231,7 @@ def _finish(
 
 
 def record_missed(
-    db: sqlite_utils.Database,
+    store: Store,
     sub: Subscription,
     *,
     local_date: dt.date,
@@ -249,9 +242,8 @@ def record_missed(
     reason: str,
 ) -> bool:
     """Close a slot that will not be posted; False when the slot was closed already."""
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
-        existing = find(db, sub, local_date)
+    with store.transaction() as db:
+        existing = find(store, sub, local_date)
         if existing is None:
             db.conn.execute(
                 "INSERT INTO digest_posts (platform, workspace, channel, local_date, subscription_id,"
@@ -283,14 +275,13 @@ def record_missed(
         return True
 
 
-def close_stale(db: sqlite_utils.Database, *, slot_before: dt.datetime, owner: str, now: dt.datetime) -> list[PostRow]:
+def close_stale(store: Store, *, slot_before: dt.datetime, owner: str, now: dt.datetime) -> list[PostRow]:
     """Close the open slots of earlier runs that are too old to post (beyond the grace window).
 
     `claimed` becomes `missed` (nothing reached the platform); `sending` becomes `uncertain`
     (an attempt may have reached it). Returns the rows as they were before closing.
     """
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
+    with store.transaction() as db:
         stale = [
             _row(r)
             for r in db.conn.execute(
@@ -311,26 +302,3 @@ def close_stale(db: sqlite_utils.Database, *, slot_before: dt.datetime, owner: s
                 [status, owner, now.isoformat(), reason, r.id],
             )
     return stale
-
-
-def note_subscription(
-    db: sqlite_utils.Database,
-    sub_id: int,
-    *,
-    last_result: str,
-    posted_on: dt.date | None = None,
-    failing_reason: str | None = None,
-) -> None:
-    """Keep the subscription's visible state (shown by /subscriptions) in step with the outbox."""
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
-        if posted_on is not None:
-            db.conn.execute(
-                "UPDATE subscriptions SET last_result=?, last_posted_on=?, failing_reason=NULL WHERE id=?",
-                [last_result, posted_on.isoformat(), sub_id],
-            )
-        else:
-            db.conn.execute(
-                "UPDATE subscriptions SET last_result=?, failing_reason=? WHERE id=?",
-                [last_result, failing_reason, sub_id],
-            )

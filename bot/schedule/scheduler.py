@@ -35,13 +35,13 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import sqlite_utils
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.core import queries, store
+from bot.core import queries
 from bot.core import subscriptions as subs_core
+from bot.core.db import Store
 from bot.core.models import Answer, BriefingAnswer, NotFound, Notice
 from bot.core.subscriptions import Subscription
 from bot.schedule import outbox
@@ -55,7 +55,7 @@ log = logging.getLogger("bot.schedule")
 
 UTC = dt.UTC
 Clock = Callable[[], dt.datetime]
-Compose = Callable[[sqlite_utils.Database, Subscription, "dt.datetime | None"], Answer]
+Compose = Callable[[Store, Subscription, "dt.datetime | None"], Answer]
 
 # Waits before the 2nd, 3rd... attempt of a failed post; one more failure marks it failing.
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (30.0, 120.0, 600.0, 1800.0)
@@ -65,8 +65,10 @@ QUIET_NOTICE = "Nothing new since the last digest."
 def compose_from_context(ctx: Context) -> Compose:
     """What is new for a channel since its last digest, from the core's digest query."""
 
-    def compose(db: sqlite_utils.Database, sub: Subscription, since: dt.datetime | None) -> Answer:
-        return queries.briefing(db, ctx.speakers, ctx.gazetteer, since=since, include_drafts=ctx.settings.show_drafts)
+    def compose(store: Store, sub: Subscription, since: dt.datetime | None) -> Answer:
+        return queries.briefing(
+            store, ctx.gazetteer, ctx.speakers, since=since, include_drafts=ctx.settings.show_drafts
+        )
 
     return compose
 
@@ -123,7 +125,7 @@ class DigestScheduler:
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        store: Store,
         deliverers: Mapping[str, Deliverer],
         *,
         grace: dt.timedelta = dt.timedelta(hours=6),
@@ -138,7 +140,7 @@ class DigestScheduler:
             raise ValueError("quiet_day must be 'notice' or 'skip'")
         if not dt.timedelta(0) <= grace < dt.timedelta(hours=24):
             raise ValueError("the grace window must be between 0 and 24 hours")
-        self.db = db
+        self.store = store
         self.deliverers = dict(deliverers)
         self.grace = grace
         self.quiet_day = quiet_day
@@ -162,22 +164,18 @@ class DigestScheduler:
         """The scheduler of a running bot: its store, settings, clock and the core's digest query."""
         kwargs.setdefault("compose", compose_from_context(ctx))
         kwargs.setdefault("clock", ctx.clock)
-        # Its own connection: front ends run queries (and /subscribe) in worker threads on
-        # theirs, and two threads' transactions must never meet on one SQLite connection.
-        own = str(ctx.settings.db_path) != ":memory:"
-        db = store.connect(ctx.settings.db_path) if own else ctx.db
-        return cls.from_settings(ctx.settings, db, deliverers, **kwargs)
+        return cls.from_settings(ctx.settings, ctx.store, deliverers, **kwargs)
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, db: sqlite_utils.Database, deliverers: Mapping[str, Deliverer], **kwargs: Any
+        cls, settings: Settings, store: Store, deliverers: Mapping[str, Deliverer], **kwargs: Any
     ) -> DigestScheduler:
         hours = settings.digest_grace_hours
         if not 0 <= hours < 24:  # a window of a day or more would post yesterday's digest today
             log.warning("BRIEFBOT_DIGEST_GRACE_HOURS=%s is outside 0..24; using %s", hours, min(max(hours, 0), 23))
             hours = min(max(hours, 0.0), 23.0)
         return cls(
-            db,
+            store,
             deliverers,
             grace=dt.timedelta(hours=hours),
             quiet_day=settings.quiet_day,
@@ -240,7 +238,7 @@ class DigestScheduler:
 
     def sync(self) -> None:
         """Make the cron jobs match the active subscriptions in the database."""
-        wanted = {s.id: s for s in subs_core.list_subscriptions(self.db, active_only=True)}
+        wanted = {s.id: s for s in subs_core.list_subscriptions(self.store, active_only=True)}
         for sub_id in list(self._job_specs):
             if sub_id not in wanted:
                 self._remove_job(sub_id)
@@ -257,7 +255,7 @@ class DigestScheduler:
         self._job_specs[sub.id] = (sub.local_time, sub.timezone)  # reported once, until the row changes
         reason = f"cannot schedule {sub.local_time!r} in {sub.timezone!r}: {exc}"[:200]
         log.error("subscription %s (%s:%s): %s", sub.id, sub.platform, sub.channel, reason)
-        outbox.note_subscription(self.db, sub.id, last_result=f"not scheduled: {reason}", failing_reason=reason)
+        subs_core.note_result(self.store, sub.id, last_result=f"not scheduled: {reason}", failing_reason=reason)
 
     def _add_job(self, sub: Subscription) -> None:
         when = _parse_hhmm(sub.local_time)
@@ -311,8 +309,8 @@ class DigestScheduler:
 
     def _catch_up(self) -> None:
         now = self.clock()
-        for row in outbox.close_stale(self.db, slot_before=now - self.grace, owner=self.run_id, now=now):
-            closed = outbox.get(self.db, row.id)
+        for row in outbox.close_stale(self.store, slot_before=now - self.grace, owner=self.run_id, now=now):
+            closed = outbox.get(self.store, row.id)
             log.warning(
                 "closed the %s digest for %s:%s left %s by an earlier run: %s",
                 row.local_date,
@@ -321,10 +319,10 @@ class DigestScheduler:
                 row.status,
                 closed.error,
             )
-            outbox.note_subscription(
-                self.db, row.subscription_id, last_result=f"{closed.status} {row.local_date}: {closed.error}"
+            subs_core.note_result(
+                self.store, row.subscription_id, last_result=f"{closed.status} {row.local_date}: {closed.error}"
             )
-        for sub in subs_core.list_subscriptions(self.db, active_only=True):
+        for sub in subs_core.list_subscriptions(self.store, active_only=True):
             if sub.platform not in self.deliverers:
                 log.warning("no deliverer for %s: subscription %s is not scheduled", sub.platform, sub.id)
                 continue
@@ -332,10 +330,10 @@ class DigestScheduler:
                 local_date, slot_at = latest_slot(sub, now)
             except (ValueError, KeyError):
                 continue  # reported by sync() already
-            created = _created_at(self.db, sub.id)
+            created = subs_core.created_at(self.store, sub.id)
             if created is not None and slot_at < created:
                 continue  # subscribed after that slot: its first digest is the next one
-            row = outbox.find(self.db, sub, local_date)
+            row = outbox.find(self.store, sub, local_date)
             if row is not None and row.status in outbox.FINAL:
                 continue
             late = now - slot_at
@@ -356,12 +354,12 @@ class DigestScheduler:
         hours = late.total_seconds() / 3600
         if row is not None and row.status == "sending":
             reason = f"an attempt {hours:.1f} h ago may have posted; not resent beyond the grace window"
-            outbox.mark_final(self.db, row.id, "uncertain", now=now, error=reason)
+            outbox.mark_final(self.store, row.id, "uncertain", now=now, error=reason)
         else:
             reason = f"bot was down at the slot, {hours:.1f} h ago (grace window {self.grace})"
             key = idempotency_key(sub.platform, sub.workspace, sub.channel, local_date)
             if not outbox.record_missed(
-                self.db,
+                self.store,
                 sub,
                 local_date=local_date,
                 slot_at=slot_at,
@@ -379,7 +377,7 @@ class DigestScheduler:
             sub.id,
             reason,
         )
-        outbox.note_subscription(self.db, sub.id, last_result=f"skipped {local_date}: {reason}")
+        subs_core.note_result(self.store, sub.id, last_result=f"skipped {local_date}: {reason}")
 
     # ---------------------------------------------------------------------------------------
     # Firing, sending, retrying
@@ -389,7 +387,7 @@ class DigestScheduler:
         task = asyncio.current_task()
         if task is not None:
             self._track(task)
-        sub = _get_sub(self.db, sub_id)
+        sub = subs_core.find(self.store, sub_id)
         if sub is None or not sub.active:
             self._remove_job(sub_id)
             return
@@ -406,7 +404,7 @@ class DigestScheduler:
     async def _claim_and_send(self, sub: Subscription, local_date: dt.date, slot_at: dt.datetime) -> None:
         key = idempotency_key(sub.platform, sub.workspace, sub.channel, local_date)
         claimed = outbox.claim(
-            self.db, sub, local_date=local_date, slot_at=slot_at, key=key, owner=self.run_id, now=self.clock()
+            self.store, sub, local_date=local_date, slot_at=slot_at, key=key, owner=self.run_id, now=self.clock()
         )
         row = claimed.row
         if not claimed.won:
@@ -438,12 +436,12 @@ class DigestScheduler:
             await self._resend(post_id, sub_id)
 
     async def _resend(self, post_id: int, sub_id: int) -> None:
-        row = outbox.get(self.db, post_id)
+        row = outbox.get(self.store, post_id)
         if row.status not in outbox.OPEN or row.owner != self.run_id:
             return
-        sub = _get_sub(self.db, sub_id)
+        sub = subs_core.find(self.store, sub_id)
         if sub is None or not sub.active:
-            outbox.mark_final(self.db, post_id, "missed", now=self.clock(), error="unsubscribed before posting")
+            outbox.mark_final(self.store, post_id, "missed", now=self.clock(), error="unsubscribed before posting")
             return
         await self._attempt(sub, row)
 
@@ -457,16 +455,16 @@ class DigestScheduler:
                 status, reason = "uncertain", "an earlier attempt may have posted; too late for a safe resend"
             else:
                 status, reason = "failed", f"{row.error or 'delivery failed'} (not resent later: it could post twice)"
-            outbox.mark_final(self.db, row.id, status, now=now, error=reason)
+            outbox.mark_final(self.store, row.id, status, now=now, error=reason)
             log.warning("not resending the %s digest for %s:%s: %s", row.local_date, sub.platform, sub.channel, reason)
-            outbox.note_subscription(
-                self.db,
+            subs_core.note_result(
+                self.store,
                 sub.id,
                 last_result=f"{status} {row.local_date}: {reason}",
                 failing_reason=reason if status == "failed" else None,
             )
             return
-        since = outbox.last_posted_at(self.db, sub) or (row.slot_at - dt.timedelta(days=1))
+        since = outbox.last_posted_at(self.store, sub) or (row.slot_at - dt.timedelta(days=1))
         try:
             answer = self._compose(sub, since, now)
         except Exception as exc:  # a bug in a query must not stop the other channels
@@ -475,12 +473,12 @@ class DigestScheduler:
             return
         if is_quiet(answer):
             if self.quiet_day == "skip":
-                outbox.mark_final(self.db, row.id, "quiet", now=now)
-                outbox.note_subscription(self.db, sub.id, last_result=f"quiet {row.local_date}: nothing posted")
+                outbox.mark_final(self.store, row.id, "quiet", now=now)
+                subs_core.note_result(self.store, sub.id, last_result=f"quiet {row.local_date}: nothing posted")
                 log.info("quiet day for %s:%s on %s: nothing posted", sub.platform, sub.channel, row.local_date)
                 return
             answer = Notice(QUIET_NOTICE)
-        outbox.mark_sending(self.db, row.id, since=since, now=now)
+        outbox.mark_sending(self.store, row.id, since=since, now=now)
         # Let the loop run once before asking the deliverer: when many slots start together, their
         # database work is done before any of them takes a turn of a rate limiter, so turns are
         # not taken while the loop is too busy to send (which would release them in a burst).
@@ -495,9 +493,9 @@ class DigestScheduler:
             await self._failed(sub, row, DeliveryError(f"unexpected error ({type(exc).__name__})"))
             return
         done = self.clock()
-        outbox.mark_posted(self.db, row.id, str(message_id), now=done)
-        outbox.note_subscription(
-            self.db,
+        outbox.mark_posted(self.store, row.id, str(message_id), now=done)
+        subs_core.note_result(
+            self.store,
             sub.id,
             last_result=f"posted {row.local_date} (message {message_id})",
             posted_on=row.local_date,
@@ -511,7 +509,7 @@ class DigestScheduler:
         if key not in self._content_cache:
             if len(self._content_cache) > 256:
                 self._content_cache.clear()
-            self._content_cache[key] = self.compose(self.db, sub, since)
+            self._content_cache[key] = self.compose(self.store, sub, since)
         return self._content_cache[key]
 
     @staticmethod
@@ -529,24 +527,24 @@ class DigestScheduler:
     async def _failed(self, sub: Subscription, row: outbox.PostRow, error: DeliveryError) -> None:
         now = self.clock()
         reason = error.describe()
-        attempts = outbox.mark_retry(self.db, row.id, reason)
+        attempts = outbox.mark_retry(self.store, row.id, reason)
         delay: float | None = None
         if attempts <= len(self.retry_delays):
             delay = self.retry_delays[attempts - 1]
             if isinstance(error, RateLimited):
                 delay = max(error.retry_after, 1.0)
-            deadline = self._resend_deadline(outbox.get(self.db, row.id), self.deliverers[sub.platform])
+            deadline = self._resend_deadline(outbox.get(self.store, row.id), self.deliverers[sub.platform])
             if deadline is not None:
                 room = (deadline - now).total_seconds()
                 delay = min(delay, room) if room >= 1.0 else None
                 if delay is None:
                     reason += " (not retried later: a resend could post twice)"
         if delay is not None:
-            outbox.note_subscription(
-                self.db,
+            subs_core.note_result(
+                self.store,
                 sub.id,
                 last_result=f"retrying {row.local_date}: {reason}",
-                failing_reason=_current_failing(self.db, sub.id),
+                failing_reason=subs_core.failing_reason(self.store, sub.id),
             )
             log.warning(
                 "digest to %s:%s failed (attempt %s: %s); retrying in %.0f s",
@@ -566,9 +564,9 @@ class DigestScheduler:
                 misfire_grace_time=None,
             )
             return
-        outbox.mark_final(self.db, row.id, "failed", now=now, error=reason)
-        outbox.note_subscription(
-            self.db, sub.id, last_result=f"failed {row.local_date}: {reason}", failing_reason=reason
+        outbox.mark_final(self.store, row.id, "failed", now=now, error=reason)
+        subs_core.note_result(
+            self.store, sub.id, last_result=f"failed {row.local_date}: {reason}", failing_reason=reason
         )
         log.error(
             "digest to %s:%s failed after %s attempts, subscription %s marked failing: %s",
@@ -578,23 +576,3 @@ class DigestScheduler:
             sub.id,
             reason,
         )
-
-
-def _get_sub(db: sqlite_utils.Database, sub_id: int) -> Subscription | None:
-    try:
-        return subs_core.get(db, sub_id)
-    except Exception:  # sqlite_utils.db.NotFoundError: the row was deleted
-        return None
-
-
-def _created_at(db: sqlite_utils.Database, sub_id: int) -> dt.datetime | None:
-    found = db.conn.execute("SELECT created_at FROM subscriptions WHERE id=?", [sub_id]).fetchone()
-    if not found or not found[0]:
-        return None
-    created = dt.datetime.fromisoformat(found[0])
-    return created if created.tzinfo else created.replace(tzinfo=UTC)
-
-
-def _current_failing(db: sqlite_utils.Database, sub_id: int) -> str | None:
-    found = db.conn.execute("SELECT failing_reason FROM subscriptions WHERE id=?", [sub_id]).fetchone()
-    return found[0] if found else None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import store
+from bot.core.db import Store
 from bot.core.digest_files import (
     DigestFileError,
     check_dir,
@@ -71,13 +71,13 @@ def test_seed_digest_is_complete(summaries_dir: Path) -> None:
 
 
 def test_load_is_idempotent_and_reload_updates_one_article(summaries_dir: Path, tmp_path: Path) -> None:
-    db = store.connect(tmp_path / "s.db")
+    db = Store(tmp_path / "s.db")
     first = load_dir(db, summaries_dir)
     assert first.ok and first.loaded == [f"{SEED_ID}.yaml"]
-    snapshot = list(db.query("select id, text from quotes order by id"))
+    snapshot = list(db.rows("select id, text from quotes order by id"))
     second = load_dir(db, summaries_dir)
     assert second.loaded == [] and second.unchanged == [f"{SEED_ID}.yaml"]
-    assert list(db.query("select id, text from quotes order by id")) == snapshot
+    assert list(db.rows("select id, text from quotes order by id")) == snapshot
     # a second article, then an edit of the first: only the first is rewritten
     other = read_digest(seed_yaml(summaries_dir))
     from dataclasses import replace
@@ -93,7 +93,7 @@ def test_load_is_idempotent_and_reload_updates_one_article(summaries_dir: Path, 
 
 
 def test_deleting_a_file_removes_its_article(summaries_dir: Path, tmp_path: Path) -> None:
-    db = store.connect(tmp_path / "s.db")
+    db = Store(tmp_path / "s.db")
     load_dir(db, summaries_dir)
     seed_yaml(summaries_dir).unlink()
     report = load_dir(db, summaries_dir)
@@ -108,7 +108,7 @@ def test_tampered_quote_is_refused_with_file_and_line(summaries_dir: Path, tmp_p
         "words: Russia has no plans to seize more territory from Ukraine",
         "words: Russia has no plans to seize territory",
     )
-    db = store.connect(tmp_path / "s.db")
+    db = Store(tmp_path / "s.db")
     report = load_dir(db, summaries_dir)
     assert not report.ok and report.loaded == []
     err = report.errors[0]
@@ -121,7 +121,7 @@ def test_tampered_quote_is_refused_with_file_and_line(summaries_dir: Path, tmp_p
 
 
 def test_invalid_file_keeps_previous_version_and_others_load(summaries_dir: Path, tmp_path: Path) -> None:
-    db = store.connect(tmp_path / "s.db")
+    db = Store(tmp_path / "s.db")
     load_dir(db, summaries_dir)
     before = db["quotes"].count
     edit(seed_yaml(summaries_dir), "    claim: annexed", "    claim: conquered")
@@ -195,14 +195,14 @@ def test_check_writes_nothing(summaries_dir: Path) -> None:
 def test_parallel_load_matches_sequential(summaries_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Large folders are parsed in worker processes; results, order and errors are the same."""
     from bench.synthetic import write_corpus
-    from bot.core import digest_files
+    from bot.core.digest_files import load as digest_files
 
     corpus = write_corpus(tmp_path / "corpus", 30)
     bad = sorted(corpus.glob("*.yaml"))[3]
     edit(bad, "evidence: ", "evidence: not in the text ")
     monkeypatch.setattr(digest_files, "PARALLEL_MIN_FILES", 10)
-    seq = load_dir(store.connect(tmp_path / "seq.db"), corpus, workers=1)
-    par_db = store.connect(tmp_path / "par.db")
+    seq = load_dir(Store(tmp_path / "seq.db"), corpus, workers=1)
+    par_db = Store(tmp_path / "par.db")
     par = load_dir(par_db, corpus, workers=2)
     assert par.loaded == seq.loaded and len(par.loaded) == 29
     assert [str(e) for e in par.errors] == [str(e) for e in seq.errors] and "not found verbatim" in str(par.errors[0])

@@ -22,7 +22,7 @@ def add_copy(ctx: Context, summaries: Path, new_id: str, published: dt.date, pub
 
 
 def test_status_donetsk(ctx: Context) -> None:
-    a = queries.status(ctx.db, ctx.gazetteer, ctx.speakers, "Donetsk")
+    a = queries.status(ctx.store, ctx.gazetteer, ctx.speakers, "Donetsk")
     assert a.region.code == "UA-14" and a.region.name == "Donetsk"
     by = {g.asserted_by: g for g in a.by_source}
     assert {"Russia", "Foreign governments", "Dmitry Peskov", "Newsweek"} <= set(by)
@@ -34,66 +34,66 @@ def test_status_donetsk(ctx: Context) -> None:
     assert any("reoccupied by Ukrainian troops" in c.evidence for c in by["Dmitry Peskov"].claims)
     assert len(a.contradictions) >= 2
     # every evidence is a verbatim span of the stored text
-    text = ctx.db["articles"].get(SEED_ID)["text"]
+    text = ctx.store["articles"].get(SEED_ID)["text"]
     assert all(c.evidence in text for g in a.by_source for c in g.claims)
 
 
 def test_status_by_alias_and_town(ctx: Context) -> None:
-    assert queries.status(ctx.db, ctx.gazetteer, ctx.speakers, "donetska oblast").region.code == "UA-14"
-    izium = queries.status(ctx.db, ctx.gazetteer, ctx.speakers, "Izium")
+    assert queries.status(ctx.store, ctx.gazetteer, ctx.speakers, "donetska oblast").region.code == "UA-14"
+    izium = queries.status(ctx.store, ctx.gazetteer, ctx.speakers, "Izium")
     assert izium.region.code == "UA-63"
     assert any(c.place for g in izium.by_source for c in g.claims)
 
 
 def test_unknown_region_and_group(ctx: Context) -> None:
-    nf = queries.status(ctx.db, ctx.gazetteer, ctx.speakers, "Donetzkk Oblastt Republic")
+    nf = queries.status(ctx.store, ctx.gazetteer, ctx.speakers, "Donetzkk Oblastt Republic")
     assert isinstance(nf, NotFound) and nf.what == "region"
-    group = queries.status(ctx.db, ctx.gazetteer, ctx.speakers, "Donbas")
+    group = queries.status(ctx.store, ctx.gazetteer, ctx.speakers, "Donbas")
     assert isinstance(group, NotFound) and group.what == "regions" and set(group.suggestions) == {"Donetsk", "Luhansk"}
 
 
 def test_quotes_peskov(ctx: Context) -> None:
-    a = queries.quotes(ctx.db, ctx.speakers, "Peskov")
+    a = queries.quotes(ctx.store, ctx.speakers, "Peskov")
     assert a.speaker.name == "Dmitry Peskov" and a.total == len(a.quotes) == 6
     kinds = {q.kind for q in a.quotes}
     assert kinds == {QuoteKind.DIRECT, QuoteKind.INDIRECT, QuoteKind.MIXED}
     direct = next(q for q in a.quotes if q.kind == QuoteKind.DIRECT)
     assert direct.words.startswith("But there is nevertheless a lot of work ahead")
     assert {q.mention for q in a.quotes} >= {"he", "a Russian spokesperson"}
-    nf = queries.quotes(ctx.db, ctx.speakers, "Boris Johnsonn")
+    nf = queries.quotes(ctx.store, ctx.speakers, "Boris Johnsonn")
     assert isinstance(nf, NotFound) and nf.what == "speaker"
 
 
 def test_many_articles_newest_first_and_grouped(ctx: Context, summaries_dir: Path) -> None:
     add_copy(ctx, summaries_dir, "2023-01-05-copy", dt.date(2023, 1, 5), "Reuters", Review.REVIEWED)
     add_copy(ctx, summaries_dir, "2022-12-20-copy", dt.date(2022, 12, 20), "BBC", Review.REVIEWED)
-    q = queries.quotes(ctx.db, ctx.speakers, "Peskov")
+    q = queries.quotes(ctx.store, ctx.speakers, "Peskov")
     dates = [x.source.published for x in q.quotes]
     assert dates == sorted(dates, reverse=True) and dates[0] == dt.date(2023, 1, 5) and q.total == 18
-    s = queries.status(ctx.db, ctx.gazetteer, ctx.speakers, "Kherson")
+    s = queries.status(ctx.store, ctx.gazetteer, ctx.speakers, "Kherson")
     newsweek_like = {g.asserted_by for g in s.by_source}
     assert {"Reuters", "BBC", "Newsweek"} <= newsweek_like  # the outlet itself, per outlet
     for g in s.by_source:
         ds = [c.source.published for c in g.claims]
         assert ds == sorted(ds, reverse=True)
-    d = queries.briefing(ctx.db, ctx.speakers, ctx.gazetteer)
+    d = queries.briefing(ctx.store, ctx.gazetteer, ctx.speakers)
     assert d.day == dt.date(2023, 1, 5) and [a.source.publisher for a in d.articles] == ["Reuters"]
-    d2 = queries.briefing(ctx.db, ctx.speakers, ctx.gazetteer, day=dt.date(2022, 12, 8))
+    d2 = queries.briefing(ctx.store, ctx.gazetteer, ctx.speakers, day=dt.date(2022, 12, 8))
     assert d2.articles[0].source.publisher == "Newsweek"
-    src = queries.sources(ctx.db)
+    src = queries.sources(ctx.store)
     assert src.total == 3 and next(a.source.published for a in src.articles) == dt.date(2023, 1, 5)
 
 
 def test_drafts_are_marked_and_can_be_hidden(ctx: Context, summaries_dir: Path) -> None:
     add_copy(ctx, summaries_dir, "2023-02-01-draft", dt.date(2023, 2, 1), "Draftpost", Review.DRAFT)
-    shown = queries.quotes(ctx.db, ctx.speakers, "Peskov")
+    shown = queries.quotes(ctx.store, ctx.speakers, "Peskov")
     assert shown.quotes[0].source.review == Review.DRAFT
-    hidden = queries.quotes(ctx.db, ctx.speakers, "Peskov", include_drafts=False)
+    hidden = queries.quotes(ctx.store, ctx.speakers, "Peskov", include_drafts=False)
     assert all(q.source.review == Review.REVIEWED for q in hidden.quotes)
 
 
 def test_digest_contents(ctx: Context) -> None:
-    d = queries.briefing(ctx.db, ctx.speakers, ctx.gazetteer)
+    d = queries.briefing(ctx.store, ctx.gazetteer, ctx.speakers)
     assert d.day == dt.date(2022, 12, 8)
     assert d.key_points and d.key_points[0].text.startswith("The Kremlin is done seizing territory")
     assert {r.region.name for r in d.regions} >= {"Donetsk", "Luhansk", "Kherson", "Zaporizhzhia", "Kharkiv", "Kyiv"}
@@ -103,17 +103,17 @@ def test_digest_contents(ctx: Context) -> None:
 
 def test_digest_since(ctx: Context) -> None:
     later = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
-    empty = queries.briefing(ctx.db, ctx.speakers, ctx.gazetteer, since=later)
+    empty = queries.briefing(ctx.store, ctx.gazetteer, ctx.speakers, since=later)
     assert empty.articles == ()
-    everything = queries.briefing(ctx.db, ctx.speakers, ctx.gazetteer, since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    everything = queries.briefing(ctx.store, ctx.gazetteer, ctx.speakers, since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
     assert len(everything.articles) == 1
 
 
 def test_contradictions_filter(ctx: Context) -> None:
-    all_ = queries.contradictions(ctx.db, ctx.gazetteer)
+    all_ = queries.contradictions(ctx.store, ctx.gazetteer)
     assert len(all_.items) == 4 and all_.region is None
-    kherson = queries.contradictions(ctx.db, ctx.gazetteer, "Kherson")
+    kherson = queries.contradictions(ctx.store, ctx.gazetteer, "Kherson")
     assert kherson.region.code == "UA-65"
     assert any("withdrew its forces from Kherson" in x.a for x in kherson.items)
-    kyiv = queries.contradictions(ctx.db, ctx.gazetteer, "Kyiv")
+    kyiv = queries.contradictions(ctx.store, ctx.gazetteer, "Kyiv")
     assert kyiv.items == ()

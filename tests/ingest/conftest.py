@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.core.store import connect
+from bot.core.db import Store
 from bot.settings import Settings
 
 ARTICLES = Path("/work/shared/data/articles")
@@ -313,6 +313,6 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def db(settings: Settings):  # type: ignore[no-untyped-def]
-    database = connect(settings.db_path)
+    database = Store(settings.db_path)
     yield database
-    database.conn.close()
+    database.close()

@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
-import sqlite_utils
 import time_machine
 
+from bot.core.db import Store
 from bot.ingest import storage
-from bot.ingest.feeds import FeedError, next_poll_after, parse_feed, poll_feeds
+from bot.ingest.feeds import FeedError, parse_feed
 from bot.ingest.fetch import Fetcher
+from bot.ingest.polling import next_poll_after, poll_feeds, schedule_feed_polls
 from bot.settings import Settings
 from tests.ingest.conftest import BBC_FEED, NYT_FEED, LocalServer
 
@@ -62,9 +63,7 @@ def test_backoff_doubles_and_is_capped(settings: Settings) -> None:
     assert next_poll_after(now, s, 12) == now + dt.timedelta(days=1)
 
 
-async def test_poll_conditional_get_and_schedule(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
-) -> None:
+async def test_poll_conditional_get_and_schedule(server: LocalServer, db: Store, settings: Settings) -> None:
     start = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC)
     url = f"{server.base}/feed/conditional.xml"
     feed, _ = storage.add_feed(db, url, start)
@@ -98,9 +97,7 @@ async def test_poll_conditional_get_and_schedule(
     assert db["articles"].count == 1
 
 
-async def test_failing_feed_backs_off_and_recovers_count(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
-) -> None:
+async def test_failing_feed_backs_off_and_recovers_count(server: LocalServer, db: Store, settings: Settings) -> None:
     start = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC)
     feed, _ = storage.add_feed(db, f"{server.base}/feed/flaky.xml", start)
     now = start
@@ -114,7 +111,7 @@ async def test_failing_feed_backs_off_and_recovers_count(
         assert result.next_poll_at == now + dt.timedelta(minutes=wait_minutes)
         now = result.next_poll_at
     # The feed comes back: the failure count resets.
-    db["feeds"].update(feed.id, {"url": f"{server.base}/feed/conditional.xml"})
+    db.write(lambda d: d["feeds"].update(feed.id, {"url": f"{server.base}/feed/conditional.xml"}))
     async with Fetcher(settings, backoff_base_s=0, retries=0) as fetcher:
         [ok] = await poll_feeds(db, settings, lambda: now, fetcher=fetcher)
     assert ok.status == "ok"
@@ -122,7 +119,7 @@ async def test_failing_feed_backs_off_and_recovers_count(
     assert state is not None and state.failures == 0 and state.last_error is None
 
 
-async def test_poll_skips_known_entries(server: LocalServer, db: sqlite_utils.Database, settings: Settings) -> None:
+async def test_poll_skips_known_entries(server: LocalServer, db: Store, settings: Settings) -> None:
     start = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC)
     storage.add_feed(db, f"{server.base}/feed/bbc.xml", start)
     async with Fetcher(settings, backoff_base_s=0, retries=0) as fetcher:
@@ -138,24 +135,17 @@ async def test_poll_skips_known_entries(server: LocalServer, db: sqlite_utils.Da
     assert db["articles"].count == 3
 
 
-async def test_registered_on_apscheduler_and_polls(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
-) -> None:
+async def test_registered_on_apscheduler_and_polls(server: LocalServer, db: Store, settings: Settings) -> None:
     """The job the scheduler runs: registered on a real AsyncIOScheduler, run once by hand."""
-    from types import SimpleNamespace
-
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-    from bot.ingest.feeds import schedule_feed_polls
 
     start = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC)
     storage.add_feed(db, f"{server.base}/feed/conditional.xml", start)
-    ctx = SimpleNamespace(db=db, settings=settings, clock=lambda: start)
     scheduler = AsyncIOScheduler(timezone=dt.UTC)
-    schedule_feed_polls(scheduler, ctx, tick_minutes=2)
+    schedule_feed_polls(scheduler, db, settings, lambda: start)
     job = scheduler.get_job("feed-poll")
     assert job is not None
-    assert job.trigger.interval == dt.timedelta(minutes=2)
+    assert job.trigger.interval == dt.timedelta(minutes=1)
     assert job.max_instances == 1 and job.coalesce
     results = await job.func(*job.args)
     assert [(r.status, r.new_articles) for r in results] == [("ok", 1)]

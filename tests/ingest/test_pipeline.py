@@ -7,8 +7,7 @@ import json
 import zlib
 from pathlib import Path
 
-import sqlite_utils
-
+from bot.core.db import Store
 from bot.core.digest_files import read_digest
 from bot.ingest import storage
 from bot.ingest.fetch import Fetcher
@@ -34,7 +33,7 @@ def clock() -> dt.datetime:
     return FIXED_NOW
 
 
-async def run(db: sqlite_utils.Database, settings: Settings, *sources: str, **kw: object) -> list[IngestResult]:
+async def run(db: Store, settings: Settings, *sources: str, **kw: object) -> list[IngestResult]:
     async with Fetcher(settings, backoff_base_s=0, retries=1) as fetcher:
         ingestor = Ingestor(db, settings, clock=clock, fetcher=fetcher, **kw)  # type: ignore[arg-type]
         return await ingestor.ingest(sources)
@@ -44,7 +43,7 @@ def page_url(server: LocalServer, prefix: str, query: str = "") -> str:
     return f"{server.base}/html/{page_id(prefix)}.html{query}"
 
 
-async def test_real_page_from_loopback(server: LocalServer, db: sqlite_utils.Database, settings: Settings) -> None:
+async def test_real_page_from_loopback(server: LocalServer, db: Store, settings: Settings) -> None:
     [result] = await run(db, settings, page_url(server, CNBC_EMIRATES))
     assert result.status == "new", result.reason
     assert result.outlet == "CNBC"
@@ -67,9 +66,7 @@ async def test_real_page_from_loopback(server: LocalServer, db: sqlite_utils.Dat
     assert row["fetched_at"] == "2026-11-24T12:00:00+00:00"
 
 
-async def test_chrome_gone_and_hover_cards_removed(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
-) -> None:
+async def test_chrome_gone_and_hover_cards_removed(server: LocalServer, db: Store, settings: Settings) -> None:
     [hill] = await run(db, settings, page_url(server, HILL_OMAR))
     text = db["articles"].get(hill.id)["text"]
     assert "A New York man pleaded guilty to charges he threatened to kill Rep. Ilhan Omar (D-Minn.)" in text
@@ -82,7 +79,7 @@ async def test_chrome_gone_and_hover_cards_removed(
 
 
 async def test_same_page_twice_and_with_tracking_params_is_duplicate(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
+    server: LocalServer, db: Store, settings: Settings
 ) -> None:
     first = await run(db, settings, page_url(server, CBS_SPORTS))
     again = await run(db, settings, page_url(server, CBS_SPORTS, "?utm_source=twitter&fbclid=abc"))
@@ -93,9 +90,7 @@ async def test_same_page_twice_and_with_tracking_params_is_duplicate(
     assert db["articles"].count == 1
 
 
-async def test_concurrent_duplicate_submissions_store_one(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
-) -> None:
+async def test_concurrent_duplicate_submissions_store_one(server: LocalServer, db: Store, settings: Settings) -> None:
     url = page_url(server, CBS_SPORTS)
     results = await run(db, settings, url, url, url + "?utm_medium=email")
     assert sorted(r.status for r in results) == ["duplicate", "duplicate", "new"]
@@ -103,7 +98,7 @@ async def test_concurrent_duplicate_submissions_store_one(
 
 
 async def test_syndicated_wire_story_is_one_story_two_sources(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
+    server: LocalServer, db: Store, settings: Settings
 ) -> None:
     a, b = await run(db, settings, f"{server.base}/wire/Kyiv Herald", f"{server.base}/wire/Daily Courier")
     assert a.status == "new" and b.status == "new"
@@ -116,17 +111,13 @@ async def test_syndicated_wire_story_is_one_story_two_sources(
     assert linked.same_story_as in {a.id, b.id}
 
 
-async def test_unrelated_articles_are_separate_stories(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
-) -> None:
+async def test_unrelated_articles_are_separate_stories(server: LocalServer, db: Store, settings: Settings) -> None:
     a, b = await run(db, settings, page_url(server, CNBC_EMIRATES), page_url(server, HILL_OMAR))
     assert a.story_id != b.story_id
     assert a.same_story_as is None and b.same_story_as is None
 
 
-async def test_wire_page_metadata_and_caption(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
-) -> None:
+async def test_wire_page_metadata_and_caption(server: LocalServer, db: Store, settings: Settings) -> None:
     [r] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
     row = db["articles"].get(r.id)
     assert r.title == "Ukraine says forces push Russians back near Kharkiv"
@@ -144,7 +135,7 @@ async def test_wire_page_metadata_and_caption(
 
 
 async def test_hostile_sources_refused_with_one_line_each_others_go_on(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
+    server: LocalServer, db: Store, settings: Settings
 ) -> None:
     b = server.base
     sources = {
@@ -174,7 +165,7 @@ async def test_hostile_sources_refused_with_one_line_each_others_go_on(
     assert db["article_urls"].count >= 1
 
 
-async def test_slow_server_times_out(server: LocalServer, db: sqlite_utils.Database, settings: Settings) -> None:
+async def test_slow_server_times_out(server: LocalServer, db: Store, settings: Settings) -> None:
     from dataclasses import replace
 
     quick = replace(settings, fetch_timeout_s=0.2)
@@ -184,7 +175,7 @@ async def test_slow_server_times_out(server: LocalServer, db: sqlite_utils.Datab
     assert server.hits.counts["/slow"] >= 2  # retried once
 
 
-async def test_wrong_and_missing_encodings(server: LocalServer, db: sqlite_utils.Database, settings: Settings) -> None:
+async def test_wrong_and_missing_encodings(server: LocalServer, db: Store, settings: Settings) -> None:
     declared, undeclared = await run(db, settings, f"{server.base}/latin1", f"{server.base}/latin1-undeclared")
     for r in (declared, undeclared):
         assert r.status in {"new", "duplicate"}, r.reason
@@ -193,7 +184,7 @@ async def test_wrong_and_missing_encodings(server: LocalServer, db: sqlite_utils
         assert "\ufffd" not in text
 
 
-async def test_saved_html_file_and_seed_text_file(db: sqlite_utils.Database, settings: Settings) -> None:
+async def test_saved_html_file_and_seed_text_file(db: Store, settings: Settings) -> None:
     path = HTML_DIR / f"{page_id(CNBC_EMIRATES)}.html"
     html_result, seed_result = await run(db, settings, str(path), str(SEED))
     assert html_result.status == "new" and html_result.outlet == "CNBC"
@@ -210,9 +201,7 @@ async def test_saved_html_file_and_seed_text_file(db: sqlite_utils.Database, set
     assert again.status == "duplicate"
 
 
-async def test_plain_text_url_uses_the_same_cleaner(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
-) -> None:
+async def test_plain_text_url_uses_the_same_cleaner(server: LocalServer, db: Store, settings: Settings) -> None:
     [r] = await run(db, settings, f"{server.base}/text/seed.txt")
     assert r.status == "new"
     assert r.outlet == "Newsweek" and r.author == "Anna Skinner"
@@ -220,7 +209,7 @@ async def test_plain_text_url_uses_the_same_cleaner(
 
 
 async def test_feed_url_stores_entries_and_refuses_missing_pages(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
+    server: LocalServer, db: Store, settings: Settings
 ) -> None:
     results = await run(db, settings, f"{server.base}/feed/bbc.xml")
     stored = [r for r in results if r.status == "new"]
@@ -231,9 +220,7 @@ async def test_feed_url_stores_entries_and_refuses_missing_pages(
     assert {r.outlet for r in stored} == {"The Guardian", "The Hill", "CNBC"}
 
 
-async def test_feed_file_is_read(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings, tmp_path: Path
-) -> None:
+async def test_feed_file_is_read(server: LocalServer, db: Store, settings: Settings, tmp_path: Path) -> None:
     text = BBC_FEED.read_text("utf-8")
     # point the first item at a served page, drop the others
     first = text.index("<item>")
@@ -249,9 +236,7 @@ async def test_feed_file_is_read(
     assert r.title and r.title.startswith("Browns player on Mason Rudolph")
 
 
-async def test_updated_text_at_known_address(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
-) -> None:
+async def test_updated_text_at_known_address(server: LocalServer, db: Store, settings: Settings) -> None:
     [first] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
     db["articles"].update(first.id, {"content_hash": "stale", "text": "old text"})
     [second] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
@@ -259,9 +244,7 @@ async def test_updated_text_at_known_address(
     assert db["articles"].get(first.id)["text"].startswith("KYIV (Reuters)")
 
 
-async def test_skeleton_exported_and_loadable(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
-) -> None:
+async def test_skeleton_exported_and_loadable(server: LocalServer, db: Store, settings: Settings) -> None:
     [r] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
     assert r.skeleton is not None
     digest = read_digest(Path(r.skeleton))
@@ -280,7 +263,7 @@ async def test_skeleton_exported_and_loadable(
 
 
 async def test_private_addresses_refused_without_the_setting(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
+    server: LocalServer, db: Store, settings: Settings
 ) -> None:
     from dataclasses import replace
 
@@ -293,7 +276,7 @@ async def test_private_addresses_refused_without_the_setting(
     assert db["articles"].count == 0
 
 
-def test_feed_table_round_trip(db: sqlite_utils.Database) -> None:
+def test_feed_table_round_trip(db: Store) -> None:
     feed, created = storage.add_feed(db, "https://feeds.example/world.rss", FIXED_NOW)
     assert created
     again, created_again = storage.add_feed(db, "https://feeds.example/world.rss", FIXED_NOW)
@@ -303,7 +286,7 @@ def test_feed_table_round_trip(db: sqlite_utils.Database) -> None:
     assert storage.list_feeds(db) == []
 
 
-async def test_hostile_files(db: sqlite_utils.Database, settings: Settings, tmp_path: Path) -> None:
+async def test_hostile_files(db: Store, settings: Settings, tmp_path: Path) -> None:
     from tests.ingest.conftest import WIRE_BODY
 
     malformed = tmp_path / "malformed.html"
@@ -348,7 +331,7 @@ def test_site_name_suffix_stripped_from_titles() -> None:
 
 
 async def test_publication_date_falls_back_to_feed_then_fetch_time(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings, tmp_path: Path
+    server: LocalServer, db: Store, settings: Settings, tmp_path: Path
 ) -> None:
     feed = tmp_path / "wire.json"
     feed.write_text(
@@ -364,17 +347,14 @@ async def test_publication_date_falls_back_to_feed_then_fetch_time(
     [from_feed] = await run(db, settings, str(feed))
     assert from_feed.status == "new" and from_feed.published == "2022-05-11"
     assert db["articles"].get(from_feed.id)["date_source"] == "feed"
-    db2 = sqlite_utils.Database(memory=True)
-    from bot.core.store import migrate
-
-    migrate(db2)
+    db2 = Store(":memory:")
     [direct] = await run(db2, settings, f"{server.base}/undated")
     assert direct.published == "2026-11-24"  # the injected clock's day
     assert db2["articles"].get(direct.id)["date_source"] == "fetched"
 
 
 async def test_curated_article_text_is_kept_when_the_page_changes(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
+    server: LocalServer, db: Store, settings: Settings
 ) -> None:
     [first] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
     db["articles"].update(first.id, {"review": "reviewed", "text": "curated text", "content_hash": "curated"})
@@ -385,7 +365,7 @@ async def test_curated_article_text_is_kept_when_the_page_changes(
 
 
 async def test_identical_text_from_another_outlet_is_a_linked_source(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
+    server: LocalServer, db: Store, settings: Settings
 ) -> None:
     a, b = await run(db, settings, f"{server.base}/wire/Kyiv Herald", f"{server.base}/wire/Steppe News")
     texts = {db["articles"].get(r.id)["text"] for r in (a, b)}
@@ -396,7 +376,7 @@ async def test_identical_text_from_another_outlet_is_a_linked_source(
 
 
 async def test_skeleton_refreshed_on_update_unless_an_editor_started(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
+    server: LocalServer, db: Store, settings: Settings
 ) -> None:
     [first] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
     assert first.skeleton is not None
@@ -415,9 +395,7 @@ async def test_skeleton_refreshed_on_update_unless_an_editor_started(
     assert "review: reviewed" in yaml_path.read_text("utf-8")
 
 
-async def test_extraction_in_a_worker_process(
-    server: LocalServer, db: sqlite_utils.Database, settings: Settings
-) -> None:
+async def test_extraction_in_a_worker_process(server: LocalServer, db: Store, settings: Settings) -> None:
     from bot.ingest.pipeline import extraction_pool
 
     pool = extraction_pool(1)

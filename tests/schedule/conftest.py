@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 import time_machine
 
-from bot.core import store
+from bot.core.db import Store
 from bot.schedule.scheduler import DigestScheduler
 
 
@@ -20,8 +19,8 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(db_path: Path) -> sqlite_utils.Database:
-    return store.connect(db_path)
+def db(db_path: Path) -> Store:
+    return Store(db_path)
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import sqlite_utils
 import time_machine
 
+from bot.core.db import Store
 from bot.core.models import Answer, ArticleItem, BriefingAnswer, Review, SourceRef
 from bot.core.subscriptions import Subscription, subscribe
 from bot.schedule.scheduler import DigestScheduler
@@ -91,13 +91,13 @@ class FixedComposer:
     answer: Answer = field(default_factory=article_answer)
     asked: list[tuple[str, dt.datetime | None]] = field(default_factory=list)
 
-    def __call__(self, db: sqlite_utils.Database, sub: Subscription, since: dt.datetime | None) -> Answer:
+    def __call__(self, db: Store, sub: Subscription, since: dt.datetime | None) -> Answer:
         self.asked.append((sub.channel, since))
         return self.answer
 
 
 def add_sub(
-    db: sqlite_utils.Database,
+    db: Store,
     channel: str,
     local_time: str,
     timezone: str = "Europe/Kyiv",

@@ -14,7 +14,7 @@ from aiohttp import web
 from discord.http import HTTPClient, Route, handle_message_parameters
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core import store
+from bot.core.db import Store
 from bot.core.models import Answer, Notice
 from bot.render.text import render_text
 from bot.schedule import outbox
@@ -129,7 +129,7 @@ async def test_crash_after_discord_accepted_is_absorbed_by_the_nonce(discord_api
     api, http = discord_api
     slot = utc(2026, 10, 5, 6)
     clock = travel(slot - dt.timedelta(minutes=1))
-    db = store.connect(db_path)
+    db = Store(db_path)
     sub = add_sub(db, "42", "09:00", created=slot - dt.timedelta(hours=1))
     deliverer = DiscordDeliverer(CrashOnce(RestDigestPoster(http)))
     first = DigestScheduler(db, {"discord": deliverer}, compose=FixedComposer(), resync_seconds=None)
@@ -140,9 +140,7 @@ async def test_crash_after_discord_accepted_is_absorbed_by_the_nonce(discord_api
 
     first.shutdown()  # the process died; a new one starts 30 s later
     clock.move_to(slot + dt.timedelta(seconds=30))
-    second = DigestScheduler(
-        store.connect(db_path), {"discord": deliverer}, compose=FixedComposer(), resync_seconds=None
-    )
+    second = DigestScheduler(Store(db_path), {"discord": deliverer}, compose=FixedComposer(), resync_seconds=None)
     schedulers.append(second)
     await second.start()
     await second.settle()

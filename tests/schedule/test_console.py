@@ -58,7 +58,7 @@ async def test_runner_schedules_digests_and_feed_polls(tmp_path, monkeypatch) ->
     monkeypatch.chdir(tmp_path)
     ctx = open_context(load_settings(db_path=tmp_path / "r.db", summaries_dir=SUMMARIES))
     subscriptions.subscribe(
-        ctx.db,
+        ctx.store,
         platform="console",
         workspace="",
         channel="console",

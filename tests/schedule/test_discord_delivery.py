@@ -16,7 +16,7 @@ import pytest
 
 from bot import runner
 from bot.context import Context, open_context
-from bot.core import store
+from bot.core.db import Store
 from bot.core.models import Notice
 from bot.frontends.discord import hooks
 from bot.frontends.discord.client import DiscordFrontend
@@ -56,14 +56,14 @@ def ctx(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[Context]:
     )
     context = open_context(settings)
     yield context
-    context.db.conn.close()
+    context.close()
 
 
 def _due_a_minute_ago(ctx: Context) -> None:
     """A subscription whose slot passed a minute ago: posted on start (within the grace window)."""
     now = dt.datetime.now(dt.UTC)
     add_sub(
-        ctx.db, CHANNEL, (now - dt.timedelta(minutes=1)).strftime("%H:%M"), "UTC", created=now - dt.timedelta(days=1)
+        ctx.store, CHANNEL, (now - dt.timedelta(minutes=1)).strftime("%H:%M"), "UTC", created=now - dt.timedelta(days=1)
     )
 
 
@@ -83,7 +83,7 @@ async def test_the_front_end_posts_a_due_digest_once_with_its_nonce(fake, ctx, s
         await frontend.close()
     posts = fake.sent("POST", MESSAGES)
     assert {p.path for p in posts} == {f"/channels/{CHANNEL}/messages"}
-    rows = outbox.rows_for_channel(store.connect(ctx.settings.db_path), "discord", "g1", CHANNEL)
+    rows = outbox.rows_for_channel(Store(ctx.settings.db_path), "discord", "g1", CHANNEL)
     assert len(rows) == 1 and rows[0].status == "posted"
     # one digest: its first message carries the slot's nonce (later pages carry nonces derived from it)
     (post,) = [p for p in posts if p.body["nonce"] == rows[0].idempotency_key]

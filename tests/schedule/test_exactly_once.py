@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from bot.core import store
+from bot.core.db import Store
 from bot.core.subscriptions import get as get_sub
 from bot.core.subscriptions import subscribe, unsubscribe
 from bot.schedule import outbox
@@ -29,7 +29,7 @@ def make(db, platform, schedulers, **kwargs) -> DigestScheduler:
 async def restart(old: DigestScheduler, db_path, platform, schedulers, **kwargs) -> DigestScheduler:
     """Stop one run and start a new one on its own connection, as a restarted process would."""
     old.shutdown()
-    sched = make(store.connect(db_path), platform, schedulers, **kwargs)
+    sched = make(Store(db_path), platform, schedulers, **kwargs)
     await sched.start()
     await sched.settle()
     return sched
@@ -240,7 +240,7 @@ async def test_crash_after_accept_with_a_history_check_retries_safely_any_time(d
     await advance(clock, sched, SLOT)
     clock.move_to(SLOT + dt.timedelta(hours=3))
     sched.shutdown()
-    again = DigestScheduler(store.connect(db_path), {"slack": platform}, compose=FixedComposer(), resync_seconds=None)
+    again = DigestScheduler(Store(db_path), {"slack": platform}, compose=FixedComposer(), resync_seconds=None)
     schedulers.append(again)
     await again.start()
     await again.settle()
@@ -289,7 +289,7 @@ async def test_a_subscription_made_in_a_worker_thread_is_scheduled_at_once(db_pa
     await sched.start()
 
     def subscribe_elsewhere() -> int:  # as a front end's query thread does, on its own connection
-        other = store.connect(db_path)
+        other = Store(db_path)
         return subscribe(
             other,
             platform="discord",

@@ -8,7 +8,8 @@ import sqlite3
 
 import sqlite_utils
 
-from bot.core import store
+from bot.core.db import Store
+from bot.core.schema import MIGRATIONS
 from bot.schedule import outbox
 from bot.schedule.deliver import idempotency_key
 from bot.schedule.scheduler import DigestScheduler
@@ -21,8 +22,8 @@ def test_a_version_1_store_gains_the_outbox(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
     old = sqlite_utils.Database(conn)
-    store.MIGRATIONS[0](old)
-    conn.execute("PRAGMA user_version = 1")
+    MIGRATIONS[0].apply(old)
+    conn.execute("PRAGMA user_version = 1")  # a store made before migrations had names
     old["subscriptions"].insert(
         {
             "platform": "console",
@@ -36,9 +37,9 @@ def test_a_version_1_store_gains_the_outbox(tmp_path):
         }
     )
     conn.close()
-    db = store.connect(path)
-    assert store.schema_version(db) == store.SCHEMA_VERSION >= 2
-    assert "digest_posts" in db.table_names()
+    db = Store(path)
+    assert db.applied_migrations() == [m.name for m in MIGRATIONS]
+    assert "digest_posts" in db.db.table_names()
     assert db["subscriptions"].count == 1  # nothing lost on the way
 
 

@@ -11,7 +11,6 @@ inside Discord's 3-second window. Every message is sent with `allowed_mentions` 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import hashlib
 import logging
 from collections.abc import Callable
@@ -141,8 +140,6 @@ class DiscordFrontend:
         self.defer_after = defer_after
         self.client = BriefbotClient(self)
         self.synced: list[app_commands.AppCommand] = []
-        # one worker: the SQLite connection is used by one thread at a time
-        self._queries = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="discord-q")
         self._gateway: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -184,7 +181,6 @@ class DiscordFrontend:
             await self.client.close()
         if self._gateway is not None and not self._gateway.done():
             self._gateway.cancel()
-        self._queries.shutdown(wait=False, cancel_futures=True)
 
     async def sync(self) -> list[app_commands.AppCommand]:
         """Register the commands: to DISCORD_GUILD_ID at once when set, else globally."""
@@ -209,8 +205,8 @@ class DiscordFrontend:
     # ------------------------------------------------------------------ answering
 
     async def query(self, produce: Callable[[], Any]) -> Any:
-        """Run core work on the query thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._queries, produce)
+        """Run core work on one of the store's reader threads (the event loop stays free)."""
+        return await self.ctx.store.run(produce)
 
     async def answer(
         self,

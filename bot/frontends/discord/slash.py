@@ -208,7 +208,7 @@ def install(tree: app_commands.CommandTree[Any], frontend: DiscordFrontend) -> N
             await frontend.refuse(interaction, NOT_MANAGER)
             return
         rows = lambda: subs.list_subscriptions(  # noqa: E731
-            ctx.db, platform="discord", workspace=caller.workspace, active_only=False
+            ctx.store, platform="discord", workspace=caller.workspace, active_only=False
         )
         await frontend.answer(interaction, rows, ephemeral=True, render_with=render_subscriptions)
 

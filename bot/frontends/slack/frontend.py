@@ -11,8 +11,6 @@ run beside the Discord front end in one process on one store.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import dataclasses
 import logging
 import re
 from typing import Any
@@ -27,7 +25,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands
 from bot.context import Context
-from bot.core import store
 from bot.core.models import Answer, BriefingAnswer, Notice, UsageError
 from bot.frontends.slack.errors import (
     SlackAuthError,
@@ -131,11 +128,6 @@ class SlackFrontend:
         self.ctx = ctx
         self.settings: Settings = settings or ctx.settings
         self.client = client or make_client(self.settings)
-        # Queries run on one worker thread with their own SQLite connection: the Discord front end
-        # and the scheduler use theirs, and two threads' transactions must never meet on one.
-        self._queries = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-q")
-        own = str(ctx.settings.db_path) != ":memory:"
-        self._query_ctx = dataclasses.replace(ctx, db=store.connect(ctx.settings.db_path)) if own else ctx
         self.app = AsyncApp(
             client=self.client,
             signing_secret=self.settings.slack_signing_secret.reveal(),
@@ -210,9 +202,6 @@ class SlackFrontend:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        self._queries.shutdown(wait=True, cancel_futures=True)
-        if self._query_ctx is not self.ctx:
-            self._query_ctx.db.conn.close()
         session = getattr(self.client, "session", None)
         if session is not None and not session.closed:
             await session.close()
@@ -261,12 +250,7 @@ class SlackFrontend:
             user=user,
             can_manage=can_manage,
         )
-        return await asyncio.get_running_loop().run_in_executor(self._queries, self._execute, parsed, caller)
-
-    def _execute(self, command: commands.Command, caller: commands.Caller) -> Answer:
-        query_ctx = self._query_ctx
-        query_ctx.speakers = self.ctx.speakers  # the registry as the shared context has it now
-        return commands.execute(query_ctx, command, caller)
+        return await self.ctx.store.run(commands.execute, self.ctx, parsed, caller)
 
     async def _respond(self, respond: AsyncRespond, answer: Answer) -> None:
         messages = render_messages(answer, command=COMMAND, max_messages=RESPONSE_URL_USES)

@@ -34,8 +34,8 @@ def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store loaded once from summaries/; tests copy it."""
     path = tmp_path_factory.mktemp("seed") / "seed.db"
     ctx = open_context(Settings(db_path=path, summaries_dir=SEED))
-    ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    ctx.db.conn.close()
+    ctx.store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    ctx.close()
     return path
 
 
@@ -50,7 +50,7 @@ def settings(tmp_path: Path, seed_db: Path) -> Settings:
 def ctx(settings: Settings) -> Iterator[Context]:
     context = open_context(settings, load_if_empty=False)
     yield context
-    context.db.conn.close()
+    context.close()
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def add_articles(ctx: Context, tmp_path: Path) -> AddArticles:
     def add(articles: Iterable[synthetic.Article]) -> None:
         folder = tmp_path / "synthetic"
         names = synthetic.write_articles(folder, articles)
-        report = load_dir(ctx.db, folder, only=names, workers=1)
+        report = load_dir(ctx.store, folder, only=names, workers=1)
         assert report.ok and len(report.loaded) == len(names), report.errors[:3]
         ctx.reload_speakers()
 

@@ -135,13 +135,13 @@ async def test_member_cannot_subscribe_manager_can(frontend: DiscordFrontend, fa
     refused = await interact(frontend, fake, p.slash("subscribe", {"channel": target}))
     assert refused["data"]["flags"] & EPHEMERAL
     assert "Manage Server" in refused["data"]["content"]
-    assert list_subscriptions(frontend.ctx.db, platform="discord") == []
+    assert list_subscriptions(frontend.ctx.store, platform="discord") == []
 
     options = {"channel": target, "time": "7:30", "timezone": "Europe/Kyiv"}
     done = await interact(frontend, fake, p.slash("subscribe", options, permissions=p.MANAGER_PERMISSIONS))
     assert done["data"].get("flags", 0) & EPHEMERAL == 0
     assert done["data"]["content"] == f"<#{target.id}> gets the daily digest at 07:30 (Europe/Kyiv)."
-    (sub,) = list_subscriptions(frontend.ctx.db, platform="discord")
+    (sub,) = list_subscriptions(frontend.ctx.store, platform="discord")
     assert (sub.workspace, sub.channel, sub.local_time, sub.timezone) == (
         p.GUILD_ID,
         target.id,
@@ -163,12 +163,12 @@ async def test_member_cannot_subscribe_manager_can(frontend: DiscordFrontend, fa
 
     member_unsub = await interact(frontend, fake, p.slash("unsubscribe", {"channel": target}))
     assert member_unsub["data"]["flags"] & EPHEMERAL
-    assert len(list_subscriptions(frontend.ctx.db, platform="discord")) == 1
+    assert len(list_subscriptions(frontend.ctx.store, platform="discord")) == 1
     stopped = await interact(
         frontend, fake, p.slash("unsubscribe", {"channel": target}, permissions=p.MANAGER_PERMISSIONS)
     )
     assert stopped["data"]["content"] == f"Daily digest stopped in <#{target.id}>."
-    assert list_subscriptions(frontend.ctx.db, platform="discord") == []
+    assert list_subscriptions(frontend.ctx.store, platform="discord") == []
 
 
 async def test_everyone_in_a_quote_never_pings(
@@ -268,7 +268,7 @@ async def test_a_forged_page_button_cannot_run_a_managing_command(frontend: Disc
     message = fake._message(p.CHANNEL_ID, {"content": "x", "components": [{"type": 1, "components": [button]}]})
     body = await interact(frontend, fake, p.button(forged, message))
     assert body["data"]["flags"] & EPHEMERAL
-    assert list_subscriptions(frontend.ctx.db) == []
+    assert list_subscriptions(frontend.ctx.store) == []
 
 
 async def test_commands_work_in_a_dm_and_subscribing_there_is_refused(
@@ -281,7 +281,7 @@ async def test_commands_work_in_a_dm_and_subscribing_there_is_refused(
         frontend, fake, p.in_dm(p.slash("subscribe", {"channel": target}, permissions=p.MANAGER_PERMISSIONS))
     )
     assert refused["data"]["flags"] & EPHEMERAL
-    assert list_subscriptions(frontend.ctx.db) == []
+    assert list_subscriptions(frontend.ctx.store) == []
 
 
 HOSTILE = [

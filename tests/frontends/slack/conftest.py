@@ -32,7 +32,7 @@ def slack_ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Context:
     shutil.copytree(REPO / "summaries", summaries)
     settings = load_settings(db_path=tmp_path / "briefbot.db", summaries_dir=summaries)
     context = open_context(settings, clock=lambda: NOW)
-    assert context.db["articles"].count >= 1
+    assert context.store["articles"].count >= 1
     return context
 
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlite_utils
-
-from bot.core import store
+from bot.core import articles
+from bot.core.db import Store
 from bot.core.models import ArticleDigest, ArticleMeta, KeyPoint, Quote, QuoteKind, Review, Span
 
 LONG_ID = "2022-12-09-example-long"
 
 
-def write_long_article(db: sqlite_utils.Database, *, quotes: int = 50, giant: int = 0) -> list[str]:
+def write_long_article(db: Store, *, quotes: int = 50, giant: int = 0) -> list[str]:
     """An article with `quotes` statements by Dmitry Peskov (~1,200 characters each), plus one of
     `giant` characters when given; returns the words of every quote, in article order."""
     words = [
@@ -42,5 +41,5 @@ def write_long_article(db: sqlite_utils.Database, *, quotes: int = 50, giant: in
             for i, s in enumerate(spans)
         ),
     )
-    store.write_digest(db, digest, "test-hash", "2022-12-09T12:00:00+00:00")
+    articles.write_digest(db, digest, "test-hash", "2022-12-09T12:00:00+00:00")
     return words

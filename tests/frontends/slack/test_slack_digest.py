@@ -54,7 +54,7 @@ async def test_scheduled_digest_is_posted_once_per_marker(http_app: SlackFronten
 
 
 async def test_long_digest_continues_in_a_thread(http_app: SlackFrontend, fake_slack: FakeSlack):
-    write_long_article(http_app.ctx.db, quotes=40)
+    write_long_article(http_app.ctx.store, quotes=40)
     http_app.ctx.reload_speakers()
     answer = commands.execute(http_app.ctx, commands.Command("digest", {"date": "2022-12-09"}))
     assert isinstance(answer, BriefingAnswer)
@@ -70,7 +70,7 @@ async def test_long_digest_continues_in_a_thread(http_app: SlackFrontend, fake_s
 
 
 async def test_a_digest_cut_short_by_a_crash_is_completed_not_repeated(http_app: SlackFrontend, fake_slack: FakeSlack):
-    write_long_article(http_app.ctx.db, quotes=40)
+    write_long_article(http_app.ctx.store, quotes=40)
     http_app.ctx.reload_speakers()
     answer = commands.execute(http_app.ctx, commands.Command("digest", {"date": "2022-12-09"}))
     assert isinstance(answer, BriefingAnswer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+from bot.core.db import Store
 from bot.frontends.slack import SlackFrontend
 from bot.render.slack_blocks import all_texts
 from tests.frontends.slack.conftest import ask, command_payload, post_command
@@ -40,7 +41,7 @@ async def test_wrong_signature_and_stale_timestamp_are_refused_and_run_nothing(
     assert status == 401
     assert [c.method for c in fake_slack.calls] == ["auth.test"]  # the token check at start, nothing since
     assert fake_slack.responses == []
-    assert http_app.ctx.db["subscriptions"].count == 0
+    assert http_app.ctx.store["subscriptions"].count == 0
 
 
 async def test_quote_peskov(http_app: SlackFrontend, fake_slack: FakeSlack):
@@ -101,9 +102,8 @@ async def test_hostile_text_is_escaped_and_never_pings(http_app: SlackFrontend, 
 
 
 async def test_the_command_is_acknowledged_before_the_work_is_done(http_app: SlackFrontend, fake_slack: FakeSlack):
-    from bot.core import store
 
-    blocker = store.connect(http_app.ctx.settings.db_path)
+    blocker = Store(http_app.ctx.settings.db_path)
     blocker.conn.execute("BEGIN IMMEDIATE")  # another writer holds the store: /subscribe has to wait
     try:
         status, body = await post_command(http_app, command_payload(fake_slack, "subscribe 06:30", user="U0ADMIN"))
@@ -111,7 +111,7 @@ async def test_the_command_is_acknowledged_before_the_work_is_done(http_app: Sla
         assert fake_slack.responses == []
     finally:
         blocker.conn.execute("ROLLBACK")
-        blocker.conn.close()
+        blocker.close()
     await fake_slack.wait_for(lambda: len(fake_slack.responses) == 1)
     assert "06:30" in texts(fake_slack.responses[0])
 

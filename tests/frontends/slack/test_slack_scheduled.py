@@ -44,5 +44,5 @@ async def test_subscribed_channel_gets_its_daily_digest_once(http_app: SlackFron
     body = "\n".join(all_texts(post.args["blocks"]))
     assert post.args["blocks"][0]["type"] == "header" and "Digest" in post.args["blocks"][0]["text"]["text"]
     assert "“The Kremlin is done seizing territory from Ukraine" in body
-    [sub] = subscriptions.list_subscriptions(http_app.ctx.db, platform="slack")
+    [sub] = subscriptions.list_subscriptions(http_app.ctx.store, platform="slack")
     assert sub.last_posted_on == slot.date().isoformat() and sub.failing_reason is None

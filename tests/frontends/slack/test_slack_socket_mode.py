@@ -33,7 +33,7 @@ async def test_non_admin_cannot_subscribe(socket_app: SlackFrontend, fake_slack:
     [response] = await run_envelope(fake_slack, "subscribe 07:30 Europe/Kyiv", user="U0MEMBER")
     assert response["response_type"] == "ephemeral"
     assert "Only workspace admins and owners" in all_texts(response["blocks"])[0]
-    assert socket_app.ctx.db["subscriptions"].count == 0
+    assert socket_app.ctx.store["subscriptions"].count == 0
     [listing] = await run_envelope(fake_slack, "subscriptions", user="U0MEMBER")
     assert listing["response_type"] == "ephemeral"
     assert [c.args["user"] for c in fake_slack.calls_of("users.info")] == ["U0MEMBER", "U0MEMBER"]
@@ -57,7 +57,7 @@ async def subscribe_list_unsubscribe(socket_app: SlackFrontend, fake_slack: Fake
     [ok] = await run_envelope(fake_slack, "subscribe 07:30 Europe/Kyiv", user="U0ADMIN")
     assert ok["response_type"] == "in_channel"
     assert "07:30 (Europe/Kyiv)" in all_texts(ok["blocks"])[0]
-    [sub] = subscriptions.list_subscriptions(socket_app.ctx.db, platform="slack")
+    [sub] = subscriptions.list_subscriptions(socket_app.ctx.store, platform="slack")
     assert (sub.workspace, sub.channel, sub.local_time, sub.timezone, sub.created_by) == (
         TEAM,
         "C0GENERAL",
@@ -71,7 +71,7 @@ async def subscribe_list_unsubscribe(socket_app: SlackFrontend, fake_slack: Fake
     assert bad["response_type"] == "ephemeral" and "HH:MM" in all_texts(bad["blocks"])[0]
     [stopped] = await run_envelope(fake_slack, "unsubscribe", user="U0OWNER")
     assert "stopped" in all_texts(stopped["blocks"])[0]
-    assert subscriptions.list_subscriptions(socket_app.ctx.db, platform="slack") == []
+    assert subscriptions.list_subscriptions(socket_app.ctx.store, platform="slack") == []
 
 
 async def test_subscriber_group_member_may_subscribe(slack_ctx, fake_slack: FakeSlack):
@@ -81,7 +81,7 @@ async def test_subscriber_group_member_may_subscribe(slack_ctx, fake_slack: Fake
     try:
         [ok] = await run_envelope(fake_slack, "subscribe", user="U0EDITOR")
         assert ok["response_type"] == "in_channel"
-        [sub] = subscriptions.list_subscriptions(slack_ctx.db, platform="slack")
+        [sub] = subscriptions.list_subscriptions(slack_ctx.store, platform="slack")
         assert (sub.local_time, sub.timezone) == (slack_ctx.settings.digest_time, slack_ctx.settings.timezone)
         [refused] = await run_envelope(fake_slack, "unsubscribe", user="U0MEMBER")
         assert "or members of the subscriber group" in all_texts(refused["blocks"])[0]
@@ -91,7 +91,7 @@ async def test_subscriber_group_member_may_subscribe(slack_ctx, fake_slack: Fake
 
 
 async def test_long_answer_is_split_between_items(http_app: SlackFrontend, fake_slack: FakeSlack):
-    words = write_long_article(http_app.ctx.db, quotes=60)
+    words = write_long_article(http_app.ctx.store, quotes=60)
     http_app.ctx.reload_speakers()
     first = await ask(http_app, fake_slack, "quote Peskov")
     # the first part announces how many follow ("(1/3)"); wait for all of them
@@ -114,7 +114,7 @@ async def test_long_answer_is_split_between_items(http_app: SlackFrontend, fake_
 
 
 async def test_a_quote_too_long_for_a_section_is_cut_with_a_marker(http_app: SlackFrontend, fake_slack: FakeSlack):
-    write_long_article(http_app.ctx.db, quotes=0, giant=10_000)
+    write_long_article(http_app.ctx.store, quotes=0, giant=10_000)
     http_app.ctx.reload_speakers()
     [response] = await ask(http_app, fake_slack, "quote Peskov")
     body = "\n".join(all_texts(response["blocks"]))
@@ -132,4 +132,4 @@ async def test_permission_check_that_slack_refuses_is_a_short_ephemeral_error(
     assert all_texts(response["blocks"]) == [
         "⚠ Could not check with Slack who may change this channel's digests (missing_scope)."
     ]
-    assert socket_app.ctx.db["subscriptions"].count == 0
+    assert socket_app.ctx.store["subscriptions"].count == 0

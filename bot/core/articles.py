@@ -1,0 +1,287 @@
+"""Writes to `articles` and to the content curated from each: the one module that owns them.
+
+Digest files (curated or drafted) replace an article's curated content in one transaction;
+ingestion (`save_ingested`) writes fetched articles and the addresses they were reached by.
+Keeping both here means one place decides which columns a digest owns and which ingestion owns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from bot.core.db import Store
+from bot.core.models import ArticleDigest, Review, Span
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _rows(digest: ArticleDigest, digest_hash: str, loaded_at: str) -> dict[str, list[dict]]:
+    meta = digest.meta
+    published = meta.published.isoformat()
+    aid = meta.id
+
+    def base(item_id: str, seq: int) -> dict:
+        return {"id": f"{aid}#{item_id}", "article_id": aid, "seq": seq, "published": published}
+
+    article = {
+        "id": aid,
+        "title": meta.title,
+        "publisher": meta.publisher,
+        "author": meta.author,
+        "published": published,
+        "url": meta.url,
+        "language": meta.language,
+        "text": digest.text,
+        "review": digest.review.value,
+        "digest_file": digest.source_file,
+        "digest_hash": digest_hash,
+        "content_hash": text_hash(digest.text),
+        "loaded_at": loaded_at,
+        "key_point_count": len(digest.key_points),
+        "quote_count": len(digest.quotes),
+        "claim_count": len(digest.claims),
+    }
+    key_points = [
+        base(k.id, i) | {"text": k.evidence.text, "start": k.evidence.start, "end": k.evidence.end}
+        for i, k in enumerate(digest.key_points)
+    ]
+    quotes = [
+        base(q.id, i)
+        | {
+            "speaker_id": q.speaker,
+            "mention": q.mention,
+            "role": q.role,
+            "kind": q.kind.value,
+            "text": q.words.text,
+            "start": q.words.start,
+            "end": q.words.end,
+            "via": q.via,
+            "cue": q.cue,
+            "said_on": q.said_on.isoformat() if q.said_on else None,
+        }
+        for i, q in enumerate(digest.quotes)
+    ]
+    claims = [
+        base(c.id, i)
+        | {
+            "region": c.region,
+            "claim": c.claim.value,
+            "actor": c.actor,
+            "asserted_by": c.asserted_by,
+            "text": c.evidence.text,
+            "start": c.evidence.start,
+            "end": c.evidence.end,
+            "date": c.date.isoformat() if c.date else None,
+            "date_precision": c.date_precision,
+            "date_text": c.date_text,
+            "via": c.via,
+            "place": c.place,
+        }
+        for i, c in enumerate(digest.claims)
+    ]
+    contradictions = [
+        base(c.id, i)
+        | {
+            "regions": json.dumps(list(c.regions)),
+            "a_text": c.a.text,
+            "a_start": c.a.start,
+            "a_end": c.a.end,
+            "b_text": c.b.text,
+            "b_start": c.b.start,
+            "b_end": c.b.end,
+            "why": c.why,
+            "confirmed": int(c.confirmed),
+        }
+        for i, c in enumerate(digest.contradictions)
+    ]
+    contradiction_regions = [
+        {"contradiction_id": f"{aid}#{c.id}", "region": r, "published": published}
+        for c in digest.contradictions
+        for r in c.regions
+    ]
+    return {
+        "articles": [article],
+        "key_points": key_points,
+        "quotes": quotes,
+        "region_claims": claims,
+        "contradictions": contradictions,
+        "contradiction_regions": contradiction_regions,
+    }
+
+
+CONTENT_TABLES = ("key_points", "quotes", "region_claims", "contradictions")
+
+
+def _delete_content(db: sqlite_utils.Database, article_id: str) -> None:
+    db.conn.execute(
+        "DELETE FROM contradiction_regions WHERE contradiction_id IN "
+        "(SELECT id FROM contradictions WHERE article_id = ?)",
+        [article_id],
+    )
+    for table in CONTENT_TABLES:
+        db.conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+
+
+def _insert_sql(table: str, columns: tuple[str, ...], upsert_key: str | None = None) -> str:
+    cols = ", ".join(f'"{c}"' for c in columns)
+    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'
+    if upsert_key:
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != upsert_key)
+        sql += f' ON CONFLICT("{upsert_key}") DO UPDATE SET {updates}'
+    return sql
+
+
+def write_digest(store: Store, digest: ArticleDigest, digest_hash: str, loaded_at: str) -> None:
+    """Replace one article and all its curated content, in one transaction.
+
+    Columns that ingestion keeps on the article row (raw page, fetch status, story link) are
+    preserved: the article row is upserted on the columns a digest owns, and only its content
+    rows are replaced. Rows go in through prepared statements on sqlite-utils' connection:
+    `Table.insert_all` introspects the table on every call (dozens of queries per article),
+    which alone would cap loading below 1,000 articles/s.
+    """
+    rows = _rows(digest, digest_hash, loaded_at)
+    article = rows["articles"][0]
+    with store.transaction() as db:
+        conn = db.conn
+        conn.execute(_insert_sql("articles", tuple(article), "id"), list(article.values()))
+        conn.execute("UPDATE articles SET story_id = id WHERE id = ? AND story_id IS NULL", [digest.meta.id])
+        _delete_content(db, digest.meta.id)
+        for table in (*CONTENT_TABLES, "contradiction_regions"):
+            if rows[table]:
+                columns = tuple(rows[table][0])
+                conn.executemany(_insert_sql(table, columns), [tuple(r.values()) for r in rows[table]])
+
+
+def delete_article(store: Store, article_id: str) -> None:
+    """Remove an article, its content and the addresses it was reached by."""
+    with store.transaction() as db:
+        _delete_content(db, article_id)
+        db.conn.execute("DELETE FROM article_urls WHERE article_id = ?", [article_id])
+        db.conn.execute("DELETE FROM articles WHERE id = ?", [article_id])
+
+
+def loaded_hash(store: Store, digest_file: str) -> str | None:
+    """The digest hash of the article loaded from this file name, if any."""
+    row = store.one("SELECT digest_hash FROM articles WHERE digest_file = ?", [digest_file])
+    return row[0] if row else None
+
+
+def loaded_file_names(store: Store) -> list[tuple[str, str]]:
+    """(digest file name, article id) of every article loaded from a file."""
+    cursor = store.execute("SELECT digest_file, id FROM articles WHERE digest_file IS NOT NULL AND digest_file != ''")
+    return [(str(name), str(article_id)) for name, article_id in cursor.fetchall()]
+
+
+def digest_file_of(store: Store, article_id: str) -> str | None:
+    """The digest file an article was loaded from, if any."""
+    row = store.one("SELECT digest_file FROM articles WHERE id = ?", [article_id])
+    return row[0] if row and row[0] else None
+
+
+# --------------------------------------------------------------------------------------------
+# Ingested articles
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """One ingested article as written to the `articles` table."""
+
+    id: str
+    title: str
+    publisher: str
+    author: str | None
+    published: dt.date
+    date_source: str
+    url: str
+    canonical_url: str
+    language: str
+    text: str
+    captions: tuple[Span, ...]
+    content_hash: str
+    story_id: str
+    source: str
+    raw_document: bytes
+    raw_content_type: str
+    fetched_at: dt.datetime
+    fetch_status: str
+    feed_id: int | None
+    minhash: bytes
+
+
+def _row(article: StoredArticle, loaded_at: str) -> dict:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "publisher": article.publisher,
+        "author": article.author,
+        "published": article.published.isoformat(),
+        "date_source": article.date_source,
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "language": article.language,
+        "text": article.text,
+        "captions": json.dumps([[c.start, c.end] for c in article.captions]),
+        "review": Review.NONE.value,
+        "content_hash": article.content_hash,
+        "story_id": article.story_id,
+        "source": article.source,
+        "raw_document": zlib.compress(article.raw_document, 6),
+        "raw_content_type": article.raw_content_type,
+        "fetched_at": article.fetched_at.isoformat(timespec="seconds"),
+        "fetch_status": article.fetch_status,
+        "feed_id": article.feed_id,
+        "minhash": article.minhash,
+        "loaded_at": loaded_at,
+    }
+
+
+def save_ingested(store: Store, article: StoredArticle, aliases: list[str], *, replace_text: bool = True) -> None:
+    """Write one article and its addresses in one transaction (all or nothing).
+
+    An article that a person curated (review 'reviewed') keeps its text: the curated spans point
+    into it. Only fetch facts are refreshed then. Skeletons and machine drafts take the new text
+    (the pipeline redrafts them only when no person touched the file).
+    """
+    loaded_at = article.fetched_at.isoformat(timespec="seconds")
+    row = _row(article, loaded_at)
+    with store.transaction() as db:
+        existing = db.conn.execute("SELECT review FROM articles WHERE id = ?", [article.id]).fetchone()
+        uncurated = (None, "", Review.NONE.value, Review.DRAFT.value)  # a draft is redrafted from the new text
+        if existing is not None and (existing[0] not in uncurated or not replace_text):
+            keep = {
+                "text",
+                "captions",
+                "content_hash",
+                "review",
+                "title",
+                "publisher",
+                "author",
+                "published",
+                "minhash",
+                "story_id",
+                "digest_file",
+                "digest_hash",
+            }
+            row = {k: v for k, v in row.items() if k not in keep}
+        elif existing is not None and existing[0] == Review.DRAFT.value:
+            # The text changes under the draft: forget its file hash so the redraft is reloaded.
+            row["digest_hash"] = None
+        db["articles"].upsert(row, pk="id")
+        for url in dict.fromkeys(aliases):
+            db.conn.execute("INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)", [url, article.id])
+
+
+def add_aliases(store: Store, urls: list[str], article_id: str) -> None:
+    """Remember more addresses of a stored article (a duplicate submission, a syndicated URL)."""
+    with store.transaction() as db:
+        for url in urls:
+            db.conn.execute("INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)", [url, article_id])

@@ -1,0 +1,117 @@
+"""Writing digest files: an ArticleDigest as YAML (+ its text file) that reads back to the same digest."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.core.digest_files.schema import FORMAT_VERSION
+from bot.core.models import ArticleDigest, Review
+
+
+def _plain(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v not in (None, "", [])}
+
+
+def digest_to_data(digest: ArticleDigest) -> dict[str, Any]:
+    m = digest.meta
+    return {
+        "format": FORMAT_VERSION,
+        "id": m.id,
+        "review": digest.review.value,
+        "article": _plain(
+            {
+                "title": m.title,
+                "publisher": m.publisher,
+                "author": m.author,
+                "published": m.published,
+                "url": m.url,
+                "language": m.language,
+                "text_file": f"{m.id}.txt",
+            }
+        ),
+        "captions": [c.text for c in digest.captions],
+        "key_points": [{"id": k.id, "evidence": k.evidence.text} for k in digest.key_points],
+        "quotes": [
+            _plain(
+                {
+                    "id": q.id,
+                    "speaker": q.speaker,
+                    "mention": q.mention,
+                    "role": q.role,
+                    "kind": q.kind.value,
+                    "cue": q.cue,
+                    "words": q.words.text,
+                    "via": q.via,
+                    "said_on": q.said_on.isoformat() if q.said_on else None,
+                }
+            )
+            for q in digest.quotes
+        ],
+        "claims": [
+            _plain(
+                {
+                    "id": c.id,
+                    "region": c.place or c.region,
+                    "claim": c.claim.value,
+                    "actor": c.actor,
+                    "asserted_by": c.asserted_by,
+                    "via": c.via,
+                    "evidence": c.evidence.text,
+                    "when": c.date_text or (c.date.isoformat() if c.date else None),
+                }
+            )
+            for c in digest.claims
+        ],
+        "contradictions": [
+            _plain(
+                {
+                    "id": x.id,
+                    "a": x.a.text,
+                    "b": x.b.text,
+                    "why": x.why,
+                    "regions": list(x.regions),
+                    "confirmed": None if x.confirmed else False,
+                }
+            )
+            for x in digest.contradictions
+        ],
+    }
+
+
+HEADER = (
+    "# briefbot digest file (format 1): see summaries/README.md.\n"
+    "# Every evidence, words, a and b value must be copied verbatim from the .txt file beside this one.\n"
+)
+
+
+def dump_digest(digest: ArticleDigest) -> str:
+    """The digest as a digest file (YAML); `read_digest` of the result gives the digest back."""
+    data = digest_to_data(digest)
+    notes = {
+        Review.DRAFT: "# review: draft = made by a machine, not reviewed by a person.\n",
+        Review.NONE: "# review: none = ingested, not yet curated: fill the sections, then set review.\n",
+    }
+    note = notes.get(digest.review, "")
+    return HEADER + note + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def write_digest_files(digest: ArticleDigest, directory: Path) -> Path:
+    """Write NAME.yaml and NAME.txt; returns the YAML path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{digest.meta.id}.txt").write_text(digest.text, "utf-8")
+    path = directory / f"{digest.meta.id}.yaml"
+    path.write_text(dump_digest(digest), "utf-8")
+    return path
+
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(*parts: str) -> str:
+    """'2022-12-08', 'Newsweek', 'Kremlin Says...' -> '2022-12-08-newsweek-kremlin-says'."""
+    out = "-".join(_SLUG.sub("-", p.lower()).strip("-") for p in parts if p)
+    return out[:100].strip("-")

@@ -1,0 +1,263 @@
+"""The schema of the store, as named migrations applied in order by `bot.core.db.Store`.
+
+A migration is never edited once released: a change to the schema is a new migration at the end.
+The first three names stand for the schema versions 1-3 of stores made before migrations had
+names (`PRAGMA user_version`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlite_utils
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One named schema change; `apply` runs inside the migration's transaction."""
+
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+def _articles(db: sqlite_utils.Database) -> None:
+    """Articles (one row each, with counts for listings) and the speaker registry."""
+    db["articles"].create(
+        {
+            "id": str,
+            "title": str,
+            "publisher": str,
+            "author": str,
+            "published": str,  # ISO date
+            "url": str,
+            "language": str,
+            "text": str,
+            "review": str,  # reviewed | draft | none
+            "digest_file": str,
+            "digest_hash": str,  # hash of the digest file + text: reload skips unchanged files
+            "content_hash": str,  # hash of the cleaned text: exact-duplicate detection
+            "story_id": str,  # syndicated copies of one story share it
+            "loaded_at": str,
+            # Counts kept on the row so listings need no per-article aggregate queries.
+            "key_point_count": int,
+            "quote_count": int,
+            "claim_count": int,
+        },
+        pk="id",
+    )
+    # Listings read newest first, then by outlet: this index serves their ORDER BY with no sort.
+    db.execute("CREATE INDEX idx_articles_listing ON articles (published DESC, publisher, id)")
+    db["articles"].create_index(["loaded_at"])
+    db["articles"].create_index(["review", "published"])
+    db["articles"].create_index(["story_id"])
+    db["articles"].create_index(["content_hash"])
+    db["articles"].create_index(["digest_file"])
+    db["speakers"].create(
+        {
+            "id": str,
+            "name": str,
+            "kind": str,  # person | organisation | government | outlet
+            "role": str,
+            "aliases": str,  # JSON list
+            "draft": int,  # 1: added by the extractor, not reviewed
+        },
+        pk="id",
+    )
+
+
+def _content(db: sqlite_utils.Database) -> None:
+    """What is curated (or drafted) from each article: key points, quotes, claims, contradictions."""
+    common = {"article_id": str, "seq": int, "published": str}
+    db["key_points"].create(
+        {"id": str, **common, "text": str, "start": int, "end": int},
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["quotes"].create(
+        {
+            "id": str,
+            **common,
+            "speaker_id": str,
+            "mention": str,
+            "role": str,
+            "kind": str,
+            "text": str,
+            "start": int,
+            "end": int,
+            "via": str,
+            "cue": str,
+            "said_on": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["region_claims"].create(
+        {
+            "id": str,
+            **common,
+            "region": str,
+            "claim": str,
+            "actor": str,
+            "asserted_by": str,
+            "text": str,
+            "start": int,
+            "end": int,
+            "date": str,
+            "date_precision": str,
+            "date_text": str,
+            "via": str,
+            "place": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["contradictions"].create(
+        {
+            "id": str,
+            **common,
+            "regions": str,  # JSON list of ISO codes
+            "a_text": str,
+            "a_start": int,
+            "a_end": int,
+            "b_text": str,
+            "b_start": int,
+            "b_end": int,
+            "why": str,
+            "confirmed": int,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    _content_indexes(db)
+
+
+def _content_indexes(db: sqlite_utils.Database) -> None:
+    # The hot paths: one region's claims and one speaker's quotes, newest first, in article
+    # order within a day. Each index matches its query's ORDER BY exactly, so a query reads only
+    # the rows it returns (LIMIT) however many the region or speaker has.
+    db.execute("CREATE INDEX idx_quotes_speaker ON quotes (speaker_id, published DESC, article_id, seq)")
+    db["quotes"].create_index(["article_id"])
+    db.execute("CREATE INDEX idx_claims_region ON region_claims (region, published DESC, article_id, seq)")
+    db["region_claims"].create_index(["article_id"])
+    db["key_points"].create_index(["article_id"])
+    db["contradictions"].create_index(["article_id"])
+    db.execute("CREATE INDEX idx_contradictions_newest ON contradictions (published DESC, article_id, seq)")
+    db.execute(
+        "CREATE TABLE contradiction_regions (contradiction_id TEXT NOT NULL, region TEXT NOT NULL,"
+        " published TEXT NOT NULL, PRIMARY KEY (region, published DESC, contradiction_id)) WITHOUT ROWID"
+    )
+    # Replacing an article deletes its rows by contradiction id: without this index that delete
+    # scans the whole table, and loading slows down as the store grows.
+    db.execute("CREATE INDEX idx_contradiction_regions_id ON contradiction_regions (contradiction_id)")
+
+
+def _subscriptions(db: sqlite_utils.Database) -> None:
+    """Channels' daily-digest subscriptions."""
+    db["subscriptions"].create(
+        {
+            "id": int,
+            "platform": str,  # discord | slack | console
+            "workspace": str,  # guild id / team id / "" for the console
+            "channel": str,
+            "local_time": str,  # HH:MM
+            "timezone": str,  # IANA zone
+            "created_by": str,
+            "created_at": str,
+            "active": int,
+            "last_result": str,
+            "last_posted_on": str,
+            "failing_reason": str,
+        },
+        pk="id",
+    )
+    db["subscriptions"].create_index(["platform", "workspace", "channel", "local_time"], unique=True)
+
+
+def _ingest(db: sqlite_utils.Database) -> None:
+    """Ingestion (bot/ingest): raw pages, fetch facts, feeds, URL aliases, story signatures."""
+    for column, kind in (
+        ("canonical_url", str),
+        ("source", str),  # what was submitted: a URL, a file name, a feed entry link
+        ("raw_document", bytes),  # the page as fetched, zlib-compressed
+        ("raw_content_type", str),
+        ("fetched_at", str),  # ISO timestamp, UTC
+        ("fetch_status", str),  # HTTP status, or "file"
+        ("feed_id", int),
+        ("captions", str),  # JSON list of [start, end] spans of `text` that are photo captions
+        ("minhash", bytes),  # near-duplicate signature (bot/ingest/dedupe.py)
+        ("date_source", str),  # page | feed | header | fetched: where `published` came from
+    ):
+        db["articles"].add_column(column, kind)
+    db["articles"].create_index(["canonical_url"])
+    db["feeds"].create(
+        {
+            "id": int,
+            "url": str,
+            "title": str,
+            "etag": str,
+            "last_modified": str,
+            "added_at": str,
+            "last_polled_at": str,
+            "next_poll_at": str,
+            "failures": int,
+            "last_error": str,
+            "last_status": str,
+        },
+        pk="id",
+        not_null={"url"},
+        defaults={"failures": 0},
+    )
+    db["feeds"].create_index(["url"], unique=True)
+    # Every address an article was reached by (submitted, after redirects, rel=canonical).
+    db["article_urls"].create(
+        {"url": str, "article_id": str},
+        pk="url",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_urls"].create_index(["article_id"])
+
+
+def _digest_posts(db: sqlite_utils.Database) -> None:
+    """The scheduler's outbox: one row per (channel, local date) digest slot.
+
+    The UNIQUE key is what makes a daily digest exactly-once: the scheduler claims the slot by
+    inserting this row before it sends, and records the platform's message id after.
+    """
+    db.execute(
+        """CREATE TABLE digest_posts (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            local_date TEXT NOT NULL,           -- YYYY-MM-DD in the subscription's zone
+            subscription_id INTEGER NOT NULL,
+            slot_at TEXT NOT NULL,              -- the scheduled instant, UTC ISO
+            idempotency_key TEXT NOT NULL,      -- Discord nonce / Slack marker
+            status TEXT NOT NULL,               -- claimed | sending | posted | quiet | missed | failed
+            attempt INTEGER NOT NULL DEFAULT 0,
+            owner TEXT NOT NULL,                -- the scheduler run holding the claim
+            since TEXT,                         -- the digest covers what is new since this instant
+            claimed_at TEXT NOT NULL,
+            first_attempted_at TEXT,           -- the first call of the platform for this slot
+            attempted_at TEXT,                 -- the latest call
+            finished_at TEXT,
+            message_id TEXT,
+            error TEXT,
+            UNIQUE (platform, workspace, channel, local_date)
+        )"""
+    )
+    db.execute("CREATE INDEX digest_posts_channel_status ON digest_posts (platform, workspace, channel, status)")
+
+
+def _core(db: sqlite_utils.Database) -> None:
+    _articles(db)
+    _content(db)
+    _subscriptions(db)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001_core", _core),
+    Migration("0002_ingest", _ingest),
+    Migration("0003_digest_posts", _digest_posts),
+)
