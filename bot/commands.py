@@ -1,15 +1,18 @@
-"""The one command language of briefbot, shared by every front end.
+"""The one command table and command language of briefbot, shared by every front end.
 
-`parse("/status Donetsk")` -> Command("status", {"region": "Donetsk"}); `execute(ctx, command,
-caller)` -> an Answer (bot.core.models). Discord builds Commands from its options, Slack and
-the console from a line of text; all of them get the same answers. Nothing here raises on
-user input: bad input becomes a UsageError or NotFound answer, and an unexpected failure is
-logged and answered with a short notice.
+`COMMANDS` lists every command once: its parameters (with the kind of value each takes, which
+the front ends use for autocompletion and option types), its description, and whether only
+channel managers may run it. `parse("/status Donetsk")` -> Command("status", {"region":
+"Donetsk"}); Discord builds Commands from its options with `command_from_options`; `execute(ctx,
+command, caller)` -> an Answer (bot.core.models). Every front end gets the same answers, and
+nothing here raises on user input: bad input becomes a UsageError or NotFound answer, and an
+unexpected failure is logged and answered with a short notice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 from dataclasses import dataclass, field
 
@@ -18,21 +21,48 @@ from rapidfuzz import process
 
 from bot.context import Context
 from bot.core import queries, subscriptions
-from bot.core.models import Answer, HelpAnswer, NotFound, Notice, UsageError
+from bot.core.models import (
+    Answer,
+    HelpAnswer,
+    NotFound,
+    Notice,
+    SubscriptionChanged,
+    SubscriptionLine,
+    SubscriptionsAnswer,
+    UsageError,
+)
 from bot.core.textnorm import clean_input
-from bot.render.common import subscription_line
 
 log = logging.getLogger(__name__)
 
 MAX_LINE = 500  # characters of a whole command line
 MAX_ARG = 100  # characters of one argument (the longest region or speaker name is far shorter)
+SORRY = "Sorry, something went wrong answering that; it has been logged."
+
+
+class ParamKind(enum.StrEnum):
+    """What a parameter takes; front ends choose option types and autocompletion from it."""
+
+    REGION = "region"
+    SPEAKER = "speaker"
+    DATE = "date"
+    TIME = "time"
+    TIMEZONE = "timezone"
+    CHANNEL = "channel"  # a channel picked in the client (Discord); text front ends use the current one
 
 
 @dataclass(frozen=True, slots=True)
 class Param:
     name: str
+    kind: ParamKind
+    description: str
     required: bool = False
     rest: bool = True  # takes the rest of the line (names have spaces: "Dmitry Peskov")
+
+    @property
+    def typed(self) -> bool:
+        """Whether the parameter is typed in a command line (a channel is picked, not typed)."""
+        return self.kind != ParamKind.CHANNEL
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,36 +70,82 @@ class CommandSpec:
     name: str
     params: tuple[Param, ...]
     description: str
-    manage: bool = False  # changes the channel's subscriptions: managers only
+    manage: bool = False  # changes or lists the channel's subscriptions: managers only
+    readonly: bool = True  # safe to re-run from a page button
 
-    @property
-    def usage(self) -> str:
-        parts = [f"/{self.name}"]
+    def usage(self, prefix: str = "/", *, picked: bool = False) -> str:
+        """'/status REGION'; with `picked`, picked parameters (channels) are shown too."""
+        parts = [f"{prefix}{self.name}"]
         for p in self.params:
-            parts.append(p.name.upper() if p.required else f"[{p.name.upper()}]")
+            if p.typed or picked:
+                parts.append(p.name.upper() if p.required else f"[{p.name.upper()}]")
         return " ".join(parts)
 
 
 COMMANDS: dict[str, CommandSpec] = {
     spec.name: spec
     for spec in (
-        CommandSpec("status", (Param("region", True),), "Who controls or claims a region, according to whom"),
-        CommandSpec("quote", (Param("speaker", True),), "What a person or body said, direct or reported"),
-        CommandSpec("digest", (Param("date"),), "The briefing of a day (default: the latest)"),
-        CommandSpec("contradictions", (Param("region"),), "Statements in tension, optionally for one region"),
+        CommandSpec(
+            "status",
+            (Param("region", ParamKind.REGION, "An oblast, city or other name, e.g. Donetsk", required=True),),
+            "Who controls or claims a region, according to whom",
+        ),
+        CommandSpec(
+            "quote",
+            (Param("speaker", ParamKind.SPEAKER, "A name, e.g. Peskov", required=True),),
+            "What a person or body said, direct or reported",
+        ),
+        CommandSpec(
+            "digest",
+            (Param("date", ParamKind.DATE, "A day: YYYY-MM-DD, or words like 'yesterday'"),),
+            "The briefing of a day (default: the latest)",
+        ),
+        CommandSpec(
+            "contradictions",
+            (Param("region", ParamKind.REGION, "An oblast, city or other name (optional)"),),
+            "Statements in tension, optionally for one region",
+        ),
         CommandSpec("sources", (), "The articles briefbot knows, newest first"),
-        CommandSpec("help", (), "This list"),
+        CommandSpec("help", (), "What briefbot can do"),
         CommandSpec(
             "subscribe",
-            (Param("time", rest=False), Param("timezone", rest=False)),
+            (
+                Param("time", ParamKind.TIME, "Local time, HH:MM (24-hour)", rest=False),
+                Param("timezone", ParamKind.TIMEZONE, "An IANA time zone, e.g. Europe/Kyiv", rest=False),
+                Param("channel", ParamKind.CHANNEL, "Where to post the digest (default: here)", rest=False),
+            ),
             "Post the daily digest in this channel at HH:MM local time",
             manage=True,
+            readonly=False,
         ),
-        CommandSpec("unsubscribe", (), "Stop the daily digest in this channel", manage=True),
-        CommandSpec("subscriptions", (), "This channel's daily digests and their state", manage=True),
+        CommandSpec(
+            "unsubscribe",
+            (Param("channel", ParamKind.CHANNEL, "The channel that gets the digest (default: here)"),),
+            "Stop the daily digest in this channel",
+            manage=True,
+            readonly=False,
+        ),
+        CommandSpec("subscriptions", (), "The daily digests here and their state", manage=True),
     )
 }
 ALIASES = {"quotes": "quote", "region": "status", "contradiction": "contradictions", "source": "sources", "?": "help"}
+# How each front end writes a command: Slack has one slash command with subcommands.
+PREFIXES = {"slack": "/briefbot ", "discord": "/", "console": "/"}
+# Who may change a channel's digests, as each platform calls them.
+MANAGERS = {
+    "discord": "server managers (Manage Server)",
+    "slack": "workspace admins and owners (or members of the subscriber group)",
+}
+
+
+def managers_only(platform: str) -> Notice:
+    """The refusal of a managing command to someone who may not manage the channel."""
+    who = MANAGERS.get(platform, "channel managers")
+    return Notice(f"Only {who} can change or list the daily digests.", ok=False)
+
+
+def prefix_for(platform: str) -> str:
+    return PREFIXES.get(platform, "/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,31 +168,34 @@ class Caller:
 CONSOLE = Caller()
 
 
-def parse(line: str) -> Command | UsageError:
+def parse(line: str, platform: str = "console") -> Command | UsageError:
     """'/status Donetsk' -> Command; anything else -> UsageError with a usage line."""
+    prefix = prefix_for(platform)
+    help_usage = f"{prefix}help"
     if not isinstance(line, str):
         return UsageError("commands are text")
     if len(line) > MAX_LINE:
-        return UsageError(f"that is {len(line):,} characters; a command is at most {MAX_LINE}", "/help")
+        return UsageError(f"that is {len(line):,} characters; a command is at most {MAX_LINE}", help_usage)
     text = clean_input(line, MAX_LINE)
     if not text:
-        return UsageError("type a command, for example /status Donetsk", "/help")
+        return UsageError(f"type a command, for example {prefix}status Donetsk", help_usage)
     head, _, rest = text.partition(" ")
     name = head.removeprefix("/").casefold()
     name = ALIASES.get(name, name)
     spec = COMMANDS.get(name)
     if spec is None:
         guess = process.extractOne(name, list(COMMANDS), score_cutoff=60)
-        hint = f" Did you mean /{guess[0]}?" if guess else ""
-        return UsageError(f"unknown command /{head.removeprefix('/')[:30]}.{hint}", "/help")
-    return bind(spec, rest.strip())
+        hint = f" Did you mean {prefix}{guess[0]}?" if guess else ""
+        return UsageError(f"unknown command {prefix}{head.removeprefix('/')[:30]}.{hint}", help_usage)
+    return bind(spec, rest.strip(), prefix)
 
 
-def bind(spec: CommandSpec, rest: str) -> Command | UsageError:
+def bind(spec: CommandSpec, rest: str, prefix: str = "/") -> Command | UsageError:
     args: dict[str, str] = {}
     words = rest.split()
-    for i, p in enumerate(spec.params):
-        if p.rest and i == len(spec.params) - 1:
+    typed = [p for p in spec.params if p.typed]
+    for i, p in enumerate(typed):
+        if p.rest and i == len(typed) - 1:
             value = " ".join(words)
             words = []
         else:
@@ -124,12 +203,16 @@ def bind(spec: CommandSpec, rest: str) -> Command | UsageError:
         if value:
             args[p.name] = value
         elif p.required:
-            return UsageError(f"/{spec.name} needs a {p.name}", spec.usage)
+            return UsageError(f"{prefix}{spec.name} needs a {p.name}", spec.usage(prefix))
     if words:
-        return UsageError(f"/{spec.name} takes no more than {len(spec.params)} argument(s)", spec.usage)
+        return UsageError(f"{prefix}{spec.name} takes no more than {len(typed)} argument(s)", spec.usage(prefix))
+    return _bounded(spec, args, prefix)
+
+
+def _bounded(spec: CommandSpec, args: dict[str, str], prefix: str) -> Command | UsageError:
     for key, value in args.items():
         if len(value) > MAX_ARG:
-            return UsageError(f"the {key} is too long ({len(value)} characters; at most {MAX_ARG})", spec.usage)
+            return UsageError(f"the {key} is too long ({len(value)} characters; at most {MAX_ARG})", spec.usage(prefix))
     return Command(spec.name, args)
 
 
@@ -141,17 +224,21 @@ def command_from_options(name: str, options: dict[str, str | None]) -> Command |
     args: dict[str, str] = {}
     for p in spec.params:
         value = clean_input(options.get(p.name) or "", MAX_LINE)
-        if len(value) > MAX_ARG:
-            return UsageError(f"the {p.name} is too long ({len(value)} characters; at most {MAX_ARG})", spec.usage)
         if value:
             args[p.name] = value
         elif p.required:
-            return UsageError(f"/{spec.name} needs a {p.name}", spec.usage)
-    return Command(spec.name, args)
+            return UsageError(f"/{spec.name} needs a {p.name}", spec.usage("/", picked=True))
+    return _bounded(spec, args, "/")
 
 
-def help_answer() -> HelpAnswer:
-    return HelpAnswer(tuple((spec.usage, spec.description) for spec in COMMANDS.values()))
+def help_answer(platform: str = "console") -> HelpAnswer:
+    """The command table as the platform writes it (Discord shows the channel it lets one pick)."""
+    prefix = prefix_for(platform)
+    rows = []
+    for spec in COMMANDS.values():
+        description = spec.description + (" (managers only)" if spec.manage else "")
+        rows.append((spec.usage(prefix, picked=platform == "discord"), description))
+    return HelpAnswer(tuple(rows))
 
 
 def parse_day(text: str, today: dt.date) -> dt.date | None:
@@ -171,11 +258,11 @@ def execute(ctx: Context, command: Command | UsageError, caller: Caller = CONSOL
         return _execute(ctx, command, caller)
     except Exception:  # the last line of defence: log it, never show a traceback
         log.exception("command %s failed", command.name)
-        return Notice("Sorry, something went wrong answering that; it has been logged.", ok=False)
+        return Notice(SORRY, ok=False)
 
 
 def run_line(ctx: Context, line: str, caller: Caller = CONSOLE) -> Answer:
-    return execute(ctx, parse(line), caller)
+    return execute(ctx, parse(line, caller.platform), caller)
 
 
 def _execute(ctx: Context, command: Command, caller: Caller) -> Answer:
@@ -183,53 +270,51 @@ def _execute(ctx: Context, command: Command, caller: Caller) -> Answer:
     drafts = ctx.settings.show_drafts
     spec = COMMANDS[command.name]
     if spec.manage and not caller.can_manage:
-        return Notice("Only server managers can change or list this channel's digests.", ok=False)
+        return managers_only(caller.platform)
     match command.name:
         case "status":
             return queries.status(ctx.store, ctx.gazetteer, ctx.speakers, args["region"], include_drafts=drafts)
         case "quote":
             return queries.quotes(ctx.store, ctx.speakers, args["speaker"], include_drafts=drafts)
         case "digest":
-            day = None
-            if "date" in args:
-                day = parse_day(args["date"], ctx.clock().date())
-                if day is None:
-                    return UsageError(f"cannot read a date in {args['date'][:40]!r}", "/digest [YYYY-MM-DD]")
-                if not queries.has_day(ctx.store, day):
-                    near = queries.nearest_days(ctx.store, day)
-                    return NotFound("date", day.isoformat(), tuple(d.isoformat() for d in near))
-            return queries.briefing(ctx.store, ctx.gazetteer, ctx.speakers, day=day, include_drafts=drafts)
+            return _briefing(ctx, args.get("date"), drafts, prefix_for(caller.platform))
         case "contradictions":
             return queries.contradictions(ctx.store, ctx.gazetteer, args.get("region"), include_drafts=drafts)
         case "sources":
             return queries.sources(ctx.store)
         case "help":
-            return help_answer()
+            return help_answer(caller.platform)
         case "subscribe":
-            return subscribe(ctx, caller, args.get("time"), args.get("timezone"))
+            return subscribe(ctx, _in_channel(caller, args), args.get("time"), args.get("timezone"))
         case "unsubscribe":
-            return unsubscribe(ctx, caller)
+            return unsubscribe(ctx, _in_channel(caller, args))
         case "subscriptions":
-            subs = subscriptions.list_subscriptions(
-                ctx.store, platform=caller.platform, workspace=caller.workspace, active_only=False
-            )
-            if not subs:
-                return Notice("No daily digests here yet. Use /subscribe HH:MM [timezone].")
-            return Notice("\n".join(subscription_line(s, f"#{s.channel}") for s in subs))
+            return subscriptions_answer(ctx, caller)
     return UsageError(f"unknown command /{command.name}", "/help")  # pragma: no cover - COMMANDS is exhaustive
 
 
-def subscribe(
-    ctx: Context,
-    caller: Caller,
-    local_time: str | None,
-    timezone: str | None,
-    *,
-    channel_name: str = "this channel",
-    usage: str = COMMANDS["subscribe"].usage,
-) -> Answer:
-    """Subscribe the caller's channel (settings' time and zone by default); the confirmation
-    calls the channel `channel_name` (a front end may name it with a mention, which never pings)."""
+def _in_channel(caller: Caller, args: dict[str, str]) -> Caller:
+    """The caller acting on the channel it picked (Discord's channel option), else its own."""
+    channel = args.get("channel")
+    if not channel:
+        return caller
+    return Caller(caller.platform, caller.workspace, channel, caller.user, caller.can_manage)
+
+
+def _briefing(ctx: Context, date_text: str | None, drafts: bool, prefix: str) -> Answer:
+    day = None
+    if date_text:
+        day = parse_day(date_text, ctx.clock().date())
+        if day is None:
+            return UsageError(f"cannot read a date in {date_text[:40]!r}", f"{prefix}digest [YYYY-MM-DD]")
+        if not queries.has_day(ctx.store, day):
+            near = queries.nearest_days(ctx.store, day)
+            return NotFound("date", day.isoformat(), tuple(d.isoformat() for d in near))
+    return queries.briefing(ctx.store, ctx.gazetteer, ctx.speakers, day=day, include_drafts=drafts)
+
+
+def subscribe(ctx: Context, caller: Caller, local_time: str | None, timezone: str | None) -> Answer:
+    """Subscribe the caller's channel (settings' time and zone by default)."""
     try:
         sub = subscriptions.subscribe(
             ctx.store,
@@ -242,22 +327,30 @@ def subscribe(
             now=ctx.clock(),
         )
     except subscriptions.SubscriptionError as exc:
-        return UsageError(str(exc), usage)
-    return Notice(f"{_capitalized(channel_name)} gets the daily digest at {sub.local_time} ({sub.timezone}).")
+        return UsageError(str(exc), COMMANDS["subscribe"].usage(prefix_for(caller.platform)))
+    return SubscriptionChanged(caller.platform, caller.channel, True, sub.local_time, sub.timezone)
 
 
-def unsubscribe(ctx: Context, caller: Caller, *, channel_name: str = "this channel") -> Answer:
+def unsubscribe(ctx: Context, caller: Caller) -> Answer:
     """Stop the daily digest in the caller's channel."""
     n = subscriptions.unsubscribe(
         ctx.store, platform=caller.platform, workspace=caller.workspace, channel=caller.channel
     )
-    return Notice(
-        f"Daily digest stopped in {channel_name}." if n else f"{_capitalized(channel_name)} had no daily digest."
+    return SubscriptionChanged(caller.platform, caller.channel, False, changed=bool(n))
+
+
+def subscriptions_answer(ctx: Context, caller: Caller) -> SubscriptionsAnswer:
+    """Every daily digest of the caller's workspace (a Discord server, a Slack team, the console)."""
+    rows = subscriptions.list_subscriptions(
+        ctx.store, platform=caller.platform, workspace=caller.workspace, active_only=False
     )
-
-
-def _capitalized(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    return SubscriptionsAnswer(
+        caller.platform,
+        tuple(
+            SubscriptionLine(s.channel, s.local_time, s.timezone, s.active, s.last_posted_on, s.failing_reason)
+            for s in rows
+        ),
+    )
 
 
 __all__ = [
@@ -266,9 +359,12 @@ __all__ = [
     "Caller",
     "Command",
     "CommandSpec",
+    "Param",
+    "ParamKind",
     "execute",
     "help_answer",
     "parse",
+    "prefix_for",
     "run_line",
     "subscribe",
     "unsubscribe",

@@ -2,7 +2,8 @@
 
 Discord when DISCORD_TOKEN is set, Slack when SLACK_BOT_TOKEN is set (side by side, on one
 store), and the local console when neither is; the scheduler runs beside them in the same
-loop: the daily digests, and the polls of followed feeds (`briefbot feeds add URL`).
+loop: the daily digests (each front end is the deliverer of its platform), and the polls of
+followed feeds (`briefbot feeds add URL`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ import contextlib
 import logging
 
 from bot.context import Context
-from bot.frontends.console import run_console
+from bot.delivery import DeliveryError
+from bot.frontends.console import ConsoleDeliverer, run_console
 from bot.ingest.polling import schedule_feed_polls
-from bot.schedule.adapters import deliverers_for
-from bot.schedule.deliver import ConsoleDeliverer
 from bot.schedule.scheduler import DigestScheduler
 
 log = logging.getLogger(__name__)
@@ -31,40 +31,32 @@ async def run(ctx: Context) -> None:
     settings = ctx.settings
     if not settings.discord_token and not settings.slack_bot_token:
         log.info("no chat token set: answering in the local console")
-        scheduler = DigestScheduler.from_context(ctx, deliverers_for(console=ConsoleDeliverer()))
+        scheduler = DigestScheduler.from_context(ctx, {"console": ConsoleDeliverer()})
         await start_schedules(scheduler, ctx)  # console subscriptions print their digests here
         try:
             await run_console(ctx)
         finally:
             scheduler.shutdown()
         return
-    discord_frontend = None
-    if settings.discord_token:
-        from bot.frontends.discord.client import DiscordFrontend
+    from bot.frontends.discord.client import DiscordFrontend
+    from bot.frontends.slack import SlackFrontend
 
-        discord_frontend = DiscordFrontend(ctx)
-    slack_frontend = None
-    if settings.slack_bot_token:
-        from bot.frontends.slack import SlackFrontend
-
-        slack_frontend = SlackFrontend(ctx)
-    scheduler = DigestScheduler.from_context(
-        ctx, deliverers_for(discord_client=discord_frontend, slack_client=slack_frontend)
-    )
+    discord_frontend = DiscordFrontend(ctx) if settings.discord_token else None
+    slack_frontend = SlackFrontend(ctx) if settings.slack_bot_token else None
+    deliverers = {f.platform: f for f in (discord_frontend, slack_frontend) if f is not None}
+    scheduler = DigestScheduler.from_context(ctx, deliverers)
     if slack_frontend is not None:
-        from bot.frontends.slack import SlackDeliveryError
-
         log.info("starting the Slack front end (%s mode)", slack_frontend.mode)
         try:
             await slack_frontend.start()
-        except SlackDeliveryError as exc:  # a refused token, no signing secret, Slack unreachable
+        except DeliveryError as exc:  # a refused token, no signing secret, Slack unreachable
             await slack_frontend.close()
             raise SystemExit(f"Slack: {exc}") from exc
 
     async def start_digests_once_online() -> None:
         # Posting needs the REST login; waiting for READY also keeps a bot that cannot log in
         # from queueing retries of missed digests.
-        while discord_frontend is not None and not discord_frontend.client.is_ready():
+        while discord_frontend is not None and not discord_frontend.is_ready():
             await asyncio.sleep(0.5)
         await start_schedules(scheduler, ctx)
 

@@ -18,6 +18,7 @@ from bot.core.models import (
     Notice,
     QuotesAnswer,
     SourcesAnswer,
+    SubscriptionChanged,
     StatusAnswer,
     UsageError,
 )
@@ -77,9 +78,10 @@ def test_help_lists_every_command(ctx: Context) -> None:
 def test_subscriptions_through_commands(ctx: Context) -> None:
     caller = Caller(platform="console", channel="desk", user="me", can_manage=True)
     ok = run_line(ctx, "/subscribe 07:45 Europe/Kyiv", caller)
-    assert isinstance(ok, Notice) and ok.ok and "07:45" in ok.text
+    assert isinstance(ok, SubscriptionChanged) and ok.subscribed and ok.local_time == "07:45"
+    assert render_text(ok) == "#desk gets the daily digest at 07:45 (Europe/Kyiv)."
     listed = run_line(ctx, "/subscriptions", caller)
-    assert "#desk at 07:45 Europe/Kyiv: active" in listed.text
+    assert "#desk at 07:45 Europe/Kyiv: active" in render_text(listed)
     bad_tz = run_line(ctx, "/subscribe 07:45 Mars/Olympus", caller)
     assert isinstance(bad_tz, UsageError) and "time zone" in bad_tz.message
     bad_time = run_line(ctx, "/subscribe 25:99", caller)
@@ -87,8 +89,9 @@ def test_subscriptions_through_commands(ctx: Context) -> None:
     member = Caller(platform="console", channel="desk", user="them", can_manage=False)
     refused = run_line(ctx, "/unsubscribe", member)
     assert isinstance(refused, Notice) and not refused.ok
-    assert run_line(ctx, "/unsubscribe", caller).text.startswith("Daily digest stopped")
-    assert "stopped" in run_line(ctx, "/subscriptions", caller).text
+    assert render_text(run_line(ctx, "/unsubscribe", caller)) == "Daily digest stopped in #desk."
+    assert render_text(run_line(ctx, "/unsubscribe", caller)) == "#desk had no daily digest."
+    assert "#desk at 07:45 Europe/Kyiv: stopped" in render_text(run_line(ctx, "/subscriptions", caller))
 
 
 @pytest.mark.parametrize(

@@ -215,6 +215,7 @@ class QuoteItem:
     source: SourceRef
     via: str | None = None
     said_on: dt.date | None = None
+    cue: str | None = None  # the words of saying as written: "said", "accused", "according to"
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +281,37 @@ class SourcesAnswer:
 
 @dataclass(frozen=True, slots=True)
 class HelpAnswer:
-    commands: tuple[tuple[str, str], ...]  # (usage, description)
+    commands: tuple[tuple[str, str], ...]  # (usage as the front end takes it, description)
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionLine:
+    """One channel's daily digest, as `/subscriptions` shows it."""
+
+    channel: str  # the platform's channel id ("console" in the terminal)
+    local_time: str
+    timezone: str
+    active: bool
+    last_posted_on: str | None = None
+    failing_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionsAnswer:
+    platform: str
+    items: tuple[SubscriptionLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionChanged:
+    """A channel's daily digest started (or moved to another time) or stopped."""
+
+    platform: str
+    channel: str
+    subscribed: bool  # False: stopped
+    local_time: str = ""
+    timezone: str = ""
+    changed: bool = True  # False: unsubscribing a channel that had no digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +346,8 @@ Answer = (
     | ContradictionsAnswer
     | SourcesAnswer
     | HelpAnswer
+    | SubscriptionsAnswer
+    | SubscriptionChanged
     | NotFound
     | UsageError
     | Notice

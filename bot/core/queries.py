@@ -127,6 +127,7 @@ def _quote_item(row: dict, speakers: SpeakerRegistry) -> QuoteItem:
         source=_source(row),
         via=row["via"],
         said_on=_date(row["said_on"]),
+        cue=row["cue"],
     )
 
 

@@ -1,13 +1,16 @@
 """The local console: the same slash commands as the chat front ends, typed in a terminal.
 
 Used when no chat token is set (the embedded default), and by `briefbot ask`. Line editing and
-history come from the standard library's readline where the platform has it.
+history come from the standard library's readline where the platform has it. Console
+subscriptions get their daily digests printed here (`ConsoleDeliverer`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import itertools
 import json
 import sys
 from collections.abc import Callable
@@ -16,7 +19,8 @@ from typing import TextIO
 
 from bot.commands import CONSOLE, run_line
 from bot.context import Context
-from bot.core.models import NotFound, UsageError, to_jsonable
+from bot.core.models import Answer, NotFound, UsageError, to_jsonable
+from bot.core.subscriptions import Subscription
 from bot.render.text import render_text
 
 PROMPT = "briefbot> "
@@ -88,3 +92,23 @@ async def run_console(
     finally:
         if save:
             save()
+
+
+class ConsoleDeliverer:
+    """Prints each digest to a terminal stream, so the schedule runs locally with no token
+    (a bot.delivery.Deliverer)."""
+
+    platform = "console"
+    dedupe_window: dt.timedelta | None = None  # a print cannot be half-delivered across a crash
+
+    def __init__(self, stream: TextIO | None = None, render: Callable[[Answer], str] | None = None) -> None:
+        self._stream = stream
+        self._render = render or render_text
+        self._ids = itertools.count(1)
+
+    async def post_digest(self, sub: Subscription, answer: Answer, idempotency_key: str) -> str:
+        stream = self._stream or sys.stdout
+        header = f"── daily digest for #{sub.channel} ({sub.local_time} {sub.timezone}) ──"
+        stream.write(f"\n{header}\n{self._render(answer)}\n")
+        stream.flush()
+        return f"console-{idempotency_key}-{next(self._ids)}"

@@ -1,52 +1,26 @@
-"""Answers -> Discord message bodies (embeds as plain dicts), inside Discord's limits.
+"""Layouts -> Discord message bodies (embeds as plain dicts), inside Discord's limits.
 
-Owns how an answer looks on Discord: one embed per page, items (a claim, a quote, an article)
-never split across pages, a section heading repeated as "(continued)" when a page breaks inside
-it, quotes in quotation marks with their source link and date, machine-extracted content
-labelled "automatic, not reviewed". A single item longer than a page is the only thing ever cut,
-and then with a visible marker inside the quotation marks. Text from articles is escaped so its
-markdown cannot restyle the answer; every message carries `allowed_mentions: {"parse": []}` so
-an `@everyone` inside a quote can never ping.
+Only the Discord format is decided here; what an answer says comes from `layout.py`. One embed
+per page, items never split across pages, a section heading repeated "(continued)" when a page
+breaks inside it. A single item longer than a page is the only thing ever cut, and then with
+the layout's visible marker inside the quotation marks. Article text is escaped so its markdown
+cannot restyle the answer; every message carries `allowed_mentions: {"parse": []}` so an
+`@everyone` inside a quote can never ping.
 
-Pure functions of the answer: no discord.py objects, no I/O. The front end turns the dicts into
-discord.Embed objects and adds page buttons from `RenderedAnswer.rerun`.
+Pure functions: no discord.py objects, no I/O. The front end turns the dicts into discord.Embed
+objects and adds page buttons from `RenderedAnswer.rerun`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.models import (
-    Answer,
-    ArticleItem,
-    BriefingAnswer,
-    ClaimItem,
-    ContradictionItem,
-    ContradictionsAnswer,
-    HelpAnswer,
-    KeyPointItem,
-    NotFound,
-    Notice,
-    QuoteItem,
-    QuotesAnswer,
-    SourceRef,
-    SourcesAnswer,
-    StatusAnswer,
-    UsageError,
-)
-from bot.core.subscriptions import Subscription
-from bot.render.common import (
-    claim_phrase,
-    counted,
-    day,
-    quote_kind_label,
-    review_label,
-    speaker_line,
-    subscription_line,
-)
+from bot.core.models import Answer
+from bot.render.layout import Item, Layout, Line, Rerun, Run, SourceLine, Style, Tone, continued, cut_marker
+from bot.render.layout import layout as lay_out
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 TITLE_MAX = 256
@@ -62,9 +36,8 @@ CONTENT_MAX = 2000
 # a page is still readable on a phone.
 PAGE_BUDGET = 3500
 ALLOWED_MENTIONS_NONE: dict[str, list[str]] = {"parse": []}
-CUT_MARKER = " … ✂ [cut: {n} more characters — full text at the source]"
 COLOUR = 0x2F6FB3
-COLOUR_WARN = 0xC27C0E
+COLOURS = {Tone.ANSWER: COLOUR, Tone.WARNING: 0xC27C0E, Tone.ERROR: 0xB3261E}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +60,7 @@ class RenderedAnswer:
 
     pages: tuple[DiscordMessage, ...]
     ephemeral: bool = False
-    rerun: tuple[str, tuple[tuple[str, str], ...]] | None = None
+    rerun: Rerun | None = None
 
     @property
     def page_count(self) -> int:
@@ -108,22 +81,10 @@ def escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def _safe_url(url: str) -> str | None:
-    if not url.startswith(("https://", "http://")):
+def safe_url(url: str | None) -> str | None:
+    if not url or not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
         return None
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-
-
-def source_line(source: SourceRef) -> str:
-    """`[Publisher](url) · 24 Nov 2026`, labelled when nobody has reviewed the content."""
-    name = escape(source.publisher or "unknown source")
-    url = _safe_url(source.url)
-    link = f"[{name}]({url})" if url else name
-    line = f"{link} · {day(source.published)}"
-    label = review_label(source.review)
-    if label:
-        line += f" · *{label}*"
-    return line
+    return url.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
 
 
 def quoted(text: str, limit: int) -> str:
@@ -136,321 +97,147 @@ def quoted(text: str, limit: int) -> str:
     full = f"“{escape(text)}”"
     if len(full) <= limit:
         return full
-    keep = limit - len(CUT_MARKER.format(n=len(text))) - 2
+    keep = limit - len(cut_marker(len(text))) - 2
     while keep > 0:
         head = text[:keep]
         space = head.rfind(" ")
         if space > max(0, keep - 40):  # cut at a word boundary when one is near
             head = head[:space]
-        out = f"“{escape(head.rstrip())}{CUT_MARKER.format(n=len(text) - len(head.rstrip()))}”"
+        out = f"“{escape(head.rstrip())}{cut_marker(len(text) - len(head.rstrip()))}”"
         if len(out) <= limit:
             return out
         keep -= max(1, len(out) - limit)
-    return f"“{CUT_MARKER.format(n=len(text)).strip()}”"
+    return f"“{cut_marker(len(text)).strip()}”"
 
 
 def _clip(text: str, limit: int) -> str:
-    """Clip a label we wrote ourselves (title, heading), never article text."""
+    """Clip a label we wrote ourselves (title, heading), never a quote."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _run(run: Run) -> str:
+    if run.channel:
+        return f"<#{run.channel}>" if run.channel.isdigit() else escape(f"#{run.channel}")
+    text = escape(_clip(run.text, 400))
+    if not text:
+        return ""
+    url = safe_url(run.url)
+    if url:
+        text = f"[{text}]({url})"
+    if run.style == Style.STRONG:
+        return f"**{text}**"
+    if run.style == Style.EMPH:
+        return f"*{text}*"
+    if run.style == Style.CODE:
+        return f"`{run.text.replace('`', '')}`"
+    return text
+
+
+def _line(line: Line) -> str:
+    return "".join(_run(r) for r in line)
+
+
+def _source(source: SourceLine, link: bool = True) -> str:
+    """`[Publisher](url) · 24 Nov 2026, via Reuters · *label*`."""
+    name = escape(_clip(source.publisher or "unknown source", 200))
+    url = safe_url(source.url) if link else None
+    out = f"[{name}]({url})" if url else name
+    out += f" · {source.day}"
+    if source.via:
+        out += f", via {escape(_clip(source.via, 100))}"
+    if source.label:
+        out += f" · *{source.label}*"
+    return out
+
+
+def _item(item: Item, budget: int) -> str:
+    """One item as markdown within `budget` characters (room left for a continued heading)."""
+    lead = _line(item.lead)
+    if item.note:
+        lead = f"*{item.note}*" + (f"\n{lead}" if lead else "")
+    tail = f"— {_source(item.source)}" if item.source and item.quotes else ""
+    if item.source and not item.quotes:
+        tail = _source(item.source, link=False)
+    details = [_line(d) for d in item.details]
+    if details:
+        tail = " · ".join([tail, *details]) if tail else " · ".join(details)
+    fixed = len(lead) + len(tail) + 8
+    room = max(80, (budget - 120 - fixed) // max(1, len(item.quotes)))
+    quotes = [quoted(q, room) for q in item.quotes]
+    body = "\n↔ ".join(quotes)
+    return "\n".join(part for part in (lead, body, tail) if part)
 
 
 # ------------------------------------------------------------------------------ paging
 
 
 @dataclass(frozen=True, slots=True)
-class Section:
+class _Block:
     heading: str | None
     items: tuple[str, ...]
-    empty: str | None = None  # shown when there are no items
 
 
-def paginate(sections: Iterable[Section], budget: int = PAGE_BUDGET) -> list[str]:
+def paginate(blocks: Iterable[_Block], budget: int = PAGE_BUDGET) -> list[str]:
     """Pack items into page descriptions of at most `budget` characters, never splitting one."""
     pages: list[str] = []
     current = ""
-    for section in sections:
-        items = section.items or ((section.empty,) if section.empty else ())
-        for i, item in enumerate(items):
-            heading = ""
-            if section.heading:
-                heading = f"**{section.heading}**\n" if i == 0 else ""
+    for block in blocks:
+        for i, item in enumerate(block.items):
+            heading = f"**{escape(block.heading)}**\n" if block.heading and i == 0 else ""
             piece = heading + item
             if current and len(current) + 2 + len(piece) > budget:
                 pages.append(current)
                 current = ""
-                if section.heading and i > 0:
-                    piece = f"**{section.heading}** (continued)\n{item}"
+                if block.heading and i > 0:
+                    piece = f"**{escape(continued(block.heading))}**\n{item}"
             current = f"{current}\n\n{piece}" if current else piece
     if current or not pages:
         pages.append(current)
     return pages
 
 
-def _pages(
-    title: str,
-    sections: list[Section],
-    *,
-    footer: str = "",
-    budget: int = PAGE_BUDGET,
-    colour: int = COLOUR,
-    rerun: tuple[str, tuple[tuple[str, str], ...]] | None = None,
-    ephemeral: bool = False,
-) -> RenderedAnswer:
-    descriptions = paginate(sections, budget)
+def _blocks(view: Layout, budget: int) -> list[_Block]:
+    blocks = []
+    if view.notes:
+        blocks.append(_Block(None, (" · ".join(f"*{_line(n)}*" for n in view.notes),)))
+    for section in view.sections:
+        if section.items:
+            blocks.append(_Block(section.heading, tuple(_item(i, budget) for i in section.items)))
+        elif section.empty:
+            blocks.append(_Block(section.heading, (escape(section.empty),)))
+    return blocks
+
+
+def _short(view: Layout) -> RenderedAnswer:
+    text = _line(view.message or ())
+    if view.usage:
+        text += f"\nUsage: `{view.usage.replace('`', '')}`"
+    return RenderedAnswer(pages=(DiscordMessage(content=_clip(text, CONTENT_MAX)),), ephemeral=view.private)
+
+
+def render_layout(view: Layout, *, budget: int = PAGE_BUDGET) -> RenderedAnswer:
+    """A layout as Discord pages (one embed each)."""
+    if view.is_message:
+        return _short(view)
+    descriptions = paginate(_blocks(view, budget), budget)
     messages = []
     for n, description in enumerate(descriptions, start=1):
-        embed: dict[str, Any] = {"type": "rich", "title": _clip(title, TITLE_MAX), "color": colour}
+        embed: dict[str, Any] = {"type": "rich", "title": _clip(view.title, TITLE_MAX), "color": COLOURS[view.tone]}
         if description:
             embed["description"] = description[:DESCRIPTION_MAX]
-        footer_text = footer
+        footer = view.footer
         if len(descriptions) > 1:
-            footer_text = f"Page {n} of {len(descriptions)}" + (f" · {footer}" if footer else "")
-        if footer_text:
-            embed["footer"] = {"text": _clip(footer_text, FOOTER_MAX)}
+            footer = f"Page {n} of {len(descriptions)}" + (f" · {footer}" if footer else "")
+        if footer:
+            embed["footer"] = {"text": _clip(footer, FOOTER_MAX)}
         messages.append(DiscordMessage(embeds=(embed,)))
-    return RenderedAnswer(pages=tuple(messages), ephemeral=ephemeral, rerun=rerun if len(messages) > 1 else None)
-
-
-def _item_limit(budget: int) -> int:
-    # room for a "(continued)" heading above the item on a fresh page
-    return budget - 120
-
-
-# ------------------------------------------------------------------------------ items
-
-
-def claim_item(item: ClaimItem, budget: int, *, region_name: str | None = None) -> str:
-    head = f"**{escape(claim_phrase(item))}**"
-    if region_name:  # the digest lists several regions: say which, and who says so
-        head = f"**{escape(region_name)}**: {escape(claim_phrase(item))} (according to {escape(item.asserted_by)})"
-    tail = f"— {source_line(item.source)}"
-    if item.via:
-        tail += f", via {escape(item.via)}"
-    room = _item_limit(budget) - len(head) - len(tail) - 2
-    return f"{head}\n{quoted(item.evidence, room)}\n{tail}"
-
-
-def quote_item(item: QuoteItem, budget: int) -> str:
-    when = f" on {day(item.said_on)}" if item.said_on else ""
-    head = f"{escape(speaker_line(item))} {quote_kind_label(item.kind)}{when}:"
-    tail = f"— {source_line(item.source)}"
-    if item.via:
-        tail += f", via {escape(item.via)}"
-    room = _item_limit(budget) - len(head) - len(tail) - 2
-    return f"{head}\n{quoted(item.words, room)}\n{tail}"
-
-
-def contradiction_item(item: ContradictionItem, budget: int) -> str:
-    label = "" if item.confirmed else "*candidate, not confirmed*\n"
-    tail = f"*{escape(item.why)}*\n— {source_line(item.source)}"
-    room = (_item_limit(budget) - len(label) - len(tail) - 8) // 2
-    return f"{label}{quoted(item.a, room)}\n↔ {quoted(item.b, room)}\n{tail}"
-
-
-def key_point_item(item: KeyPointItem, budget: int) -> str:
-    tail = f"— {source_line(item.source)}"
-    return f"{quoted(item.text, _item_limit(budget) - len(tail) - 1)}\n{tail}"
-
-
-def article_item(item: ArticleItem) -> str:
-    s = item.source
-    url = _safe_url(s.url)
-    title = escape(_clip(s.title or "(untitled)", 200))
-    head = f"[{title}]({url})" if url else title
-    counts = []
-    for n, word in (
-        (item.key_point_count, "key point"),
-        (item.quote_count, "quote"),
-        (item.claim_count, "claim"),
-    ):
-        if n:
-            counts.append(f"{n} {word}{'' if n == 1 else 's'}")
-    line = f"{escape(s.publisher)} · {day(s.published)}"
-    if item.author:
-        line += f" · {escape(_clip(item.author, 80))}"
-    if counts:
-        line += " · " + ", ".join(counts)
-    label = review_label(s.review)
-    if label:
-        line += f" · *{label}*"
-    if item.other_sources:
-        line += " · also in " + ", ".join(escape(p) for p in item.other_sources[:5])
-    return f"{head}\n{line}"
-
-
-# ------------------------------------------------------------------------------ answers
-
-
-def _short(text: str, ok: bool = True) -> RenderedAnswer:
-    return RenderedAnswer(pages=(DiscordMessage(content=_clip(text, CONTENT_MAX)),), ephemeral=not ok)
-
-
-def render_status(answer: StatusAnswer, budget: int = PAGE_BUDGET) -> RenderedAnswer:
-    region = answer.region
-    sections = []
-    if answer.matched_as and answer.matched_as != region.name:
-        sections.append(Section(None, (f"*Matched “{escape(answer.matched_as)}”.*",)))
-    for group in answer.by_source:
-        items = tuple(claim_item(c, budget) for c in group.claims)
-        sections.append(Section(f"According to {escape(group.asserted_by)}", items))
-    if not answer.by_source:
-        sections.append(Section(None, (f"Nothing stored about {escape(region.name)} yet.",)))
-    if answer.contradictions:
-        sections.append(Section("Contradictions", tuple(contradiction_item(c, budget) for c in answer.contradictions)))
-    shown = sum(len(g.claims) for g in answer.by_source)
-    total = max(answer.total_claims, shown)
-    count = counted(shown, total, "claim") + (", newest first" if total > shown else "")
-    return _pages(
-        f"{region.name} ({region.code}) — what the sources say",
-        sections,
-        footer=f"{count} · quoted words are verbatim from the articles",
-        budget=budget,
-        rerun=("status", (("region", region.code),)),
-    )
-
-
-def render_quotes(answer: QuotesAnswer, budget: int = PAGE_BUDGET) -> RenderedAnswer:
-    speaker = answer.speaker
-    title = speaker.name + (f", {speaker.role}" if speaker.role else "")
-    sections = []
-    if answer.matched_as and answer.matched_as != speaker.name:
-        sections.append(Section(None, (f"*Matched “{escape(answer.matched_as)}”.*",)))
-    sections.append(Section(None, tuple(quote_item(q, budget) for q in answer.quotes), empty="No quotes stored yet."))
-    shown = len(answer.quotes)
-    total = max(answer.total, shown)
-    count = counted(shown, total, "statement")
-    return _pages(
-        f"Quotes — {title}",
-        sections,
-        footer=f"{count}, newest first",
-        budget=budget,
-        rerun=("quote", (("speaker", speaker.id),)),
-    )
-
-
-def render_digest(answer: BriefingAnswer, budget: int = PAGE_BUDGET) -> RenderedAnswer:
-    if answer.day is None and not answer.articles and not answer.unreviewed:
-        return _short("No articles stored yet.", ok=True)
-    sections = [
-        Section("Key points", tuple(key_point_item(k, budget) for k in answer.key_points)),
-        Section(
-            "Regions",
-            tuple(claim_item(r.latest, budget, region_name=r.region.name) for r in answer.regions),
-        ),
-        Section("Notable quotes", tuple(quote_item(q, budget) for q in answer.quotes)),
-        Section("Contradictions", tuple(contradiction_item(c, budget) for c in answer.contradictions)),
-        Section("Articles", tuple(article_item(a) for a in answer.articles)),
-        Section("New, not yet reviewed", tuple(article_item(a) for a in answer.unreviewed)),
-    ]
-    if not any(s.items for s in sections):
-        sections = [Section(None, ("Nothing new.",))]
-    n = len(answer.articles)
-    title = f"Daily digest — {day(answer.day)}" if answer.day else "Digest: new since the last one"
-    return _pages(
-        title,
-        sections,
-        footer=f"{n} article{'s' if n != 1 else ''} · quoted words are verbatim from the articles",
-        budget=budget,
-        rerun=("digest", (("date", answer.day.isoformat()),)) if answer.day else None,
-    )
-
-
-def render_contradictions(answer: ContradictionsAnswer, budget: int = PAGE_BUDGET) -> RenderedAnswer:
-    where = f" — {answer.region.name}" if answer.region else ""
-    items = tuple(contradiction_item(c, budget) for c in answer.items)
-    return _pages(
-        f"Contradictions{where}",
-        [Section(None, items, empty="No contradictions stored.")],
-        footer="two statements that cannot both be true, each verbatim from its article",
-        budget=budget,
-        colour=COLOUR_WARN,
-        rerun=("contradictions", (("region", answer.region.code),) if answer.region else ()),
-    )
-
-
-def render_sources(answer: SourcesAnswer, budget: int = PAGE_BUDGET) -> RenderedAnswer:
-    total = answer.total or len(answer.articles)
-    return _pages(
-        "Sources",
-        [Section(None, tuple(article_item(a) for a in answer.articles), empty="No articles stored yet.")],
-        footer=f"{total} article{'s' if total != 1 else ''}",
-        budget=budget,
-        rerun=("sources", ()),
-    )
-
-
-def render_help(answer: HelpAnswer, budget: int = PAGE_BUDGET) -> RenderedAnswer:
-    items = tuple(f"`/{usage.lstrip('/')}` — {description}" for usage, description in answer.commands)
-    return _pages(
-        "briefbot",
-        [Section(None, items)],
-        footer="every quote and claim links to its source article",
-        budget=budget,
-        ephemeral=True,
-    )
-
-
-def render_not_found(answer: NotFound) -> RenderedAnswer:
-    query = escape(_clip(answer.query, 100))
-    if answer.what == "date":
-        text = f"No articles on {query}."
-    elif answer.what == "regions":
-        text = f"“{query}” covers several regions: ask for one."
-    else:
-        text = f"No {answer.what} matches “{query}”."
-    if answer.suggestions:
-        text += " Did you mean: " + ", ".join(escape(s) for s in answer.suggestions[:5]) + "?"
-    return _short(text, ok=False)
-
-
-def render_usage(answer: UsageError) -> RenderedAnswer:
-    text = escape(answer.message)
-    if answer.usage:
-        text += f"\nUsage: `{answer.usage.replace('`', '')}`"
-    return _short(text, ok=False)
-
-
-def render_notice(answer: Notice) -> RenderedAnswer:
-    return _short(escape(answer.text), ok=answer.ok)
-
-
-def render_own_notice(answer: Answer) -> RenderedAnswer:
-    """Like `render`, but a Notice is the front end's own text (channel mentions kept as such)."""
-    if isinstance(answer, Notice):
-        return _short(answer.text, ok=answer.ok)
-    return render(answer)
-
-
-def render_subscriptions(rows: list[Subscription]) -> RenderedAnswer:
-    """A server's digest subscriptions, one line each, channel as a mention (never pings)."""
-    if not rows:
-        return _short("No daily digests in this server yet. Use /subscribe.", ok=False)
-    lines = [subscription_line(sub, f"<#{sub.channel}>", lambda reason: escape(_clip(reason, 200))) for sub in rows]
-    return _pages("Daily digests in this server", [Section(None, tuple(lines))], ephemeral=True)
-
-
-_RENDERERS: dict[type, Callable[..., RenderedAnswer]] = {
-    StatusAnswer: render_status,
-    QuotesAnswer: render_quotes,
-    BriefingAnswer: render_digest,
-    ContradictionsAnswer: render_contradictions,
-    SourcesAnswer: render_sources,
-    HelpAnswer: render_help,
-}
+    rerun = view.rerun if len(messages) > 1 else None
+    return RenderedAnswer(pages=tuple(messages), ephemeral=view.private, rerun=rerun)
 
 
 def render(answer: Answer, *, budget: int = PAGE_BUDGET) -> RenderedAnswer:
     """Any answer of the core -> its Discord pages."""
-    if isinstance(answer, NotFound):
-        return render_not_found(answer)
-    if isinstance(answer, UsageError):
-        return render_usage(answer)
-    if isinstance(answer, Notice):
-        return render_notice(answer)
-    renderer = _RENDERERS.get(type(answer))
-    if renderer is None:
-        return _short("Sorry, this answer cannot be shown on Discord.", ok=False)
-    return renderer(answer, budget)
+    return render_layout(lay_out(answer), budget=budget)
 
 
 def message_chars(message: DiscordMessage) -> int:
@@ -461,3 +248,6 @@ def message_chars(message: DiscordMessage) -> int:
         total += len(e.get("footer", {}).get("text", ""))
         total += sum(len(f["name"]) + len(f["value"]) for f in e.get("fields", []))
     return total
+
+
+__all__ = ["ALLOWED_MENTIONS_NONE", "PAGE_BUDGET", "DiscordMessage", "RenderedAnswer", "render", "render_layout"]

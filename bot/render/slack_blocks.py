@@ -1,4 +1,6 @@
-"""Answers (bot.core.models) -> Slack Block Kit messages; pure functions, nothing is sent here.
+"""Layouts -> Slack Block Kit messages; pure functions, nothing is sent here.
+
+Only the Slack format is decided here; what an answer says comes from `layout.py`.
 
 Blocks are built with slack_sdk's block models and turned into dicts with `to_dict()`, so
 slack_sdk's own validation (section text 3,000, header 150, 10 fields, 10 context elements)
@@ -16,7 +18,8 @@ item longer than a section allows is cut with a visible marker, never silently.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -30,25 +33,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.core.models import (
-    Answer,
-    ArticleItem,
-    BriefingAnswer,
-    ClaimItem,
-    ContradictionItem,
-    ContradictionsAnswer,
-    HelpAnswer,
-    KeyPointItem,
-    NotFound,
-    Notice,
-    QuoteItem,
-    QuotesAnswer,
-    SourceRef,
-    SourcesAnswer,
-    StatusAnswer,
-    UsageError,
-)
-from bot.render.common import claim_phrase, count_label, day, quote_kind_label, review_label, source_line, speaker_line
+from bot.core.models import Answer
+from bot.render.layout import Item as LayoutItem
+from bot.render.layout import Layout, Line, Run, SourceLine, Style, continued, cut_marker, not_shown
+from bot.render.layout import layout as lay_out
 
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks).
 MAX_BLOCKS = 50
@@ -58,8 +46,6 @@ MAX_CONTEXT_TEXT = 2000  # context elements have no documented cap of their own;
 # Slack rejects very long messages (msg_too_long); keep one message's visible text under this.
 MAX_MESSAGE_CHARS = 30_000
 FALLBACK_TEXT_CHARS = 300  # the notification text: short, and escaped like everything else
-
-CUT_MARKER = " … ✂ [cut: {n:,} more characters — full text at the source below]"
 
 
 def escape_mrkdwn(text: str) -> str:
@@ -76,7 +62,7 @@ def cut(text: str, budget: int) -> str:
     escaped = escape_mrkdwn(text)
     if len(escaped) <= budget:
         return escaped
-    marker_room = len(CUT_MARKER.format(n=len(text))) + 1
+    marker_room = len(cut_marker(len(text))) + 1
     room = max(budget - marker_room, 0)
     used, end = 0, 0
     for i, ch in enumerate(text):
@@ -87,7 +73,7 @@ def cut(text: str, budget: int) -> str:
     space = text.rfind(" ", 0, end)
     if space > end * 0.8:  # prefer a word boundary when it costs little
         end = space
-    return escape_mrkdwn(text[:end].rstrip()) + CUT_MARKER.format(n=len(text) - end)
+    return escape_mrkdwn(text[:end].rstrip()) + cut_marker(len(text) - end)
 
 
 def label(text: str, limit: int = 200) -> str:
@@ -115,16 +101,14 @@ def _quoted(words: str, budget: int) -> str:
     return "\n".join(f">{line}" for line in f"“{body}”".split("\n"))
 
 
-def _source(source: SourceRef, via: str | None = None, extra: str = "") -> str:
+def _source(source: SourceLine, *, dash: bool = True) -> str:
     """'— <url|Newsweek, 8 Dec 2022>, via Reuters · _automatic, not reviewed_'."""
-    text = "— " + link(source.url, source_line(source))
-    if via:
-        text += f", via {label(via, 100)}"
-    review = review_label(source.review)
-    if review:
-        text += f" · _{review}_"
-    if extra:
-        text += f" · {extra}"
+    name = f"{source.publisher or 'unknown source'}, {source.day}"
+    text = ("— " if dash else "") + (link(source.url, name) if source.url else label(name, 300))
+    if source.via:
+        text += f", via {label(source.via, 100)}"
+    if source.label:
+        text += f" · _{source.label}_"
     return text
 
 
@@ -255,13 +239,13 @@ def pack(rendered: Rendered, *, max_messages: int | None = None, max_blocks: int
     if max_messages is not None and len(finished) > max_messages:
         hidden = sum(p.items for p in pages[max_messages:])
         finished = finished[:max_messages]
-        finished[-1].append(context(f"✂ {hidden:,} more item(s) not shown here: ask for a narrower answer."))
+        finished[-1].append(context(not_shown(hidden)))
     fallback = escape_mrkdwn(rendered.title[:FALLBACK_TEXT_CHARS])
     total = len(finished)
     messages = []
     for n, blocks in enumerate(finished, start=1):
         if n > 1:
-            blocks = [context(f"{escape_mrkdwn(rendered.title[:100])} — continued ({n}/{total})"), *blocks]
+            blocks = [context(f"{escape_mrkdwn(continued(rendered.title[:100]))} ({n}/{total})"), *blocks]
         if not blocks:
             blocks = [section(fallback or "(empty)")]
         text = fallback if total == 1 else f"{fallback} ({n}/{total})"
@@ -270,192 +254,95 @@ def pack(rendered: Rendered, *, max_messages: int | None = None, max_blocks: int
 
 
 # --------------------------------------------------------------------------------------------
-# Items: each ends with the source it comes from
+# Layouts
 
 
-def _with_quote(lead: str, words: str, tail: str) -> str:
-    budget = MAX_SECTION_TEXT - len(lead) - len(tail) - 2
-    return f"{lead}\n{_quoted(words, budget)}\n{tail}"
+def _run(run: Run) -> str:
+    if run.channel:
+        return f"<#{run.channel}>" if re.fullmatch(r"[CGD][A-Z0-9]{2,}", run.channel) else label(f"#{run.channel}")
+    if run.url:
+        text = link(run.url, run.text)
+    elif run.style == Style.CODE:
+        return f"`{label(run.text.replace('`', ''), 500)}`"
+    else:
+        text = label(run.text, 500)
+    if run.style == Style.STRONG:
+        return f"*{text}*"
+    if run.style == Style.EMPH:
+        return f"_{text}_"
+    return text
 
 
-def claim_item(claim: ClaimItem, *, region: str | None = None, heading: str | None = None) -> Item:
-    lead = f"• {label(claim_phrase(claim), 400)}"
-    if region is not None:
-        lead = f"• *{label(region)}*: {label(claim_phrase(claim), 400)}"
-        lead += f" (according to {label(claim.asserted_by)})"
-    return Item(_with_quote(lead, claim.evidence, _source(claim.source, claim.via)), heading)
+def _line(line: Line) -> str:
+    return "".join(_run(r) for r in line)
 
 
-def quote_item(quote: QuoteItem, heading: str | None = None) -> Item:
-    when = f" on {day(quote.said_on)}" if quote.said_on else ""
-    lead = f"• *{label(speaker_line(quote), 300)}* {quote_kind_label(quote.kind)}{when}:"
-    return Item(_with_quote(lead, quote.words, _source(quote.source, quote.via)), heading)
+def _item(item: LayoutItem, heading: str | None) -> Item:
+    lead = _line(item.lead)
+    if item.note:
+        lead = f"{lead} _({item.note})_" if lead else f"_({item.note})_"
+    if lead:
+        lead = f"• {lead}"
+    tail = ""
+    if item.source is not None:
+        tail = _source(item.source, dash=bool(item.quotes))
+    details = " · ".join(_line(d) for d in item.details)
+    if details:
+        tail = f"{tail} · {details}" if tail else details
+    if not item.quotes:
+        text = "\n   ".join(part for part in (lead, tail) if part)
+        return Item(cut_own(text), heading)
+    budget = (MAX_SECTION_TEXT - len(lead) - len(tail) - 8) // len(item.quotes)
+    quotes = "\nvs\n".join(_quoted(q, budget) for q in item.quotes)
+    return Item("\n".join(part for part in (lead, quotes, tail) if part), heading)
 
 
-def key_point_item(point: KeyPointItem, heading: str | None = None) -> Item:
-    tail = _source(point.source)
-    return Item(f"{_quoted(point.text, MAX_SECTION_TEXT - len(tail) - 1)}\n{tail}", heading)
+def cut_own(text: str) -> str:
+    """Our own text (never a quote) kept inside a section, cut visibly if it had to be."""
+    if len(text) <= MAX_SECTION_TEXT:
+        return text
+    return text[: MAX_SECTION_TEXT - 40].rsplit(" ", 1)[0] + " … ✂ [cut]"
 
 
-def contradiction_item(item: ContradictionItem, heading: str | None = None) -> Item:
-    tag = "" if item.confirmed else " _(candidate, not confirmed)_"
-    lead = f"• *{cut(item.why, 500)}*{tag}"
-    tail = _source(item.source)
-    half = (MAX_SECTION_TEXT - len(lead) - len(tail) - 10) // 2
-    return Item(f"{lead}\n{_quoted(item.a, half)}\nvs\n{_quoted(item.b, half)}\n{tail}", heading)
-
-
-def article_item(article: ArticleItem, heading: str | None = None) -> Item:
-    source = article.source
-    text = f"• {link(source.url, source.title)} — {label(source_line(source), 300)}"
-    if article.author:
-        text += f", by {label(article.author)}"
-    review = review_label(source.review)
-    if review:
-        text += f" · _{review}_"
-    text += f"\n   {article.key_point_count} key points · {article.quote_count} quotes · {article.claim_count} claims"
-    if article.other_sources:
-        text += f" · also in {label(', '.join(article.other_sources), 300)}"
-    return Item(cut(text, MAX_SECTION_TEXT) if len(text) > MAX_SECTION_TEXT else text, heading)
-
-
-def _grouped(heading: str, items: Sequence[Item]) -> list[Item]:
-    """The items with `heading` on the first one."""
-    if not items:
-        return []
-    first = items[0]
-    return [Item(first.text, heading), *items[1:]]
-
-
-# --------------------------------------------------------------------------------------------
-# Answers
-
-
-def _status(answer: StatusAnswer) -> Rendered:
-    region = answer.region
-    title = f"{region.name} ({region.code})"
-    head: list[Block] = [header(title)]
-    shown = sum(len(g.claims) for g in answer.by_source)
-    total = count_label(max(answer.total_claims, shown))
-    note = f"{shown} of {total} claim(s) shown, newest first · quoted words are verbatim"
-    if answer.matched_as:
-        note = f"matched “{label(answer.matched_as, 100)}” · {note}"
-    head.append(context(note))
+def arrange(view: Layout) -> Rendered:
+    """A layout as a title, head blocks and the items that may be split between messages."""
+    if view.message is not None:
+        text = _line(view.message)
+        if view.private:
+            text = f"⚠ {text}"
+        if view.usage:
+            text += f"\nUsage: `{label(view.usage.replace('`', ''))}`"
+        return Rendered(line_plain(view.message)[:100], [section(text)], ephemeral=view.private)
+    head: list[Block] = [header(view.title)]
+    notes = [_line(n) for n in view.notes]
+    if view.footer:
+        notes.append(label(view.footer))
+    if notes:
+        head.append(context(" · ".join(notes)))
     items: list[Item] = []
-    for group in answer.by_source:
-        items += _grouped(f"According to {group.asserted_by}", [claim_item(c) for c in group.claims])
-    items += _grouped("Contradictions", [contradiction_item(c) for c in answer.contradictions])
-    if not items:
-        head.append(section("No claims about this region in the stored articles yet."))
-    return Rendered(title, head, items)
+    for sec in view.sections:
+        if not sec.items:
+            if sec.empty:
+                head.append(section(label(sec.empty, 2000)))
+            continue
+        for n, item in enumerate(sec.items):
+            items.append(_item(item, sec.heading if n == 0 else None))
+    return Rendered(view.title, head, items, ephemeral=view.private)
 
 
-def _quotes(answer: QuotesAnswer) -> Rendered:
-    speaker = answer.speaker
-    title = speaker.name + (f", {speaker.role}" if speaker.role else "")
-    head: list[Block] = [header(title)]
-    note = f"{len(answer.quotes)} of {count_label(answer.total or len(answer.quotes))} statement(s) shown, newest first"
-    if answer.matched_as:
-        note = f"matched “{label(answer.matched_as, 100)}” · {note}"
-    head.append(context(note))
-    if not answer.quotes:
-        head.append(section("No statements by this speaker in the stored articles yet."))
-    return Rendered(title, head, [quote_item(q) for q in answer.quotes])
+def line_plain(line: Line) -> str:
+    return "".join(r.text or f"#{r.channel}" for r in line)
 
 
-def _digest(answer: BriefingAnswer) -> Rendered:
-    if answer.day is None and not answer.articles and not answer.unreviewed:
-        return Rendered("Digest", [header("Digest"), section("No articles stored yet.")])
-    title = f"Digest for {day(answer.day)}" if answer.day else "Digest: new since the last one"
-    head: list[Block] = [header(title)]
-    head.append(context(f"{len(answer.articles)} article(s) · quoted words are verbatim from the source linked"))
-    items: list[Item] = []
-    items += _grouped("Key points", [key_point_item(k) for k in answer.key_points])
-    items += _grouped("Regions", [claim_item(r.latest, region=r.region.name) for r in answer.regions])
-    items += _grouped("Notable quotes", [quote_item(q) for q in answer.quotes])
-    items += _grouped("Contradictions", [contradiction_item(c) for c in answer.contradictions])
-    items += _grouped("Sources", [article_item(a) for a in answer.articles])
-    items += _grouped("New, not yet reviewed", [article_item(a) for a in answer.unreviewed])
-    if not items:
-        head.append(section("A quiet day: nothing new."))
-    return Rendered(title, head, items)
-
-
-def _contradictions(answer: ContradictionsAnswer) -> Rendered:
-    title = "Contradictions" + (f": {answer.region.name}" if answer.region else "")
-    head: list[Block] = [header(title)]
-    if not answer.items:
-        head.append(section("No contradictions recorded" + (" for this region." if answer.region else ".")))
-    return Rendered(title, head, [contradiction_item(c) for c in answer.items])
-
-
-def _sources(answer: SourcesAnswer) -> Rendered:
-    title = "Sources"
-    shown = len(answer.articles)
-    head: list[Block] = [header(title), context(f"{shown} of {answer.total or shown} article(s), newest first")]
-    if not answer.articles:
-        head.append(section("No articles stored yet."))
-    return Rendered(title, head, [article_item(a) for a in answer.articles])
-
-
-def _help(answer: HelpAnswer, command: str) -> Rendered:
-    items = [Item(f"`{label(_usage(usage, command))}` — {label(desc, 500)}") for usage, desc in answer.commands]
-    return Rendered("briefbot help", [header("briefbot help")], items)
-
-
-def _usage(usage: str, command: str) -> str:
-    usage = usage.strip().lstrip("/")
-    return f"{command} {usage}" if command else usage
-
-
-def _not_found(answer: NotFound) -> Rendered:
-    text = f"No {label(answer.what, 50)} matches “{cut(answer.query, 100)}”."
-    if answer.suggestions:
-        text += " Did you mean: " + ", ".join(f"*{label(s, 100)}*" for s in answer.suggestions[:5]) + "?"
-    return Rendered(f"No {answer.what} matches", [section(text)], ephemeral=True)
-
-
-def _usage_error(answer: UsageError, command: str) -> Rendered:
-    text = f"⚠ {cut(answer.message, 500)}"
-    if answer.usage:
-        text += f"\nUsage: `{label(_usage(answer.usage, command))}`"
-    return Rendered(answer.message[:100], [section(text)], ephemeral=True)
-
-
-def _notice(answer: Notice) -> Rendered:
-    text = cut(answer.text, MAX_SECTION_TEXT - 2)
-    return Rendered(answer.text[:100], [section(text if answer.ok else f"⚠ {text}")], ephemeral=not answer.ok)
-
-
-def layout(answer: Answer, *, command: str = "/briefbot") -> Rendered:
-    """The answer as a title, head blocks and splittable items."""
-    match answer:
-        case StatusAnswer():
-            return _status(answer)
-        case QuotesAnswer():
-            return _quotes(answer)
-        case BriefingAnswer():
-            return _digest(answer)
-        case ContradictionsAnswer():
-            return _contradictions(answer)
-        case SourcesAnswer():
-            return _sources(answer)
-        case HelpAnswer():
-            return _help(answer, command)
-        case NotFound():
-            return _not_found(answer)
-        case UsageError():
-            return _usage_error(answer, command)
-        case Notice():
-            return _notice(answer)
-    raise TypeError(f"no Slack rendering for {type(answer).__name__}")
+def render_layout(view: Layout, *, max_messages: int | None = None, max_blocks: int = MAX_BLOCKS) -> list[SlackMessage]:
+    return pack(arrange(view), max_messages=max_messages, max_blocks=max_blocks)
 
 
 def render_messages(
-    answer: Answer, *, command: str = "/briefbot", max_messages: int | None = None, max_blocks: int = MAX_BLOCKS
+    answer: Answer, *, max_messages: int | None = None, max_blocks: int = MAX_BLOCKS
 ) -> list[SlackMessage]:
     """An answer as one or more Slack messages, split between items when it is too long."""
-    return pack(layout(answer, command=command), max_messages=max_messages, max_blocks=max_blocks)
+    return render_layout(lay_out(answer), max_messages=max_messages, max_blocks=max_blocks)
 
 
 def all_texts(blocks: Iterable[dict]) -> list[str]:

@@ -44,8 +44,8 @@ from bot.core import subscriptions as subs_core
 from bot.core.db import Store
 from bot.core.models import Answer, BriefingAnswer, NotFound, Notice
 from bot.core.subscriptions import Subscription
+from bot.delivery import Deliverer, DeliveryError, RateLimited, idempotency_key
 from bot.schedule import outbox
-from bot.schedule.deliver import Deliverer, DeliveryError, RateLimited, idempotency_key
 from bot.settings import Settings
 
 if TYPE_CHECKING:

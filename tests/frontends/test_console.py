@@ -120,4 +120,4 @@ def test_run_picks_up_edited_digest_files(tmp_path: Path, summaries_dir: Path) -
     text = path.read_text("utf-8").replace("speaker: vladimir-putin", "speaker: kremlin")
     path.write_text(text, "utf-8")
     second = cli("run", env_extra=env, cwd=tmp_path, stdin="/quote Putin\n/quit\n")
-    assert "No statements by this speaker" in second.stdout
+    assert "No statements by Vladimir Putin in the stored articles yet." in second.stdout

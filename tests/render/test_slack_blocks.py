@@ -137,7 +137,7 @@ def test_ten_thousand_character_quote_is_cut_with_a_marker():
     [message] = render_messages(QuotesAnswer(SpeakerInfo("p", "Peskov"), (quote("word " * 2000),), total=1))
     [section] = [b for b in message.blocks if b["type"] == "section"]
     assert len(section["text"]["text"]) <= MAX_SECTION_TEXT
-    assert "more characters — full text at the source below]" in section["text"]["text"]
+    assert "more characters — full text at the source]”" in section["text"]["text"]
     assert section["text"]["text"].endswith("|Newsweek, 8 Dec 2022>")  # the source survives the cut
 
 

@@ -7,8 +7,8 @@ import io
 
 from bot.commands import CONSOLE, run_line
 from bot.context import open_context
+from bot.frontends.console import ConsoleDeliverer
 from bot.render.text import render_text
-from bot.schedule.deliver import ConsoleDeliverer
 from bot.schedule.scheduler import QUIET_NOTICE, DigestScheduler
 from bot.settings import REPO_ROOT, Settings
 from tests.schedule.fakes import advance, utc
@@ -41,7 +41,7 @@ async def test_console_subscription_prints_the_digest_at_its_time(tmp_path, trav
     assert "Newsweek" not in second
 
     listing = render_text(run_line(ctx, "/subscriptions", CONSOLE))
-    assert "#console at 09:00 Europe/Kyiv: active, last posted 2026-10-06" in listing
+    assert "This channel at 09:00 Europe/Kyiv: active, last posted 2026-10-06" in listing
 
 
 async def test_runner_schedules_digests_and_feed_polls(tmp_path, monkeypatch) -> None:

@@ -18,11 +18,10 @@ from bot import runner
 from bot.context import Context, open_context
 from bot.core.db import Store
 from bot.core.models import Notice
+from bot.delivery import ChannelGone, Forbidden
 from bot.frontends.discord import hooks
 from bot.frontends.discord.client import DiscordFrontend
 from bot.schedule import outbox
-from bot.schedule.adapters import deliverers_for
-from bot.schedule.deliver import ChannelGone, Forbidden
 from bot.schedule.scheduler import DigestScheduler
 from bot.settings import REPO_ROOT, Secret, Settings
 from tests.frontends.discord.fake_discord import FakeDiscord
@@ -70,7 +69,7 @@ def _due_a_minute_ago(ctx: Context) -> None:
 async def test_the_front_end_posts_a_due_digest_once_with_its_nonce(fake, ctx, schedulers):
     _due_a_minute_ago(ctx)
     frontend = DiscordFrontend(ctx, sync_commands=False)
-    deliverers = deliverers_for(discord_client=frontend)  # before login: paces its message creations
+    deliverers = {"discord": frontend}
     await frontend.start(connect=False)
     try:
         for _ in range(2):  # start, then a restart: one post
@@ -110,7 +109,7 @@ async def test_briefbot_run_with_a_token_posts_due_digests(fake, ctx):
 async def test_the_front_ends_errors_become_the_schedulers(fake, ctx, where, expected):
     getattr(fake, where).add(CHANNEL)
     frontend = DiscordFrontend(ctx, sync_commands=False)
-    deliverer = deliverers_for(discord_client=frontend)["discord"]
+    deliverer = frontend  # the front end is the scheduler's deliverer for Discord
     await frontend.start(connect=False)
     try:
         with pytest.raises(expected):

@@ -7,8 +7,8 @@ import datetime as dt
 from bot.core.models import BriefingAnswer, Notice
 from bot.core.subscriptions import get as get_sub
 from bot.core.subscriptions import unsubscribe
+from bot.delivery import ChannelGone, Forbidden, NetworkError, RateLimited
 from bot.schedule import outbox
-from bot.schedule.deliver import ChannelGone, Forbidden, NetworkError, RateLimited
 from bot.schedule.scheduler import QUIET_NOTICE, DigestScheduler
 from tests.schedule.fakes import FakePlatform, FixedComposer, add_sub, advance, utc
 

@@ -10,8 +10,8 @@ import sqlite_utils
 
 from bot.core.db import Store
 from bot.core.schema import MIGRATIONS
+from bot.delivery import idempotency_key
 from bot.schedule import outbox
-from bot.schedule.deliver import idempotency_key
 from bot.schedule.scheduler import DigestScheduler
 from tests.schedule.fakes import FakePlatform, FixedComposer, add_sub, utc
 

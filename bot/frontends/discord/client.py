@@ -1,77 +1,69 @@
-"""The Discord client of briefbot: login, command sync, answering interactions, posting digests.
+"""The Discord front end: login, command sync, answering interactions, posting digests.
 
-`DiscordFrontend(ctx, settings)` is what the runner starts (`start()` / `run()` / `close()`)
-and what the scheduler posts digests through (`post_digest`, with a nonce Discord enforces so a
-retried post never doubles). Answers come only from `bot.commands.execute`; queries run on one
-worker thread (the event loop stays free, the SQLite connection is used by one thread at a time)
-and an interaction is deferred when its answer is not ready within `defer_after` seconds, far
-inside Discord's 3-second window. Every message is sent with `allowed_mentions` none.
+`DiscordFrontend(ctx)` is what the runner starts (`start()` / `run()` / `close()`) and what the
+scheduler posts digests through (it is a `bot.delivery.Deliverer`: `post_digest` sends a nonce
+Discord enforces, so a retried post never doubles). Answers come only from
+`bot.commands.execute`, run on the store's reader threads (the event loop stays free); an
+interaction is deferred when its answer is not ready within `defer_after` seconds, far inside
+Discord's 3-second window. Presses of our buttons are routed here by their custom id
+(`components.py`). Every message is sent with `allowed_mentions` none. Discord's failures are
+mapped to `bot.delivery`'s errors in one place, `delivery_error`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 import discord
 from discord import app_commands
 
-from bot.commands import Caller, Command, execute
-from bot.core.models import Answer, BriefingAnswer, Notice
+from bot import commands
+from bot.commands import Caller, Command, ParamKind, execute
+from bot.context import Context
+from bot.core.models import Answer, Notice
+from bot.core.subscriptions import Subscription
+from bot.delivery import ChannelGone, DeliveryError, Forbidden, NetworkError, RateLimited, Rejected
 from bot.frontends.discord import hooks
-from bot.frontends.discord.paging import PageButton, page_view
+from bot.frontends.discord.components import is_ours, page_view, parse_page
+from bot.frontends.discord.pacing import DiscordPacer
+from bot.frontends.discord.slash import install, zone_completions
 from bot.render.discord_embeds import DiscordMessage, RenderedAnswer, render
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 DEFER_AFTER_S = 1.5  # answer directly when ready by then, otherwise defer (Discord allows 3 s)
 MAX_RATELIMIT_WAIT_S = 30.0  # longer 429s surface as RateLimited instead of blocking a task
 NONCE_MAX = 25  # Discord's limit on a message nonce
-PAGEABLE = frozenset({"status", "quote", "digest", "contradictions", "sources"})  # read-only commands
-SORRY = "Sorry, something went wrong while answering. It has been logged."
+# Discord answers a repeated nonce with the first message only "in the past few minutes"
+# (API docs on enforce_nonce); past this, the scheduler does not resend a slot that may be posted.
+DISCORD_NONCE_WINDOW = dt.timedelta(minutes=2)
+STALE_BUTTON = "This button no longer works; run the command again."
 
 
-# ---------------------------------------------------------------------------------- delivery errors
-
-
-class DeliveryError(Exception):
-    """A digest could not be posted to a channel; subclasses say why."""
-
-    def __init__(self, channel_id: str, detail: str) -> None:
-        super().__init__(f"channel {channel_id}: {detail}")
-        self.channel_id = channel_id
-        self.detail = detail
-
-
-class ChannelGone(DeliveryError):
-    """The channel (or the bot's access to the server) no longer exists: 404."""
-
-
-class ChannelForbidden(DeliveryError):
-    """The bot may not see or post in the channel: 403 (missing access or permissions)."""
-
-
-class RateLimited(DeliveryError):
-    """Discord asked to wait longer than we are willing to block: retry after `retry_after` s."""
-
-    def __init__(self, channel_id: str, detail: str, retry_after: float) -> None:
-        super().__init__(channel_id, detail)
-        self.retry_after = retry_after
-
-
-class DeliveryNetworkError(DeliveryError):
-    """Discord could not be reached or kept failing (5xx after retries, timeouts)."""
-
-
-class DeliveryRejected(DeliveryError):
-    """Discord refused the message itself (4xx other than 403/404/429)."""
+def delivery_error(exc: BaseException, channel_id: str) -> DeliveryError | None:
+    """discord.py's and the network's failures as bot.delivery's errors (None: not a delivery failure)."""
+    if isinstance(exc, discord.RateLimited):  # only when retry_after passes max_ratelimit_timeout
+        return RateLimited(exc.retry_after, f"channel {channel_id}: rate limited by Discord")
+    if isinstance(exc, discord.NotFound):
+        return ChannelGone(f"channel {channel_id}: unknown channel ({exc.code})", code=str(exc.code))
+    if isinstance(exc, discord.Forbidden):
+        return Forbidden(f"channel {channel_id}: missing access or permissions ({exc.code})", code=str(exc.code))
+    if isinstance(exc, discord.DiscordServerError):
+        return NetworkError(f"channel {channel_id}: Discord server error {exc.status}")
+    if isinstance(exc, discord.HTTPException):
+        if exc.status == 429:  # a 429 without Discord's headers (e.g. a Cloudflare block)
+            return RateLimited(60.0, f"channel {channel_id}: rate limited (blocked)")
+        return Rejected(f"channel {channel_id}: {exc.status} {exc.text[:200]}", code=str(exc.code))
+    if isinstance(exc, TimeoutError | aiohttp.ClientError | OSError):
+        return NetworkError(f"channel {channel_id}: network error: {type(exc).__name__}")
+    return None
 
 
 def _discord_message_kwargs(message: DiscordMessage) -> dict[str, Any]:
@@ -84,7 +76,8 @@ def _discord_message_kwargs(message: DiscordMessage) -> dict[str, Any]:
     return kwargs
 
 
-# ---------------------------------------------------------------------------------- client
+def _sorry() -> RenderedAnswer:
+    return render(Notice(commands.SORRY, ok=False))
 
 
 class BriefbotClient(discord.Client):
@@ -102,43 +95,50 @@ class BriefbotClient(discord.Client):
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
-        from bot.frontends.discord.slash import install
-
         install(self.tree, self.frontend)
-        self.add_dynamic_items(PageButton)
         if self.frontend.sync_commands:
             await self.frontend.sync()
 
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.type == discord.InteractionType.component:
+            custom_id = str((interaction.data or {}).get("custom_id", ""))
+            if is_ours(custom_id):
+                await self.frontend.on_component(interaction, custom_id)
+
     async def _on_tree_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
         if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
-            text = "Only server managers (Manage Server) can do that."
+            rendered = render(Notice("Only server managers (Manage Server) can do that.", ok=False))
         else:
             log.error("command %s failed", getattr(interaction.command, "name", "?"), exc_info=error)
-            text = SORRY
+            rendered = _sorry()
         try:
-            await self.frontend.send_rendered(
-                interaction, RenderedAnswer(pages=(DiscordMessage(content=text),), ephemeral=True)
-            )
+            await self.frontend.send_rendered(interaction, rendered)
         except discord.HTTPException as exc:  # the interaction may have expired meanwhile
             log.warning("could not tell the user about the error: %s %s", exc.status, exc.text[:100])
 
 
 class DiscordFrontend:
-    """Runs briefbot on Discord. `ctx` is the core's Context (settings, db, gazetteer, speakers)."""
+    """Runs briefbot on Discord on the core's Context (settings, store, gazetteer, speakers)."""
+
+    platform = "discord"
+    dedupe_window: dt.timedelta | None = DISCORD_NONCE_WINDOW
 
     def __init__(
         self,
-        ctx: Any,
+        ctx: Context,
         settings: Settings | None = None,
         *,
         sync_commands: bool = True,
         defer_after: float = DEFER_AFTER_S,
+        pacer: DiscordPacer | None = None,
     ) -> None:
         self.ctx = ctx
         self.settings: Settings = settings or ctx.settings
         self.sync_commands = sync_commands
         self.defer_after = defer_after
         self.client = BriefbotClient(self)
+        # Digests are paced under the global limit; interaction answers are exempt from it.
+        (pacer or DiscordPacer()).install(self.client.http)
         self.synced: list[app_commands.AppCommand] = []
         self._gateway: asyncio.Task[None] | None = None
 
@@ -176,6 +176,9 @@ class DiscordFrontend:
         finally:
             await self.close()
 
+    def is_ready(self) -> bool:
+        return self.client.is_ready()
+
     async def close(self) -> None:
         if not self.client.is_closed():
             await self.client.close()
@@ -204,36 +207,50 @@ class DiscordFrontend:
 
     # ------------------------------------------------------------------ answering
 
+    def complete(self, kind: ParamKind, current: str) -> list[tuple[str, str]]:
+        """Autocomplete values for an option of this kind (in memory: no query)."""
+        if kind == ParamKind.REGION:
+            return self.ctx.gazetteer.complete(current, 25)
+        if kind == ParamKind.SPEAKER:
+            return self.ctx.speakers.complete(current, 25)
+        if kind == ParamKind.TIMEZONE:
+            return zone_completions(current)
+        return []
+
+    def caller(self, interaction: discord.Interaction[Any]) -> Caller:
+        return Caller(
+            platform=self.platform,
+            workspace=str(interaction.guild_id or ""),
+            channel=str(interaction.channel_id or ""),
+            user=str(interaction.user.id),
+            can_manage=bool(interaction.guild_id)
+            and (interaction.permissions.manage_guild or interaction.permissions.administrator),
+        )
+
+    async def run_command(
+        self, interaction: discord.Interaction[Any], name: str, options: dict[str, str | None]
+    ) -> None:
+        """An application command: the command table's checks, then `execute` on a reader thread."""
+        command = commands.command_from_options(name, options)
+        caller = self.caller(interaction)
+        await self.answer(interaction, lambda: execute(self.ctx, command, caller))
+
     async def query(self, produce: Callable[[], Any]) -> Any:
         """Run core work on one of the store's reader threads (the event loop stays free)."""
         return await self.ctx.store.run(produce)
 
-    async def answer(
-        self,
-        interaction: discord.Interaction[Any],
-        produce: Callable[[], Answer],
-        *,
-        ephemeral: bool | None = None,
-        render_with: Callable[[Any], RenderedAnswer] = render,
-    ) -> None:
+    async def answer(self, interaction: discord.Interaction[Any], produce: Callable[[], Answer]) -> None:
         """Compute an answer (deferring when it is slow), render it and send page 1."""
         future = asyncio.ensure_future(self.query(produce))
         done, _ = await asyncio.wait({future}, timeout=self.defer_after)
         if not done:
             await interaction.response.defer(thinking=True)
         try:
-            answer = await future
-            rendered = render_with(answer)
+            rendered = render(await future)
         except Exception:
             log.exception("answering %s failed", getattr(interaction.command, "name", "?"))
-            rendered = RenderedAnswer(pages=(DiscordMessage(content=SORRY),), ephemeral=True)
-        if ephemeral is not None:
-            rendered = RenderedAnswer(rendered.pages, ephemeral=ephemeral, rerun=rendered.rerun)
+            rendered = _sorry()
         await self.send_rendered(interaction, rendered)
-
-    async def refuse(self, interaction: discord.Interaction[Any], text: str) -> None:
-        """A short, private refusal (no query run)."""
-        await self.send_rendered(interaction, RenderedAnswer(pages=(DiscordMessage(content=text),), ephemeral=True))
 
     async def send_rendered(self, interaction: discord.Interaction[Any], rendered: RenderedAnswer) -> None:
         page = rendered.page(0)
@@ -253,40 +270,45 @@ class DiscordFrontend:
             kwargs["view"] = view
         await interaction.edit_original_response(**kwargs)
 
-    async def show_page(
-        self, interaction: discord.Interaction[Any], name: str, args: dict[str, str], page: int
-    ) -> None:
-        """A page button was pressed: re-run the (read-only) command, redraw that page in place."""
-        if name not in PAGEABLE:  # custom ids come from our own buttons; refuse anything else
-            await self.refuse(interaction, "This button no longer works; run the command again.")
+    async def on_component(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
+        """A press of one of our buttons, routed by its custom id."""
+        press = parse_page(custom_id)
+        spec = commands.COMMANDS.get(press.name) if press else None
+        if press is None or spec is None or not spec.readonly or spec.manage:
+            # custom ids come from our own buttons; anything else is refused
+            await self.send_rendered(interaction, render(Notice(STALE_BUTTON, ok=False)))
             return
-        reader = Caller(platform="discord", workspace=str(interaction.guild_id or ""), can_manage=False)
+        reader = Caller(self.platform, str(interaction.guild_id or ""), can_manage=False)
         try:
-            answer = await self.query(lambda: execute(self.ctx, Command(name, args), reader))
-            rendered = render(answer)
+            rendered = render(await self.query(lambda: execute(self.ctx, Command(press.name, press.args), reader)))
         except Exception:
-            log.exception("page %s of %s failed", page, name)
-            rendered = RenderedAnswer(pages=(DiscordMessage(content=SORRY),), ephemeral=True)
+            log.exception("page %s of %s failed", press.page, press.name)
+            rendered = _sorry()
         if rendered.ephemeral:  # e.g. the data behind the answer is gone: say so privately
             await self.send_rendered(interaction, rendered)
             return
-        index = max(0, min(page, rendered.page_count - 1))
+        index = max(0, min(press.page, rendered.page_count - 1))
         kwargs = _discord_message_kwargs(rendered.page(index))
         kwargs["view"] = page_view(rendered, index)
         await interaction.response.edit_message(**kwargs)
 
     # ------------------------------------------------------------------ delivery (scheduler)
 
-    async def post_digest(self, channel_id: str, answer: BriefingAnswer | Notice, nonce: str) -> str:
-        """Post a digest to a channel; returns the id of its (first) message.
+    async def post_digest(self, sub: Subscription, answer: Answer, idempotency_key: str) -> str:
+        """The scheduler's call (bot.delivery.Deliverer): the digest to the subscription's channel."""
+        if not sub.channel.isdigit():
+            raise ChannelGone(f"{sub.channel[:40]!r} is not a Discord channel id")
+        return await self.post_to_channel(sub.channel, answer, idempotency_key)
+
+    async def post_to_channel(self, channel_id: str, answer: Answer, nonce: str) -> str:
+        """Post an answer to a channel; returns the id of its (first) message.
 
         A digest of a day is one message with page buttons. A digest with no day ("new since
         the last one") cannot be redrawn from a button, so each of its pages is its own message.
         `nonce` (at most 25 characters) is sent with `enforce_nonce`, so Discord returns the
         earlier message instead of posting twice when a retry repeats a post that got through
-        (later pages get nonces derived from it). Raises ChannelGone, ChannelForbidden,
-        RateLimited, DeliveryNetworkError or DeliveryRejected; on a retry after a failure in a
-        later page, the pages already posted are not posted again.
+        (later pages get nonces derived from it). Raises bot.delivery's errors; on a retry
+        after a failure in a later page, the pages already posted are not posted again.
         """
         if not nonce or len(nonce) > NONCE_MAX:
             raise ValueError(f"Discord nonces are 1 to {NONCE_MAX} characters")
@@ -306,20 +328,11 @@ class DiscordFrontend:
         channel = self.client.get_partial_messageable(int(channel_id))
         try:
             message = await channel.send(nonce=nonce, **kwargs)
-        except discord.RateLimited as exc:
-            raise RateLimited(channel_id, "rate limited by Discord", exc.retry_after) from exc
-        except discord.NotFound as exc:
-            raise ChannelGone(channel_id, f"unknown channel ({exc.code})") from exc
-        except discord.Forbidden as exc:
-            raise ChannelForbidden(channel_id, f"missing access or permissions ({exc.code})") from exc
-        except discord.DiscordServerError as exc:
-            raise DeliveryNetworkError(channel_id, f"Discord server error {exc.status}") from exc
-        except discord.HTTPException as exc:
-            if exc.status == 429:  # a 429 without Discord's headers (e.g. a Cloudflare block)
-                raise RateLimited(channel_id, "rate limited (blocked)", 60.0) from exc
-            raise DeliveryRejected(channel_id, f"rejected: {exc.status} {exc.text[:200]}") from exc
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise DeliveryNetworkError(channel_id, f"network error: {type(exc).__name__}") from exc
+        except Exception as exc:
+            mapped = delivery_error(exc, channel_id)
+            if mapped is None:
+                raise
+            raise mapped from exc
         return str(message.id)
 
 

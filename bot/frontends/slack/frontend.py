@@ -11,6 +11,7 @@ run beside the Discord front end in one process on one store.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import re
 from typing import Any
@@ -25,17 +26,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands
 from bot.context import Context
-from bot.core.models import Answer, BriefingAnswer, Notice, UsageError
-from bot.frontends.slack.errors import (
-    SlackAuthError,
-    SlackChannelGone,
-    SlackConfigError,
-    SlackDeliveryError,
-    SlackNetworkError,
-    SlackNotInChannel,
-    SlackRateLimited,
-    SlackRefused,
-)
+from bot.core.models import Answer, Notice, UsageError
+from bot.core.subscriptions import Subscription
+from bot.delivery import ConfigError, DeliveryError, Forbidden, NetworkError, RateLimited
+from bot.frontends.slack.errors import delivery_error
 from bot.render.slack_blocks import SlackMessage, render_messages
 from bot.settings import Settings
 
@@ -48,19 +42,6 @@ HISTORY_LOOKBACK = 200  # recent messages searched for a digest's marker before 
 SOCKET_CONNECT_TIMEOUT_S = 30.0
 RESPONSE_URL_USES = 5  # Slack accepts at most five messages through one response_url
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
-
-PERMANENT_CODES = {
-    "channel_not_found": SlackChannelGone,
-    "is_archived": SlackChannelGone,
-    "not_in_channel": SlackNotInChannel,
-    "method_not_supported_for_channel_type": SlackNotInChannel,
-    "cant_invite_self": SlackNotInChannel,
-    "invalid_auth": SlackAuthError,
-    "not_authed": SlackAuthError,
-    "account_inactive": SlackAuthError,
-    "token_revoked": SlackAuthError,
-    "missing_scope": SlackAuthError,
-}
 
 
 def slack_configured(settings: Settings) -> bool:
@@ -88,27 +69,6 @@ def make_client(settings: Settings) -> AsyncWebClient:
     )
 
 
-def delivery_error(exc: BaseException, channel: str = "") -> SlackDeliveryError:
-    """A Web API failure as one of the typed errors the scheduler catches."""
-    if isinstance(exc, SlackDeliveryError):
-        return exc
-    if isinstance(exc, SlackApiError):
-        response = exc.response
-        code = str(response.get("error", "") or "")
-        if response.status_code == 429 or code == "ratelimited":
-            try:
-                retry_after = float(response.headers.get("Retry-After", "") or 1)
-            except ValueError:
-                retry_after = 1.0
-            message = f"Slack rate limit; retry after {retry_after:g}s"
-            return SlackRateLimited(message, response, retry_after=retry_after, channel=channel)
-        kind = PERMANENT_CODES.get(code, SlackRefused)
-        return kind(f"Slack refused: {code or response.status_code}", response, code=code, channel=channel)
-    if isinstance(exc, aiohttp.ClientError | TimeoutError | OSError):
-        return SlackNetworkError(f"cannot reach Slack: {type(exc).__name__}", code="network", channel=channel)
-    return SlackDeliveryError(f"Slack call failed: {type(exc).__name__}", channel=channel)
-
-
 class SlackFrontend:
     """The Slack app: `await start()`, `await close()`, and `post_digest` for the scheduler.
 
@@ -117,6 +77,7 @@ class SlackFrontend:
     """
 
     platform = "slack"
+    dedupe_window: dt.timedelta | None = None  # the marker is looked up in history, at any delay
 
     def __init__(
         self,
@@ -152,13 +113,11 @@ class SlackFrontend:
     async def start(self) -> None:
         """Check the token, then connect (Socket Mode) or listen (HTTP); returns once ready.
 
-        Raises SlackConfigError / SlackAuthError / SlackNetworkError with a message an operator
+        Raises bot.delivery's ConfigError / AuthError / NetworkError with a message an operator
         can act on (no traceback needed) when the settings or Slack refuse.
         """
         if self.mode == "http" and not self.settings.slack_signing_secret:
-            raise SlackConfigError(
-                "SLACK_SIGNING_SECRET is needed for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)"
-            )
+            raise ConfigError("SLACK_SIGNING_SECRET is needed for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)")
         try:
             auth = await self.client.auth_test()
         except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
@@ -178,7 +137,7 @@ class SlackFrontend:
             except TimeoutError as exc:
                 await self._socket.close_async()
                 self._socket = None
-                raise SlackNetworkError("cannot open the Socket Mode connection", code="network") from exc
+                raise NetworkError("cannot open the Socket Mode connection", code="network") from exc
             log.info("Slack: connected to workspace %s in Socket Mode", self.team_id)
             return
         web_app = web.Application()
@@ -221,28 +180,25 @@ class SlackFrontend:
             answer = await self.answer(command)
         except Exception:
             log.exception("Slack: /briefbot failed")
-            answer = Notice("Sorry, something went wrong answering that; it has been logged.", ok=False)
+            answer = Notice(commands.SORRY, ok=False)
         await self._respond(respond, answer)
 
     async def answer(self, command: dict) -> Answer:
         """The answer to one `/briefbot ...` payload: the shared parser and executor, with the
         caller's right to manage subscriptions asked of Slack only when the command needs it."""
         text = decode_command_text(str(command.get("text") or "")).strip()
-        parsed = commands.parse(text or "help")
+        parsed = commands.parse(text or "help", self.platform)
         if isinstance(parsed, UsageError):
             return parsed
         user = str(command.get("user_id") or "")
         spec = commands.COMMANDS[parsed.name]
         try:
             can_manage = spec.manage and await self.may_manage_subscriptions(user)
-        except SlackDeliveryError as exc:
+        except DeliveryError as exc:
             log.warning("Slack: permission check failed: %s", exc)
             return Notice(f"Could not check with Slack who may change this channel's digests ({exc.code}).", ok=False)
         if spec.manage and not can_manage:
-            group = " or members of the subscriber group" if self.settings.slack_subscriber_group else ""
-            return Notice(
-                f"Only workspace admins and owners{group} can change or list this channel's digests.", ok=False
-            )
+            return commands.managers_only(self.platform)
         caller = commands.Caller(
             platform=self.platform,
             workspace=str(command.get("team_id") or ""),
@@ -253,7 +209,7 @@ class SlackFrontend:
         return await self.ctx.store.run(commands.execute, self.ctx, parsed, caller)
 
     async def _respond(self, respond: AsyncRespond, answer: Answer) -> None:
-        messages = render_messages(answer, command=COMMAND, max_messages=RESPONSE_URL_USES)
+        messages = render_messages(answer, max_messages=RESPONSE_URL_USES)
         for message in messages:
             try:
                 result = await respond(
@@ -274,7 +230,7 @@ class SlackFrontend:
     async def may_manage_subscriptions(self, user_id: str) -> bool:
         """Workspace admins and owners, or members of the subscriber group; asked of Slack each time.
 
-        Raises a SlackDeliveryError when Slack cannot tell (missing scope, rate limit, network).
+        Raises a bot.delivery error when Slack cannot tell (missing scope, rate limit, network).
         """
         if not user_id:
             return False
@@ -310,15 +266,19 @@ class SlackFrontend:
 
     # ---------------------------------------------------------------- the daily digest
 
-    async def post_digest(self, channel: str, answer: BriefingAnswer | Notice, marker: str) -> str:
+    async def post_digest(self, sub: Subscription, answer: Answer, idempotency_key: str) -> str:
+        """The scheduler's call (bot.delivery.Deliverer): the digest to the subscription's channel."""
+        return await self.post_to_channel(sub.channel, answer, idempotency_key)
+
+    async def post_to_channel(self, channel: str, answer: Answer, marker: str) -> str:
         """Post a digest to `channel` exactly once per `marker`; returns the first message's ts.
 
         Every message of the digest carries the marker (and its part number) in its metadata.
         When a recent message in the channel already carries the marker (a retry after a crash
         or a timeout), nothing is posted again: only parts of a long digest missing from its
-        thread are. Raises the typed errors of `bot.frontends.slack.errors`.
+        thread are. Raises bot.delivery's errors (Slack's codes mapped in `errors.py`).
         """
-        messages = render_messages(answer, command=COMMAND)
+        messages = render_messages(answer)
         parts = len(messages)
         first_ts = await self.find_digest(channel, marker)
         posted: set[int] = set()
@@ -337,13 +297,15 @@ class SlackFrontend:
         """The ts of a recent message in `channel` carrying `marker`, joining a public channel if needed."""
         try:
             history = await self._history(channel)
-        except SlackNotInChannel as not_in:
+        except Forbidden as refused:
+            if refused.code != "not_in_channel":
+                raise
             try:
                 await self._call("conversations_join", channel)  # a public channel: join it (channels:join)
-            except SlackRefused as exc:
-                if isinstance(exc, SlackRateLimited):
+            except DeliveryError as exc:
+                if isinstance(exc, RateLimited | NetworkError):
                     raise
-                raise not_in from exc  # a private channel: someone has to /invite the bot
+                raise refused from exc  # a private channel: someone has to /invite the bot
             history = await self._history(channel)
         for message in history.get("messages") or []:
             if _marker_part(message, marker) == 1:

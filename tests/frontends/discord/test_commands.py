@@ -51,7 +51,7 @@ async def test_login_and_sync_go_to_the_fake(frontend: DiscordFrontend, fake: Fa
     assert names["status"]["default_member_permissions"] is None
     region = names["status"]["options"][0]
     assert region["name"] == "region" and region["autocomplete"] is True and region["required"] is True
-    channel = names["subscribe"]["options"][0]
+    channel = next(o for o in names["subscribe"]["options"] if o["name"] == "channel")
     assert channel["type"] == 7 and sorted(channel["channel_types"]) == [0, 5]  # text and announcement
     # fixture teardown: every body, this PUT included, is valid against the spec
 
@@ -74,27 +74,27 @@ async def test_status_donetsk_answers_with_evidence_and_sources(frontend: Discor
 async def test_quote_peskov_with_forgiving_match(frontend: DiscordFrontend, fake: FakeDiscord) -> None:
     body = await interact(frontend, fake, p.slash("quote", {"speaker": "Dmitri Peskow"}))
     embed = body["data"]["embeds"][0]
-    assert embed["title"] == "Quotes — Dmitry Peskov, Kremlin spokesman"
+    assert embed["title"] == "Dmitry Peskov, Kremlin spokesman"
     assert "“Russia has no plans to seize more territory from Ukraine”" in embed["description"]
     assert "said (reported speech)" in embed["description"]
 
 
 async def test_digest_contradictions_sources_help(frontend: DiscordFrontend, fake: FakeDiscord) -> None:
     digest = await interact(frontend, fake, p.slash("digest"))
-    assert digest["data"]["embeds"][0]["title"] == "Daily digest — 8 Dec 2022"
+    assert digest["data"]["embeds"][0]["title"] == "Digest for 8 Dec 2022"
     assert "**Key points**" in description(digest)
     dated = await interact(frontend, fake, p.slash("digest", {"date": "2022-12-08"}))
-    assert dated["data"]["embeds"][0]["title"] == "Daily digest — 8 Dec 2022"
+    assert dated["data"]["embeds"][0]["title"] == "Digest for 8 Dec 2022"
     contradictions = await interact(frontend, fake, p.slash("contradictions", {"region": "Donetsk"}))
-    assert contradictions["data"]["embeds"][0]["title"] == "Contradictions — Donetsk"
+    assert contradictions["data"]["embeds"][0]["title"] == "Contradictions about Donetsk"
     assert "↔" in description(contradictions)
     sources = await interact(frontend, fake, p.slash("sources"))
     assert "[Kremlin Says Russia Is Done Taking Territory From Ukraine](https://www.msn.com" in description(sources)
     help_body = await interact(frontend, fake, p.slash("help"))
     assert help_body["data"]["flags"] & EPHEMERAL
-    assert "`/status region` — Who controls or claims a region" in description(help_body)
-    assert "`/subscribe channel [time] [timezone]` — " in description(help_body)
-    assert "(server managers)" in description(help_body)
+    assert "`/status REGION` — Who controls or claims a region" in description(help_body)
+    assert "`/subscribe [TIME] [TIMEZONE] [CHANNEL]` — " in description(help_body)
+    assert "(managers only)" in description(help_body)
 
 
 async def test_unknown_region_and_speaker_are_short_ephemeral_with_suggestions(
@@ -103,13 +103,13 @@ async def test_unknown_region_and_speaker_are_short_ephemeral_with_suggestions(
     region = await interact(frontend, fake, p.slash("status", {"region": "Atlantis"}))
     assert region["data"]["flags"] & EPHEMERAL
     assert region["data"]["embeds"] == []
-    assert region["data"]["content"].startswith("No region matches “Atlantis”. Did you mean:")
+    assert region["data"]["content"].startswith("Unknown region “Atlantis”. Did you mean:")
     assert len(region["data"]["content"]) < 300
     several = await interact(frontend, fake, p.slash("status", {"region": "Donbas"}))
-    assert several["data"]["content"] == "“Donbas” covers several regions: ask for one. Did you mean: Donetsk, Luhansk?"
+    assert several["data"]["content"] == "“Donbas” covers several regions: ask for one of Donetsk, Luhansk."
     nobody = await interact(frontend, fake, p.slash("quote", {"speaker": "Zzyzx Qwerty"}))
     assert nobody["data"]["flags"] & EPHEMERAL
-    assert nobody["data"]["content"].startswith("No speaker matches “Zzyzx Qwerty”")
+    assert nobody["data"]["content"].startswith("Unknown speaker “Zzyzx Qwerty”")
     bad_day = await interact(frontend, fake, p.slash("digest", {"date": "not a date at all"}))
     assert bad_day["data"]["flags"] & EPHEMERAL
 
@@ -256,7 +256,7 @@ async def test_failed_sync_is_logged_and_the_bot_still_answers(
         await bot.start(connect=False)
         assert bot.synced == []
         body = await interact(bot, fake, p.slash("help"))
-        assert "`/status region`" in description(body)
+        assert "`/status REGION`" in description(body)
     finally:
         await bot.close()
         discord.http.Route.BASE = previous
@@ -275,7 +275,7 @@ async def test_commands_work_in_a_dm_and_subscribing_there_is_refused(
     frontend: DiscordFrontend, fake: FakeDiscord
 ) -> None:
     body = await interact(frontend, fake, p.in_dm(p.slash("quote", {"speaker": "Peskov"})))
-    assert body["data"]["embeds"][0]["title"].startswith("Quotes — Dmitry Peskov")
+    assert body["data"]["embeds"][0]["title"].startswith("Dmitry Peskov")
     target = p.ChannelRef("1200000000000000778")
     refused = await interact(
         frontend, fake, p.in_dm(p.slash("subscribe", {"channel": target}, permissions=p.MANAGER_PERMISSIONS))

@@ -8,14 +8,8 @@ import pytest
 
 from bot import commands
 from bot.core.models import BriefingAnswer
-from bot.frontends.slack import (
-    SlackChannelGone,
-    SlackDeliveryError,
-    SlackFrontend,
-    SlackNetworkError,
-    SlackNotInChannel,
-    SlackRateLimited,
-)
+from bot.delivery import ChannelGone, DeliveryError, Forbidden, NetworkError, RateLimited
+from bot.frontends.slack import SlackFrontend
 from bot.frontends.slack.frontend import DIGEST_EVENT
 from bot.render.slack_blocks import MAX_BLOCKS, all_texts
 from tests.frontends.slack.fake_slack import Channel, FakeSlack
@@ -32,7 +26,7 @@ def seed_digest(frontend: SlackFrontend) -> BriefingAnswer:
 
 async def test_scheduled_digest_is_posted_once_per_marker(http_app: SlackFrontend, fake_slack: FakeSlack):
     answer = seed_digest(http_app)
-    ts = await http_app.post_digest("C0GENERAL", answer, MARKER)
+    ts = await http_app.post_to_channel("C0GENERAL", answer, MARKER)
     [post] = fake_slack.calls_of("chat.postMessage")
     assert post.args["channel"] == "C0GENERAL" and "link_names" not in post.args
     assert post.args["unfurl_links"] is False
@@ -43,13 +37,13 @@ async def test_scheduled_digest_is_posted_once_per_marker(http_app: SlackFronten
         all_texts(post.args["blocks"])
     )
     # a retry (crash after posting, timeout...) finds the marker in the channel and posts nothing
-    again = await http_app.post_digest("C0GENERAL", answer, MARKER)
+    again = await http_app.post_to_channel("C0GENERAL", answer, MARKER)
     assert again == ts
     assert len(fake_slack.calls_of("chat.postMessage")) == 1
     history = fake_slack.calls_of("conversations.history")
     assert len(history) == 2 and history[0].args["include_all_metadata"] in (True, "1", "true")
     # the next day's marker is a new post
-    await http_app.post_digest("C0GENERAL", answer, MARKER.replace("10", "11"))
+    await http_app.post_to_channel("C0GENERAL", answer, MARKER.replace("10", "11"))
     assert len(fake_slack.calls_of("chat.postMessage")) == 2
 
 
@@ -59,13 +53,13 @@ async def test_long_digest_continues_in_a_thread(http_app: SlackFrontend, fake_s
     answer = commands.execute(http_app.ctx, commands.Command("digest", {"date": "2022-12-09"}))
     assert isinstance(answer, BriefingAnswer)
     long_answer = dataclasses.replace(answer, quotes=answer.quotes * 4)
-    ts = await http_app.post_digest("C0GENERAL", long_answer, MARKER)
+    ts = await http_app.post_to_channel("C0GENERAL", long_answer, MARKER)
     posts = fake_slack.calls_of("chat.postMessage")
     assert len(posts) >= 2
     assert "thread_ts" not in posts[0].args or not posts[0].args["thread_ts"]
     assert all(p.args["thread_ts"] == ts for p in posts[1:])
     assert all(len(p.args["blocks"]) <= MAX_BLOCKS for p in posts)
-    assert await http_app.post_digest("C0GENERAL", long_answer, MARKER) == ts
+    assert await http_app.post_to_channel("C0GENERAL", long_answer, MARKER) == ts
     assert len(fake_slack.calls_of("chat.postMessage")) == len(posts)
 
 
@@ -76,13 +70,13 @@ async def test_a_digest_cut_short_by_a_crash_is_completed_not_repeated(http_app:
     assert isinstance(answer, BriefingAnswer)
     long_answer = dataclasses.replace(answer, quotes=answer.quotes * 4)
     fake_slack.fail("chat.postMessage", 500, "internal_error", after=2)  # parts 1 and 2 land, then a failure
-    with pytest.raises(SlackDeliveryError):
-        await http_app.post_digest("C0GENERAL", long_answer, MARKER)
+    with pytest.raises(DeliveryError):
+        await http_app.post_to_channel("C0GENERAL", long_answer, MARKER)
     landed = [c.args["metadata"]["event_payload"]["part"] for c in fake_slack.calls_of("chat.postMessage")]
     assert landed[:2] == [1, 2]
     parts = fake_slack.calls_of("chat.postMessage")[0].args["metadata"]["event_payload"]["parts"]
     assert parts >= 3
-    ts = await http_app.post_digest("C0GENERAL", long_answer, MARKER)  # the scheduler's retry
+    ts = await http_app.post_to_channel("C0GENERAL", long_answer, MARKER)  # the scheduler's retry
     messages = fake_slack.channels["C0GENERAL"].messages
     assert sorted(m["metadata"]["event_payload"]["part"] for m in messages) == list(range(1, parts + 1))
     assert messages[0]["ts"] == ts and all(m["thread_ts"] == ts for m in messages[1:])
@@ -90,7 +84,7 @@ async def test_a_digest_cut_short_by_a_crash_is_completed_not_repeated(http_app:
 
 async def test_joins_a_public_channel_it_is_not_in(http_app: SlackFrontend, fake_slack: FakeSlack):
     fake_slack.channels["C0PUBLIC"] = Channel("C0PUBLIC", member=False)
-    await http_app.post_digest("C0PUBLIC", seed_digest(http_app), MARKER)
+    await http_app.post_to_channel("C0PUBLIC", seed_digest(http_app), MARKER)
     assert [c.method for c in fake_slack.calls] == [
         "auth.test",
         "conversations.history",
@@ -102,56 +96,54 @@ async def test_joins_a_public_channel_it_is_not_in(http_app: SlackFrontend, fake
 
 async def test_private_channel_without_the_bot(http_app: SlackFrontend, fake_slack: FakeSlack):
     fake_slack.channels["G0PRIVATE"] = Channel("G0PRIVATE", private=True, member=False)
-    with pytest.raises(SlackNotInChannel) as caught:
-        await http_app.post_digest("G0PRIVATE", seed_digest(http_app), MARKER)
-    assert caught.value.permanent and caught.value.channel == "G0PRIVATE"
-    assert caught.value.response["error"] == "not_in_channel"  # what the scheduler reads
+    with pytest.raises(Forbidden) as caught:
+        await http_app.post_to_channel("G0PRIVATE", seed_digest(http_app), MARKER)
+    assert caught.value.permanent and "G0PRIVATE" in caught.value.detail
+    assert caught.value.code == "not_in_channel"  # Slack's own code, kept for the message
     assert fake_slack.calls_of("chat.postMessage") == []
 
 
 async def test_channel_not_found(http_app: SlackFrontend, fake_slack: FakeSlack):
-    with pytest.raises(SlackChannelGone) as caught:
-        await http_app.post_digest("C0GONE", seed_digest(http_app), MARKER)
+    with pytest.raises(ChannelGone) as caught:
+        await http_app.post_to_channel("C0GONE", seed_digest(http_app), MARKER)
     assert caught.value.code == "channel_not_found" and caught.value.permanent
     fake_slack.channels["C0OLD"] = Channel("C0OLD", archived=True)
-    with pytest.raises(SlackChannelGone):
-        await http_app.post_digest("C0OLD", seed_digest(http_app), MARKER)
+    with pytest.raises(ChannelGone):
+        await http_app.post_to_channel("C0OLD", seed_digest(http_app), MARKER)
 
 
 async def test_rate_limited_with_retry_after(http_app: SlackFrontend, fake_slack: FakeSlack):
     fake_slack.fail("chat.postMessage", 429, "ratelimited", {"Retry-After": "30"})
-    with pytest.raises(SlackRateLimited) as caught:
-        await http_app.post_digest("C0GENERAL", seed_digest(http_app), MARKER)
+    with pytest.raises(RateLimited) as caught:
+        await http_app.post_to_channel("C0GENERAL", seed_digest(http_app), MARKER)
     assert caught.value.retry_after == 30 and not caught.value.permanent
     # the scheduler retries later: the post goes through, once
-    await http_app.post_digest("C0GENERAL", seed_digest(http_app), MARKER)
+    await http_app.post_to_channel("C0GENERAL", seed_digest(http_app), MARKER)
     assert len(fake_slack.channels["C0GENERAL"].messages) == 1
 
 
 async def test_network_error(http_app: SlackFrontend, fake_slack: FakeSlack):
     answer = seed_digest(http_app)
     await fake_slack.close()  # nothing listens on that port any more
-    with pytest.raises(SlackNetworkError) as caught:
-        await http_app.post_digest("C0GENERAL", answer, MARKER)
+    with pytest.raises(NetworkError) as caught:
+        await http_app.post_to_channel("C0GENERAL", answer, MARKER)
     assert not caught.value.permanent
 
 
 async def test_quiet_day_notice_is_posted_as_one_plain_message(http_app: SlackFrontend, fake_slack: FakeSlack):
     from bot.core.models import Notice
 
-    ts = await http_app.post_digest("C0GENERAL", Notice("Nothing new since the last digest."), MARKER)
+    ts = await http_app.post_to_channel("C0GENERAL", Notice("Nothing new since the last digest."), MARKER)
     [post] = fake_slack.calls_of("chat.postMessage")
     assert post.args["text"] == "Nothing new since the last digest."
     assert [b["type"] for b in post.args["blocks"]] == ["section"]
-    assert await http_app.post_digest("C0GENERAL", Notice("Nothing new since the last digest."), MARKER) == ts
+    assert await http_app.post_to_channel("C0GENERAL", Notice("Nothing new since the last digest."), MARKER) == ts
 
 
 async def test_the_schedulers_adapter_reads_our_errors(http_app: SlackFrontend, fake_slack: FakeSlack):
     from bot.core.subscriptions import Subscription
-    from bot.schedule.adapters import SlackDeliverer
-    from bot.schedule.deliver import ChannelGone, Forbidden, NetworkError, RateLimited
 
-    deliverer = SlackDeliverer(http_app)
+    deliverer = http_app  # the front end is the scheduler's deliverer for Slack
     answer = seed_digest(http_app)
 
     def sub(channel: str) -> Subscription:

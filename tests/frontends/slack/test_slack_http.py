@@ -74,10 +74,10 @@ async def test_digest_contradictions_sources_help(http_app: SlackFrontend, fake_
 async def test_unknown_region_and_speaker_are_ephemeral(http_app: SlackFrontend, fake_slack: FakeSlack):
     [region] = await ask(http_app, fake_slack, "status Narnia")
     assert region["response_type"] == "ephemeral"
-    assert "No region matches “Narnia”. Did you mean: *Chernihiv (Chernihiv)*" in texts(region)
+    assert "⚠ Unknown region “Narnia”. Did you mean: Chernihiv (Chernihiv)" in texts(region)
     [speaker] = await ask(http_app, fake_slack, "quote Xyzzy")
     assert speaker["response_type"] == "ephemeral"
-    assert "No speaker matches “Xyzzy”" in texts(speaker) and "*Dmitry Peskov*" in texts(speaker)
+    assert "Unknown speaker “Xyzzy”" in texts(speaker) and "Dmitry Peskov" in texts(speaker)
     [bad] = await ask(http_app, fake_slack, "statuss Donetsk")
     assert bad["response_type"] == "ephemeral"
     assert "unknown command" in texts(bad)
@@ -119,4 +119,4 @@ async def test_the_command_is_acknowledged_before_the_work_is_done(http_app: Sla
 async def test_a_day_with_nothing_stored_offers_the_nearest_days(http_app: SlackFrontend, fake_slack: FakeSlack):
     [response] = await ask(http_app, fake_slack, "digest 2021-01-01")
     assert response["response_type"] == "ephemeral"
-    assert texts(response) == "No date matches “2021-01-01”. Did you mean: *2022-12-08*?"
+    assert texts(response) == "⚠ No articles on 2021-01-01. Nearest days with articles: 2022-12-08."

@@ -65,7 +65,7 @@ async def test_discord_and_slack_side_by_side_on_one_store(slack_ctx: Context, f
         (callback,) = await fake_discord.wait_for(1, "POST", CALLBACK)
         assert callback.body["data"]["embeds"][0]["title"].startswith("Donetsk (UA-14)")
         [answer] = await run_envelope(fake_slack, "status Donetsk")
-        assert answer["blocks"][0]["text"]["text"] == "Donetsk (UA-14)"
+        assert answer["blocks"][0]["text"]["text"] == "Donetsk (UA-14): what the sources say"
         [sub] = subscriptions.list_subscriptions(slack_ctx.store, platform="slack")
         assert (sub.channel, sub.local_time) == ("C0GENERAL", "07:00")
     finally:

@@ -7,11 +7,10 @@ import datetime as dt
 import time_machine
 
 from bot.core import subscriptions
+from bot.delivery import idempotency_key
 from bot.frontends.slack import SlackFrontend
 from bot.frontends.slack.frontend import DIGEST_EVENT
 from bot.render.slack_blocks import all_texts
-from bot.schedule.adapters import deliverers_for
-from bot.schedule.deliver import idempotency_key
 from bot.schedule.scheduler import DigestScheduler
 from tests.frontends.slack.conftest import NOW, ask
 from tests.frontends.slack.fake_slack import TEAM, FakeSlack
@@ -24,7 +23,7 @@ async def test_subscribed_channel_gets_its_daily_digest_once(http_app: SlackFron
         assert ok["response_type"] == "in_channel"
         scheduler = DigestScheduler.from_context(
             http_app.ctx,
-            deliverers_for(slack_client=http_app),
+            {"slack": http_app},
             clock=lambda: dt.datetime.now(dt.UTC),
             resync_seconds=None,
         )

@@ -25,7 +25,7 @@ async def test_socket_mode_envelope_is_acked_and_answered(socket_app: SlackFront
     assert opened.token == APP_TOKEN
     [response] = await run_envelope(fake_slack, "status Donetsk")
     assert response["response_type"] == "in_channel"
-    assert response["blocks"][0]["text"]["text"] == "Donetsk (UA-14)"
+    assert response["blocks"][0]["text"]["text"] == "Donetsk (UA-14): what the sources say"
     assert "“the four territories it annexed from Ukraine in September" in "\n".join(all_texts(response["blocks"]))
 
 
@@ -66,7 +66,7 @@ async def subscribe_list_unsubscribe(socket_app: SlackFrontend, fake_slack: Fake
         "U0ADMIN",
     )
     [listing] = await run_envelope(fake_slack, "subscriptions", user="U0OWNER")
-    assert "#C0GENERAL at 07:30 Europe/Kyiv: active" in all_texts(listing["blocks"])[0]
+    assert "<#C0GENERAL> at 07:30 Europe/Kyiv: active" in "\n".join(all_texts(listing["blocks"]))
     [bad] = await run_envelope(fake_slack, "subscribe 25:00", user="U0ADMIN")
     assert bad["response_type"] == "ephemeral" and "HH:MM" in all_texts(bad["blocks"])[0]
     [stopped] = await run_envelope(fake_slack, "unsubscribe", user="U0OWNER")
@@ -106,7 +106,7 @@ async def test_long_answer_is_split_between_items(http_app: SlackFrontend, fake_
         texts = all_texts(part["blocks"])
         assert all(len(t) <= MAX_SECTION_TEXT for t in texts)
         if n > 1:
-            assert f"continued ({n}/{total})" in texts[0]
+            assert f"(continued) ({n}/{total})" in texts[0]
         shown += [w for w in words if any(f"“{w}”" in t for t in texts)]
     # whole quotes, each in exactly one message: all 50 the query returns (its limit)
     assert len(shown) == len(set(shown)) == 50
@@ -118,7 +118,7 @@ async def test_a_quote_too_long_for_a_section_is_cut_with_a_marker(http_app: Sla
     http_app.ctx.reload_speakers()
     [response] = await ask(http_app, fake_slack, "quote Peskov")
     body = "\n".join(all_texts(response["blocks"]))
-    assert "✂ [cut: " in body and "more characters — full text at the source below]" in body
+    assert "✂ [cut: " in body and "more characters — full text at the source]”" in body
     assert "<!everyone>" not in body and "&lt;!everyone&gt; &amp; all of you" in body
     assert all(len(t) <= MAX_SECTION_TEXT for t in all_texts(response["blocks"]))
 

@@ -1,0 +1,482 @@
+"""Every answer laid out once, platform-free: titles, notes, sections, items, labels, wording.
+
+`layout(answer)` turns any answer of the core into a `Layout`: what is shown and in which
+order, with every word of it decided here (section headings, empty states, counts, review
+labels, not-found and usage messages). The renderers (`text.py` for the console,
+`discord_embeds.py`, `slack_blocks.py`, and the web view's templates) only turn a Layout into
+their format: they escape, link, pack into their platform's limits and page. They never decide
+what an answer says.
+
+Text is kept in `Run`s with a style so that a renderer can escape what came from an article
+(every quote is verbatim, and may hold markdown, mentions or markup) and style what we wrote.
+Only labels are generated here (what kind of claim, by whom, when); the sentences shown as
+evidence are always verbatim spans of stored articles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.core.dates import format_date
+from bot.core.models import (
+    Answer,
+    ArticleItem,
+    BriefingAnswer,
+    ClaimItem,
+    ClaimType,
+    ContradictionItem,
+    ContradictionsAnswer,
+    HelpAnswer,
+    KeyPointItem,
+    NotFound,
+    Notice,
+    QuoteItem,
+    QuoteKind,
+    QuotesAnswer,
+    Review,
+    SourceRef,
+    SourcesAnswer,
+    StatusAnswer,
+    SubscriptionChanged,
+    SubscriptionsAnswer,
+    UsageError,
+)
+from bot.core.queries import COUNT_CAP
+
+UNREVIEWED_LABEL = "automatic, not reviewed"
+NEW_LABEL = "new, not yet reviewed"
+CANDIDATE_LABEL = "candidate, not confirmed"
+VERBATIM_NOTE = "quoted words are verbatim from the articles"
+
+
+def cut_marker(hidden: int) -> str:
+    """What a renderer puts where it had to shorten a quote: never a silent cut."""
+    return f" … ✂ [cut: {hidden:,} more characters — full text at the source]"
+
+
+def continued(heading: str) -> str:
+    """A section heading repeated at the top of the next page or message."""
+    return f"{heading} (continued)"
+
+
+def not_shown(hidden: int) -> str:
+    return f"✂ {hidden:,} more item(s) not shown here: ask for a narrower answer."
+
+
+# --------------------------------------------------------------------------------------------
+# The layout
+
+
+class Style(enum.StrEnum):
+    PLAIN = "plain"
+    STRONG = "strong"
+    EMPH = "emph"
+    CODE = "code"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A piece of text with its style; `url` makes it a link (renderers link http(s) only),
+    `channel` makes it a reference to a chat channel (never a ping)."""
+
+    text: str
+    style: Style = Style.PLAIN
+    url: str | None = None
+    channel: str | None = None
+
+
+Line = tuple[Run, ...]
+
+
+def plain(text: str) -> Line:
+    return (Run(text),)
+
+
+def line_text(line: Iterable[Run]) -> str:
+    """A line as plain text (channels as #id)."""
+    return "".join(f"#{r.channel}" if r.channel and not r.text else r.text for r in line)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLine:
+    """Where an item comes from: publisher, day, link, relaying outlet, and its review label."""
+
+    publisher: str
+    day: str
+    url: str
+    via: str | None = None
+    label: str | None = None
+
+    @property
+    def text(self) -> str:
+        """'Newsweek, 8 Dec 2022, via Reuters'."""
+        out = f"{self.publisher or 'unknown source'}, {self.day}"
+        return f"{out}, via {self.via}" if self.via else out
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One unit of an answer (a claim, a quote, an article...), never split across pages.
+
+    `quotes` are verbatim spans (two for a contradiction, shown with "vs" between them).
+    """
+
+    lead: Line = ()
+    quotes: tuple[str, ...] = ()
+    source: SourceLine | None = None
+    details: tuple[Line, ...] = ()
+    note: str | None = None  # a label of the item itself: "candidate, not confirmed"
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    heading: str | None
+    items: tuple[Item, ...]
+    empty: str | None = None  # shown when there are no items
+
+
+class Tone(enum.StrEnum):
+    ANSWER = "answer"
+    WARNING = "warning"  # contradictions
+    ERROR = "error"
+
+
+Rerun = tuple[str, tuple[tuple[str, str], ...]]  # (command, args) that redraws the answer
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """An answer as shown. A short answer (an error, a confirmation) is only a `message`."""
+
+    title: str = ""
+    notes: tuple[Line, ...] = ()
+    sections: tuple[Section, ...] = ()
+    footer: str = ""
+    message: Line | None = None
+    usage: str | None = None
+    private: bool = False  # shown to the caller only (errors, help, subscriptions)
+    tone: Tone = Tone.ANSWER
+    rerun: Rerun | None = None  # read-only answers can be redrawn page by page
+
+    @property
+    def is_message(self) -> bool:
+        return self.message is not None
+
+    def items(self) -> Iterable[Item]:
+        for section in self.sections:
+            yield from section.items
+
+
+# --------------------------------------------------------------------------------------------
+# Wording shared by the items
+
+
+_PHRASES: dict[ClaimType, str] = {
+    ClaimType.ANNEXED: "{actor} annexed it",
+    ClaimType.CLAIMS_SOVEREIGNTY: "{actor} claims it as its territory",
+    ClaimType.REJECTS_CLAIM: "rejects {actor}'s claim as illegitimate",
+    ClaimType.CONTROLS: "{actor} controls it",
+    ClaimType.LACKS_CONTROL: "{actor} does not hold military control",
+    ClaimType.OCCUPIED: "occupied by {actor}",
+    ClaimType.WITHDREW: "{actor} withdrew forces",
+    ClaimType.RECAPTURED: "{actor} took it back",
+    ClaimType.CONTESTED: "contested ({actor})",
+    ClaimType.FIGHTING: "fighting ({actor})",
+    ClaimType.SHELLING: "shelling ({actor})",
+    ClaimType.GOAL: '{actor} aims to take ("liberate") it',
+}
+
+
+def day(date: dt.date) -> str:
+    return format_date(date, "day")
+
+
+def claim_phrase(item: ClaimItem) -> str:
+    """'Russia annexed it (in Izium), September 2022'."""
+    phrase = _PHRASES[item.claim].format(actor=item.actor)
+    if item.place:
+        phrase += f" (in {item.place})"
+    when = format_date(item.date, item.date_precision)
+    return f"{phrase}, {when}" if when else phrase
+
+
+def review_label(review: Review) -> str | None:
+    return {Review.DRAFT: UNREVIEWED_LABEL, Review.NONE: NEW_LABEL}.get(review)
+
+
+def source_line(source: SourceRef, via: str | None = None) -> SourceLine:
+    return SourceLine(source.publisher, day(source.published), source.url, via, review_label(source.review))
+
+
+_KIND_SUFFIX = {
+    QuoteKind.DIRECT: "",
+    QuoteKind.INDIRECT: " (reported speech)",
+    QuoteKind.MIXED: " (reported speech with quoted words)",
+}
+
+
+def saying(item: QuoteItem) -> str:
+    """The words of saying shown with a statement: the cue as written when it is a verb
+    ("accused", "denied", "told reporters"), else "said"; reported speech is marked."""
+    cue = " ".join((item.cue or "").split()).strip(" ,:;—-")
+    words = cue.split()
+    if cue.casefold().startswith("according to"):
+        verb = "according to"
+    elif cue and len(words) <= 3 and all(w.isalpha() for w in words) and cue[0].islower():
+        verb = cue
+    else:
+        verb = "said"
+    return verb + _KIND_SUFFIX[item.kind]
+
+
+def speaker_name(item: QuoteItem) -> str:
+    """'Dmitry Peskov (as “a Russian spokesperson”)': the canonical name, and the mention as written."""
+    who = item.speaker
+    if item.mention and item.mention.casefold() != item.speaker.casefold():
+        who += f" (as “{item.mention}”)"
+    return who
+
+
+def count_label(n: int) -> str:
+    """A total as shown: '1,234', or '10,000+' where the store only counted up to its cap."""
+    return f"{COUNT_CAP:,}+" if n >= COUNT_CAP else f"{n:,}"
+
+
+def counted(shown: int, total: int, noun: str) -> str:
+    """'3 of 1,240 claims' when some are not shown, else '1 claim' / '40 claims'."""
+    total = max(total, shown)
+    if total > shown:
+        return f"{shown} of {count_label(total)} {noun}s"
+    return f"{total} {noun}{'s' * (total != 1)}"
+
+
+# --------------------------------------------------------------------------------------------
+# Items
+
+
+def claim_item(item: ClaimItem, *, region: str | None = None) -> Item:
+    if region is None:
+        lead: Line = (Run(claim_phrase(item), Style.STRONG),)
+    else:  # the briefing lists several regions: say which, and who says so
+        lead = (Run(region, Style.STRONG), Run(f": {claim_phrase(item)} (according to {item.asserted_by})"))
+    return Item(lead, (item.evidence,), source_line(item.source, item.via))
+
+
+def quote_item(item: QuoteItem) -> Item:
+    when = f" on {day(item.said_on)}" if item.said_on else ""
+    lead = (Run(speaker_name(item), Style.STRONG), Run(f" {saying(item)}{when}:"))
+    return Item(lead, (item.words,), source_line(item.source, item.via))
+
+
+def contradiction_item(item: ContradictionItem) -> Item:
+    return Item(
+        (Run(item.why, Style.EMPH),),
+        (item.a, item.b),
+        source_line(item.source),
+        note=None if item.confirmed else CANDIDATE_LABEL,
+    )
+
+
+def key_point_item(item: KeyPointItem) -> Item:
+    return Item((), (item.text,), source_line(item.source))
+
+
+def article_item(item: ArticleItem, *, labelled: bool = True) -> Item:
+    """An article as listed; `labelled` False where the section heading already says it is unreviewed."""
+    s = item.source
+    details: list[Line] = []
+    if item.author:
+        details.append(plain(f"by {item.author}"))
+    details.append(
+        plain(f"{item.key_point_count} key points, {item.quote_count} quotes, {item.claim_count} region claims")
+    )
+    if item.other_sources:
+        details.append(plain("same story also from: " + ", ".join(item.other_sources)))
+    lead = (Run(s.title or "(untitled)", Style.STRONG, url=s.url),)
+    label = review_label(s.review) if labelled else None
+    return Item(lead, (), SourceLine(s.publisher, day(s.published), "", None, label), tuple(details))
+
+
+# --------------------------------------------------------------------------------------------
+# Answers
+
+
+def _matched(matched_as: str | None, name: str) -> tuple[Line, ...]:
+    if matched_as and matched_as.casefold() != name.casefold():
+        return (plain(f"matched “{matched_as}”"),)
+    return ()
+
+
+def _status(answer: StatusAnswer) -> Layout:
+    region = answer.region
+    shown = sum(len(g.claims) for g in answer.by_source)
+    sections = [
+        Section(f"According to {group.asserted_by}", tuple(claim_item(c) for c in group.claims))
+        for group in answer.by_source
+    ]
+    if not sections:
+        sections.append(Section(None, (), empty=f"No claims about {region.name} in the stored articles yet."))
+    if answer.contradictions:
+        sections.append(Section("Contradictions", tuple(contradiction_item(c) for c in answer.contradictions)))
+    count = counted(shown, answer.total_claims, "claim")
+    return Layout(
+        title=f"{region.name} ({region.code}): what the sources say",
+        notes=(*_matched(answer.matched_as, region.name), plain(f"{count}, newest first")),
+        sections=tuple(sections),
+        footer=VERBATIM_NOTE,
+        rerun=("status", (("region", region.code),)),
+    )
+
+
+def _quotes(answer: QuotesAnswer) -> Layout:
+    speaker = answer.speaker
+    count = counted(len(answer.quotes), answer.total, "statement")
+    empty = f"No statements by {speaker.name} in the stored articles yet."
+    return Layout(
+        title=speaker.name + (f", {speaker.role}" if speaker.role else ""),
+        notes=(*_matched(answer.matched_as, speaker.name), plain(f"{count}, newest first")),
+        sections=(Section(None, tuple(quote_item(q) for q in answer.quotes), empty=empty),),
+        footer=VERBATIM_NOTE,
+        rerun=("quote", (("speaker", speaker.id),)),
+    )
+
+
+def _briefing(answer: BriefingAnswer) -> Layout:
+    if answer.day is None and not answer.articles and not answer.unreviewed:
+        return Layout(message=plain("No articles stored yet."))
+    sections = tuple(
+        section
+        for section in (
+            Section("Key points", tuple(key_point_item(k) for k in answer.key_points)),
+            Section("Regions", tuple(claim_item(r.latest, region=r.region.name) for r in answer.regions)),
+            Section("Notable quotes", tuple(quote_item(q) for q in answer.quotes)),
+            Section("Contradictions", tuple(contradiction_item(c) for c in answer.contradictions)),
+            Section("Sources", tuple(article_item(a) for a in answer.articles)),
+            Section("New, not yet reviewed", tuple(article_item(a, labelled=False) for a in answer.unreviewed)),
+        )
+        if section.items
+    )
+    n = len(answer.articles)
+    return Layout(
+        title=f"Digest for {day(answer.day)}" if answer.day else "Digest: new since the last one",
+        notes=(plain(f"{n} article{'s' * (n != 1)}"),),
+        sections=sections or (Section(None, (), empty="A quiet day: nothing new."),),
+        footer=VERBATIM_NOTE,
+        rerun=("digest", (("date", answer.day.isoformat()),)) if answer.day else None,
+    )
+
+
+def _contradictions(answer: ContradictionsAnswer) -> Layout:
+    where = f" about {answer.region.name}" if answer.region else ""
+    return Layout(
+        title=f"Contradictions{where}",
+        notes=(plain("two statements that cannot both be true, each verbatim from its article"),),
+        sections=(
+            Section(
+                None, tuple(contradiction_item(c) for c in answer.items), empty=f"No contradictions recorded{where}."
+            ),
+        ),
+        tone=Tone.WARNING,
+        rerun=("contradictions", (("region", answer.region.code),) if answer.region else ()),
+    )
+
+
+def _sources(answer: SourcesAnswer) -> Layout:
+    shown = len(answer.articles)
+    return Layout(
+        title="Sources",
+        notes=(plain(f"{counted(shown, answer.total, 'article')}, newest first"),),
+        sections=(Section(None, tuple(article_item(a) for a in answer.articles), empty="No articles stored yet."),),
+        rerun=("sources", ()),
+    )
+
+
+def _help(answer: HelpAnswer) -> Layout:
+    items = tuple(Item((Run(usage, Style.CODE), Run(f" — {description}"))) for usage, description in answer.commands)
+    return Layout(
+        title="briefbot commands",
+        sections=(Section(None, items),),
+        footer="every quote and claim links to its source article",
+        private=True,
+    )
+
+
+def _channel(platform: str, channel: str) -> Run:
+    """The channel a subscription is for: a reference the platform shows by name (never a ping)."""
+    return Run("this channel") if platform == "console" and channel == "console" else Run("", channel=channel)
+
+
+def _subscriptions(answer: SubscriptionsAnswer) -> Layout:
+    items = []
+    for sub in answer.items:
+        state = "active" if sub.active else "stopped"
+        if sub.active and sub.failing_reason:
+            state = f"failing: {sub.failing_reason}"
+        last = f", last posted {sub.last_posted_on}" if sub.last_posted_on else ""
+        where = _channel(answer.platform, sub.channel)
+        if where.text:
+            where = Run(where.text.capitalize())
+        items.append(Item((where, Run(f" at {sub.local_time} {sub.timezone}: {state}{last}"))))
+    empty = "No daily digests here yet. Use /subscribe HH:MM [timezone]."
+    return Layout(title="Daily digests here", sections=(Section(None, tuple(items), empty=empty),), private=True)
+
+
+def _subscription_changed(answer: SubscriptionChanged) -> Layout:
+    where = _channel(answer.platform, answer.channel)
+    if answer.subscribed:
+        message: Line = (where, Run(f" gets the daily digest at {answer.local_time} ({answer.timezone})."))
+    elif answer.changed:
+        message = (Run("Daily digest stopped in "), where, Run("."))
+    else:
+        message = (where, Run(" had no daily digest."))
+    if message[0].text == "this channel":
+        message = (Run("This channel"), *message[1:])
+    return Layout(message=message)
+
+
+def _not_found(answer: NotFound) -> Layout:
+    query = answer.query[:60]
+    if answer.what == "date":
+        text = f"No articles on {query}."
+        if answer.suggestions:
+            text += " Nearest days with articles: " + ", ".join(answer.suggestions) + "."
+    elif answer.what == "regions":
+        text = f"“{query}” covers several regions: ask for one of " + ", ".join(answer.suggestions) + "."
+    else:
+        text = f"Unknown {answer.what} “{query}”."
+        if answer.suggestions:
+            text += " Did you mean: " + ", ".join(answer.suggestions[:5]) + "?"
+    return Layout(message=plain(text), private=True, tone=Tone.ERROR)
+
+
+def layout(answer: Answer) -> Layout:
+    """Any answer of the core, laid out."""
+    match answer:
+        case StatusAnswer():
+            return _status(answer)
+        case QuotesAnswer():
+            return _quotes(answer)
+        case BriefingAnswer():
+            return _briefing(answer)
+        case ContradictionsAnswer():
+            return _contradictions(answer)
+        case SourcesAnswer():
+            return _sources(answer)
+        case HelpAnswer():
+            return _help(answer)
+        case SubscriptionsAnswer():
+            return _subscriptions(answer)
+        case SubscriptionChanged():
+            return _subscription_changed(answer)
+        case NotFound():
+            return _not_found(answer)
+        case UsageError():
+            return Layout(message=plain(answer.message), usage=answer.usage or None, private=True, tone=Tone.ERROR)
+        case Notice():
+            return Layout(
+                message=plain(answer.text), private=not answer.ok, tone=Tone.ANSWER if answer.ok else Tone.ERROR
+            )
+    raise TypeError(f"no layout for {type(answer).__name__}")
