@@ -37,12 +37,12 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import sqlite_utils
 import time_machine
+from bot.schedule.adapters import DISCORD_BURST, DISCORD_REQUESTS_PER_SECOND, DiscordDeliverer, DiscordPacer
 
 from bot.context import Context, open_context
 from bot.core.models import Answer, BriefingAnswer
 from bot.core.subscriptions import Subscription, subscribe
 from bot.frontends.discord.client import DiscordFrontend
-from bot.schedule.adapters import DISCORD_BURST, DISCORD_REQUESTS_PER_SECOND, DiscordDeliverer, DiscordPacer
 from bot.schedule.scheduler import Compose, DigestScheduler, compose_from_context
 from bot.settings import REPO_ROOT, Secret, Settings
 from tests.frontends.discord.fake_discord import GLOBAL_LIMIT_PER_SECOND
@@ -93,7 +93,7 @@ def one_message(compose: Compose) -> Compose:
 
 async def discord_frontend(ctx: Context, base: str, pacer: DiscordPacer) -> DiscordFrontend:
     """The Discord front end logged in to the fake (REST only), its message creations paced."""
-    settings = dataclasses.replace(ctx.settings, discord_token=Secret("bench-token"), discord_api_base=base)
+    settings = ctx.settings.with_(discord_token=Secret("bench-token"), discord_api_base=base)
     frontend = DiscordFrontend(ctx, settings, sync_commands=False)
     pacer.install(frontend.client.http)
     await frontend.start(connect=False)  # REST login only; digests need no gateway

@@ -79,7 +79,7 @@ async def run(articles: int, interactions: int, seed: int, concurrency: int) -> 
 
     fake = FakeDiscord(validate_later=True)  # every body is still validated, after the timed run
     await fake.start()
-    frontend = DiscordFrontend(ctx, Settings(**{**settings.__dict__, "discord_api_base": fake.base}))
+    frontend = DiscordFrontend(ctx, settings.with_(**{"discord_api_base": fake.base}))
     await frontend.start(connect=False)
     rng = random.Random(seed)
     timings: dict[str, list[float]] = defaultdict(list)

@@ -88,6 +88,24 @@ def check(directory: Path | None, settings: Settings) -> None:
     sys.exit(0 if report.ok else 1)
 
 
+@cli.command("settings")
+@click.option("--example", is_flag=True, help="Print .env.example: every setting with its description.")
+@with_settings
+def settings_command(example: bool, settings: Settings) -> None:
+    """Show the settings in effect (secrets masked), or with --example the documented .env file."""
+    from bot.settings import env_example, env_names
+
+    if example:
+        click.echo(env_example(), nl=False)
+        return
+    names = env_names()
+    for name, value in settings:
+        shown = "(set)" if hasattr(value, "get_secret_value") and value else value
+        if hasattr(value, "get_secret_value") and not value:
+            shown = "(unset)"
+        click.echo(f"{names[name]}={'' if shown is None else shown}")
+
+
 from bot.ingest.cli import feeds, ingest  # noqa: E402  (ingestion registers its commands)
 
 cli.add_command(ingest)

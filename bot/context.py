@@ -1,7 +1,8 @@
 """What a front end needs to answer a command: settings, the store, gazetteer, speakers, clock.
 
 Built once per process by `open_context`; the embedded default store is created and loaded
-from `summaries/` on first use, so `briefbot` works on a fresh clone with no setup.
+from the digest folder (itself started from the packaged seed) on first use, so `briefbot`
+works on a fresh clone or a fresh install with no setup.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from bot.core.db import Store
 from bot.core.digest_files import LoadReport, load_dir
+from bot.core.digest_files.seed import initialise_folder
 from bot.core.gazetteer import Gazetteer, load_gazetteer
 from bot.core.speakers import SpeakerRegistry, load_registry
 from bot.settings import Settings
@@ -52,9 +54,11 @@ def open_context(
     refresh: bool = False,
     clock: Callable[[], dt.datetime] = utc_now,
 ) -> Context:
-    """Open the store. An empty store is loaded from `summaries/` (the embedded default);
-    `refresh` (used by `briefbot run`) also picks up digest files edited since the last load,
-    which costs one hash per file for unchanged ones."""
+    """Open the store. A digest folder that does not exist yet starts from the packaged seed; an
+    empty store is loaded from the folder (the embedded default); `refresh` (used by `briefbot
+    run`) also picks up digest files edited since the last load, which costs one hash per file for
+    unchanged ones."""
+    initialise_folder(settings.summaries_dir)
     store = Store(settings.db_path)
     ctx = Context(settings, store, load_gazetteer(), load_registry(store), clock)
     empty = store.one("SELECT 1 FROM articles LIMIT 1") is None

@@ -18,8 +18,8 @@ from bot.core.models import (
     Notice,
     QuotesAnswer,
     SourcesAnswer,
-    SubscriptionChanged,
     StatusAnswer,
+    SubscriptionChanged,
     UsageError,
 )
 from bot.render.text import render_text

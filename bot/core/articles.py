@@ -275,7 +275,7 @@ def save_ingested(store: Store, article: StoredArticle, aliases: list[str], *, r
         elif existing is not None and existing[0] == Review.DRAFT.value:
             # The text changes under the draft: forget its file hash so the redraft is reloaded.
             row["digest_hash"] = None
-        db["articles"].upsert(row, pk="id")
+        db.table("articles").upsert(row, pk="id")
         for url in dict.fromkeys(aliases):
             db.conn.execute("INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)", [url, article.id])
 

@@ -23,7 +23,7 @@ class Migration:
 
 def _articles(db: sqlite_utils.Database) -> None:
     """Articles (one row each, with counts for listings) and the speaker registry."""
-    db["articles"].create(
+    db.table("articles").create(
         {
             "id": str,
             "title": str,
@@ -48,12 +48,12 @@ def _articles(db: sqlite_utils.Database) -> None:
     )
     # Listings read newest first, then by outlet: this index serves their ORDER BY with no sort.
     db.execute("CREATE INDEX idx_articles_listing ON articles (published DESC, publisher, id)")
-    db["articles"].create_index(["loaded_at"])
-    db["articles"].create_index(["review", "published"])
-    db["articles"].create_index(["story_id"])
-    db["articles"].create_index(["content_hash"])
-    db["articles"].create_index(["digest_file"])
-    db["speakers"].create(
+    db.table("articles").create_index(["loaded_at"])
+    db.table("articles").create_index(["review", "published"])
+    db.table("articles").create_index(["story_id"])
+    db.table("articles").create_index(["content_hash"])
+    db.table("articles").create_index(["digest_file"])
+    db.table("speakers").create(
         {
             "id": str,
             "name": str,
@@ -69,12 +69,12 @@ def _articles(db: sqlite_utils.Database) -> None:
 def _content(db: sqlite_utils.Database) -> None:
     """What is curated (or drafted) from each article: key points, quotes, claims, contradictions."""
     common = {"article_id": str, "seq": int, "published": str}
-    db["key_points"].create(
+    db.table("key_points").create(
         {"id": str, **common, "text": str, "start": int, "end": int},
         pk="id",
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["quotes"].create(
+    db.table("quotes").create(
         {
             "id": str,
             **common,
@@ -92,7 +92,7 @@ def _content(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["region_claims"].create(
+    db.table("region_claims").create(
         {
             "id": str,
             **common,
@@ -112,7 +112,7 @@ def _content(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["contradictions"].create(
+    db.table("contradictions").create(
         {
             "id": str,
             **common,
@@ -137,11 +137,11 @@ def _content_indexes(db: sqlite_utils.Database) -> None:
     # order within a day. Each index matches its query's ORDER BY exactly, so a query reads only
     # the rows it returns (LIMIT) however many the region or speaker has.
     db.execute("CREATE INDEX idx_quotes_speaker ON quotes (speaker_id, published DESC, article_id, seq)")
-    db["quotes"].create_index(["article_id"])
+    db.table("quotes").create_index(["article_id"])
     db.execute("CREATE INDEX idx_claims_region ON region_claims (region, published DESC, article_id, seq)")
-    db["region_claims"].create_index(["article_id"])
-    db["key_points"].create_index(["article_id"])
-    db["contradictions"].create_index(["article_id"])
+    db.table("region_claims").create_index(["article_id"])
+    db.table("key_points").create_index(["article_id"])
+    db.table("contradictions").create_index(["article_id"])
     db.execute("CREATE INDEX idx_contradictions_newest ON contradictions (published DESC, article_id, seq)")
     db.execute(
         "CREATE TABLE contradiction_regions (contradiction_id TEXT NOT NULL, region TEXT NOT NULL,"
@@ -154,7 +154,7 @@ def _content_indexes(db: sqlite_utils.Database) -> None:
 
 def _subscriptions(db: sqlite_utils.Database) -> None:
     """Channels' daily-digest subscriptions."""
-    db["subscriptions"].create(
+    db.table("subscriptions").create(
         {
             "id": int,
             "platform": str,  # discord | slack | console
@@ -171,7 +171,7 @@ def _subscriptions(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["subscriptions"].create_index(["platform", "workspace", "channel", "local_time"], unique=True)
+    db.table("subscriptions").create_index(["platform", "workspace", "channel", "local_time"], unique=True)
 
 
 def _ingest(db: sqlite_utils.Database) -> None:
@@ -188,9 +188,9 @@ def _ingest(db: sqlite_utils.Database) -> None:
         ("minhash", bytes),  # near-duplicate signature (bot/ingest/dedupe.py)
         ("date_source", str),  # page | feed | header | fetched: where `published` came from
     ):
-        db["articles"].add_column(column, kind)
-    db["articles"].create_index(["canonical_url"])
-    db["feeds"].create(
+        db.table("articles").add_column(column, kind)
+    db.table("articles").create_index(["canonical_url"])
+    db.table("feeds").create(
         {
             "id": int,
             "url": str,
@@ -208,14 +208,14 @@ def _ingest(db: sqlite_utils.Database) -> None:
         not_null={"url"},
         defaults={"failures": 0},
     )
-    db["feeds"].create_index(["url"], unique=True)
+    db.table("feeds").create_index(["url"], unique=True)
     # Every address an article was reached by (submitted, after redirects, rel=canonical).
-    db["article_urls"].create(
+    db.table("article_urls").create(
         {"url": str, "article_id": str},
         pk="url",
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["article_urls"].create_index(["article_id"])
+    db.table("article_urls").create_index(["article_id"])
 
 
 def _digest_posts(db: sqlite_utils.Database) -> None:

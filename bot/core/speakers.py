@@ -158,7 +158,7 @@ def save_speakers(store: Store, speakers: list[Speaker]) -> None:
     rows = [row | {"aliases": json.dumps(row["aliases"])} for row in speakers_to_rows(speakers)]
     if rows:
         with store.transaction() as db:
-            db["speakers"].upsert_all(rows, pk="id", alter=True)
+            db.table("speakers").upsert_all(rows, pk="id", alter=True)
 
 
 def load_registry(store: Store) -> SpeakerRegistry:

@@ -122,10 +122,10 @@ def subscribe(
             "failing_reason": None,
         }
         if existing:
-            db["subscriptions"].update(existing[0], values)
+            db.table("subscriptions").update(existing[0], values)
             sub_id = existing[0]
         else:
-            sub_id = db["subscriptions"].insert(values).last_pk
+            sub_id = db.table("subscriptions").insert(values).last_pk
     _changed()
     return get(store, int(sub_id))
 

@@ -73,7 +73,7 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
         candidates.append(m.group(1).decode("ascii", "replace"))
     for enc in candidates:
         try:
-            return data.decode(enc)  # type: ignore[arg-type]
+            return data.decode(enc)
         except (LookupError, UnicodeDecodeError):
             continue
     best = from_bytes(data).best()
@@ -152,7 +152,7 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _run_trafilatura(tree: etree._Element, url: str | None, **options: object) -> trafilatura.settings.Document | None:
-    return trafilatura.bare_extraction(
+    found = trafilatura.bare_extraction(
         tree,
         url=url,
         include_comments=False,
@@ -164,6 +164,7 @@ def _run_trafilatura(tree: etree._Element, url: str | None, **options: object) -
         date_extraction_params={"extensive_search": False, "original_date": True},
         **options,  # type: ignore[arg-type]
     )
+    return found if isinstance(found, trafilatura.settings.Document) else None
 
 
 def extract_body_text(html: str, url: str | None = None) -> str:
@@ -179,7 +180,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedArticle:
     declared_lang = tree.get("lang")
     page_captions = _strip_inline_noise(tree)
     doc = None
-    passes = ({"favor_precision": True, "fast": FAST}, {"favor_recall": True}, {})
+    passes: tuple[dict[str, bool], ...] = ({"favor_precision": True, "fast": FAST}, {"favor_recall": True}, {})
     for i, options in enumerate(passes):
         # bare_extraction prunes the tree it is given: a later (rare) pass re-parses the page.
         work = tree

@@ -407,40 +407,34 @@ class Ingestor:
         meta = self._metadata(source, doc, fetched, entry, feed_outlet)
         text_digest = content_hash(doc.text)
         signature = minhash(doc.text)
-        common = {
-            "source": source,
-            "url": meta.url or None,
-            "outlet": meta.publisher,
-            "title": meta.title,
-            "author": meta.author,
-            "published": meta.published.isoformat(),
-            "language": doc.language or "en",
-            "feed_id": feed_id,
-        }
+
+        def result(status: str, **extra: Any) -> IngestResult:
+            return IngestResult(
+                source=source,
+                status=status,
+                url=meta.url or None,
+                outlet=meta.publisher,
+                title=meta.title,
+                author=meta.author,
+                published=meta.published.isoformat(),
+                language=doc.language or "en",
+                feed_id=feed_id,
+                **extra,
+            )
+
         verdict = self._decide(meta, text_digest, signature)
-        if verdict.status == "duplicate":
+        if verdict.status in ("duplicate", "kept"):  # nothing new stored (kept: curated, its text stays)
             assert verdict.duplicate_of is not None
-            articles.add_aliases(self.store, meta.keys, verdict.duplicate_of)
-            result = IngestResult(
-                status="duplicate",
+            if verdict.status == "duplicate":
+                articles.add_aliases(self.store, meta.keys, verdict.duplicate_of)
+            duplicate = result(
+                "duplicate",
                 id=verdict.duplicate_of,
                 duplicate_of=verdict.duplicate_of,
                 reason=verdict.reason,
                 story_id=verdict.story_id,
-                **common,
             )
-            return result, None
-        if verdict.status == "kept":
-            assert verdict.duplicate_of is not None
-            result = IngestResult(
-                status="duplicate",
-                id=verdict.duplicate_of,
-                duplicate_of=verdict.duplicate_of,
-                reason=verdict.reason,
-                story_id=verdict.story_id,
-                **common,
-            )
-            return result, None
+            return duplicate, None
         assert verdict.article_id is not None and verdict.story_id is not None
         stored = StoredArticle(
             id=verdict.article_id,
@@ -466,15 +460,14 @@ class Ingestor:
         )
         articles.save_ingested(self.store, stored, meta.keys)
         self.index.add(verdict.article_id, signature)
-        result = IngestResult(
-            status=verdict.status,
+        stored_result = result(
+            verdict.status,
             id=verdict.article_id,
             story_id=verdict.story_id,
             same_story_as=verdict.same_story,
             text=doc.text,
-            **common,
         )
-        return result, stored
+        return stored_result, stored
 
     def _decide(self, meta: _Metadata, text_digest: str, signature: Any) -> _Verdict:
         """The dedup verdict: a known address, the same text, the same outlet's near-identical

@@ -132,7 +132,7 @@ def add_feed(store: Store, url: str, now: dt.datetime) -> tuple[Feed, bool]:
     if existing:
         return get_feed(store, existing[0]), False  # type: ignore[return-value]
     with store.transaction() as db:
-        db["feeds"].insert(
+        db.table("feeds").insert(
             {
                 "url": url,
                 "added_at": now.isoformat(timespec="seconds"),
@@ -216,4 +216,4 @@ def record_poll(
         else:
             current = db.conn.execute("SELECT failures FROM feeds WHERE id = ?", [feed_id]).fetchone()
             update |= {"failures": int(current[0] or 0) + 1 if current else 1, "last_error": error}
-        db["feeds"].update(feed_id, update)
+        db.table("feeds").update(feed_id, update)

@@ -161,7 +161,8 @@ def claim(
                     now.isoformat(),
                 ],
             )
-            return ClaimResult(True, get(store, int(cur.lastrowid)))
+            assert cur.lastrowid is not None
+            return ClaimResult(True, get(store, cur.lastrowid))
         if existing.status in FINAL or existing.owner == owner:
             # Done already, or this run holds it (a retry is scheduled): absorbed.
             return ClaimResult(False, existing)

@@ -333,12 +333,12 @@ class DigestScheduler:
             created = subs_core.created_at(self.store, sub.id)
             if created is not None and slot_at < created:
                 continue  # subscribed after that slot: its first digest is the next one
-            row = outbox.find(self.store, sub, local_date)
-            if row is not None and row.status in outbox.FINAL:
+            slot_row = outbox.find(self.store, sub, local_date)
+            if slot_row is not None and slot_row.status in outbox.FINAL:
                 continue
             late = now - slot_at
             if late > self.grace:
-                self._skip_missed(sub, local_date, slot_at, row, late, now)
+                self._skip_missed(sub, local_date, slot_at, slot_row, late, now)
                 continue
             self._spawn(self._run_slot(sub, local_date, slot_at))
 

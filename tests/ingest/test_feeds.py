@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 import pytest
 import time_machine
@@ -56,7 +55,7 @@ def test_json_feed() -> None:
 
 def test_backoff_doubles_and_is_capped(settings: Settings) -> None:
     now = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
-    s = replace(settings, feed_poll_minutes=30)
+    s = settings.with_(feed_poll_minutes=30)
     assert next_poll_after(now, s, 0) == now + dt.timedelta(minutes=30)
     assert next_poll_after(now, s, 1) == now + dt.timedelta(minutes=60)
     assert next_poll_after(now, s, 3) == now + dt.timedelta(minutes=240)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from bot.ingest.fetch import Fetcher, FetchError, RefusedURL
@@ -39,14 +37,14 @@ def resolver_for(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
     ],
 )
 async def test_private_addresses_refused(settings: Settings, address: str) -> None:
-    strict = replace(settings, allow_private_urls=False)
+    strict = settings.with_(allow_private_urls=False)
     fetcher = Fetcher(strict, resolver=resolver_for({"news.example": [PUBLIC, address]}))
     with pytest.raises(RefusedURL, match="private or local address"):
         await fetcher.check_url("https://news.example/story")
 
 
 async def test_public_address_allowed_and_bad_schemes_refused(settings: Settings) -> None:
-    strict = replace(settings, allow_private_urls=False)
+    strict = settings.with_(allow_private_urls=False)
     fetcher = Fetcher(strict, resolver=resolver_for({"news.example": [PUBLIC]}))
     await fetcher.check_url("https://news.example/story")
     for url in ("file:///etc/passwd", "ftp://news.example/x", "gopher://x/", "javascript:alert(1)"):
@@ -58,7 +56,7 @@ async def test_public_address_allowed_and_bad_schemes_refused(settings: Settings
 
 async def test_redirect_to_a_private_address_is_refused(server: LocalServer, settings: Settings) -> None:
     """The loopback server is "public" for this test's DNS; its redirect target is not."""
-    strict = replace(settings, allow_private_urls=False)
+    strict = settings.with_(allow_private_urls=False)
     table = {"127.0.0.1": [PUBLIC], "intranet.example": ["10.0.0.7"]}
     async with Fetcher(strict, resolver=resolver_for(table), retries=0) as fetcher:
         fetcher_redirect = f"{server.base}/redirect/to-page"

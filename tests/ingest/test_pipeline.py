@@ -166,9 +166,8 @@ async def test_hostile_sources_refused_with_one_line_each_others_go_on(
 
 
 async def test_slow_server_times_out(server: LocalServer, db: Store, settings: Settings) -> None:
-    from dataclasses import replace
 
-    quick = replace(settings, fetch_timeout_s=0.2)
+    quick = settings.with_(fetch_timeout_s=0.2)
     [r] = await run(db, quick, f"{server.base}/slow")
     assert r.status == "refused"
     assert r.reason == "timed out after 0.2 s"
@@ -265,9 +264,8 @@ async def test_skeleton_exported_and_loadable(server: LocalServer, db: Store, se
 async def test_private_addresses_refused_without_the_setting(
     server: LocalServer, db: Store, settings: Settings
 ) -> None:
-    from dataclasses import replace
 
-    strict = replace(settings, allow_private_urls=False)
+    strict = settings.with_(allow_private_urls=False)
     before = server.hits.counts.get(f"/html/{page_id(CNBC_EMIRATES)}.html", 0)
     [r] = await run(db, strict, page_url(server, CNBC_EMIRATES))
     assert server.hits.counts.get(f"/html/{page_id(CNBC_EMIRATES)}.html", 0) == before  # never connected

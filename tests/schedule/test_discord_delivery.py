@@ -5,7 +5,6 @@ token starts the schedule once the bot is online."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import shutil
 from collections.abc import AsyncIterator
@@ -94,7 +93,7 @@ async def test_the_front_end_posts_a_due_digest_once_with_its_nonce(fake, ctx, s
 
 async def test_briefbot_run_with_a_token_posts_due_digests(fake, ctx):
     _due_a_minute_ago(ctx)
-    ctx.settings = dataclasses.replace(ctx.settings, discord_api_base=fake.base)
+    ctx.settings = ctx.settings.with_(discord_api_base=fake.base)
     task = asyncio.create_task(runner.run(ctx))
     try:
         await asyncio.wait_for(fake.gateway_ready.wait(), 10)

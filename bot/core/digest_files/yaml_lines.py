@@ -60,7 +60,7 @@ class _Open:
 
 
 def _line(event: yaml.Event) -> int:
-    return int(event.start_mark.line) + 1
+    return int(getattr(event.start_mark, "line", 0)) + 1
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, Located]:

@@ -101,7 +101,8 @@ class BriefbotClient(discord.Client):
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.type == discord.InteractionType.component:
-            custom_id = str((interaction.data or {}).get("custom_id", ""))
+            data: dict[str, Any] = dict(interaction.data or {})
+            custom_id = str(data.get("custom_id", ""))
             if is_ours(custom_id):
                 await self.frontend.on_component(interaction, custom_id)
 
@@ -149,7 +150,7 @@ class DiscordFrontend:
         if self.settings.discord_api_base:
             base = hooks.set_api_base(self.settings.discord_api_base)
             log.info("Discord REST calls go to %s", base)
-        token = self.settings.discord_token.reveal()
+        token = self.settings.discord_token.get_secret_value()
         if not token:
             raise RuntimeError("DISCORD_TOKEN is not set")
         await self.client.login(token)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import zoneinfo
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 import discord
@@ -109,7 +109,7 @@ def _signature(params: tuple[Param, ...]) -> inspect.Signature:
 
 def _completer(
     runner: CommandRunner, kind: ParamKind
-) -> Callable[[discord.Interaction[Any], str], Awaitable[list[app_commands.Choice[str]]]]:
+) -> Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]:
     async def complete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
         return to_choices(runner.complete(kind, current))
 

@@ -61,7 +61,7 @@ def make_client(settings: Settings) -> AsyncWebClient:
     if not base.endswith("/"):
         base += "/"
     return AsyncWebClient(
-        token=settings.slack_bot_token.reveal() or None,
+        token=settings.slack_bot_token.get_secret_value() or None,
         base_url=base,
         logger=logging.getLogger("briefbot.slack.web"),
         retry_handlers=[],
@@ -91,7 +91,7 @@ class SlackFrontend:
         self.client = client or make_client(self.settings)
         self.app = AsyncApp(
             client=self.client,
-            signing_secret=self.settings.slack_signing_secret.reveal(),
+            signing_secret=self.settings.slack_signing_secret.get_secret_value(),
             logger=logging.getLogger("briefbot.slack.bolt"),
             process_before_response=False,
         )
@@ -125,7 +125,7 @@ class SlackFrontend:
         self.team_id = str(auth.get("team_id") or "")
         self.bot_user_id = str(auth.get("user_id") or "")
         if self.mode == "socket":
-            app_token = self.settings.slack_app_token.reveal()
+            app_token = self.settings.slack_app_token.get_secret_value()
             try:  # check the app token here: the Socket Mode client would retry a refusal for ever
                 opened = await self.client.apps_connections_open(app_token=app_token)
             except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
@@ -146,7 +146,8 @@ class SlackFrontend:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host=self._http_host(), port=self.settings.slack_port)
         await site.start()
-        sockets = site._server.sockets if site._server else ()  # type: ignore[union-attr]
+        server: Any = site._server  # aiohttp keeps the asyncio Server private; its sockets tell the bound port
+        sockets = server.sockets if server is not None else ()
         self.port = sockets[0].getsockname()[1] if sockets else self.settings.slack_port
         log.info("Slack: listening for HTTP requests on port %s%s", self.port, EVENTS_PATH)
 

@@ -65,7 +65,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 @pytest.fixture
 async def frontend(fake: FakeDiscord, ctx: Context, settings: Settings) -> AsyncIterator[DiscordFrontend]:
     previous = hooks.api_base()
-    s = Settings(**{**settings.__dict__, "discord_api_base": fake.base})
+    s = settings.with_(**{"discord_api_base": fake.base})
     bot = DiscordFrontend(ctx, s)
     await bot.start(connect=False)
     yield bot

@@ -232,7 +232,7 @@ async def test_slow_error_replaces_the_thinking_message_privately(frontend: Disc
 
 async def test_guild_sync_when_discord_guild_id_is_set(fake: FakeDiscord, ctx: Context, settings: Settings) -> None:
     previous = discord.http.Route.BASE
-    s = Settings(**{**settings.__dict__, "discord_api_base": fake.base, "discord_guild_id": int(p.GUILD_ID)})
+    s = settings.with_(**{"discord_api_base": fake.base, "discord_guild_id": int(p.GUILD_ID)})
     bot = DiscordFrontend(ctx, s)
     try:
         await bot.start(connect=False)
@@ -251,7 +251,7 @@ async def test_failed_sync_is_logged_and_the_bot_still_answers(
 ) -> None:
     previous = discord.http.Route.BASE
     fake.fail_next("PUT", "/applications/{application_id}/commands", 403, {"message": "Missing Access", "code": 50001})
-    bot = DiscordFrontend(ctx, Settings(**{**settings.__dict__, "discord_api_base": fake.base}))
+    bot = DiscordFrontend(ctx, settings.with_(**{"discord_api_base": fake.base}))
     try:
         await bot.start(connect=False)
         assert bot.synced == []

@@ -38,7 +38,7 @@ async def paced(
     fake: FakeDiscord, ctx: Context, settings: Settings
 ) -> AsyncIterator[tuple[DiscordFrontend, CountingLimiter]]:
     limiter = CountingLimiter()
-    s = Settings(**{**settings.__dict__, "discord_api_base": fake.base})
+    s = settings.with_(**{"discord_api_base": fake.base})
     bot = DiscordFrontend(ctx, s, sync_commands=False, pacer=DiscordPacer(limiter=limiter))  # type: ignore[arg-type]
     await bot.start(connect=False)
     yield bot, limiter

@@ -26,7 +26,7 @@ PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, mess
 async def test_run_with_a_token_comes_online_and_answers(fake: FakeDiscord, ctx: Context, settings: Settings) -> None:
     previous = discord.http.Route.BASE
     previous_gateway = hooks.set_gateway_url(fake.gateway_url)
-    ctx.settings = Settings(**{**settings.__dict__, "discord_api_base": fake.base})
+    ctx.settings = settings.with_(**{"discord_api_base": fake.base})
     task = asyncio.create_task(runner.run(ctx))
     try:
         await asyncio.wait_for(fake.gateway_ready.wait(), 10)
@@ -52,7 +52,7 @@ async def test_a_refused_token_ends_run_with_one_clear_line(
 ) -> None:
     previous = discord.http.Route.BASE
     fake.fail_next("GET", "/users/@me", 401, {"message": "401: Unauthorized", "code": 0})
-    ctx.settings = Settings(**{**settings.__dict__, "discord_api_base": fake.base})
+    ctx.settings = settings.with_(**{"discord_api_base": fake.base})
     try:
         with pytest.raises(SystemExit, match="Discord refused DISCORD_TOKEN"):
             await runner.run(ctx)
@@ -62,7 +62,7 @@ async def test_a_refused_token_ends_run_with_one_clear_line(
 
 async def test_unreachable_discord_ends_run_with_one_clear_line(ctx: Context, settings: Settings) -> None:
     previous = discord.http.Route.BASE
-    ctx.settings = Settings(**{**settings.__dict__, "discord_api_base": "http://127.0.0.1:9"})
+    ctx.settings = settings.with_(**{"discord_api_base": "http://127.0.0.1:9"})
     try:
         with pytest.raises(SystemExit, match=re.escape("cannot reach Discord at http://127.0.0.1:9/api/v10")):
             await runner.run(ctx)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -53,7 +52,7 @@ def slack_settings(base: Settings, fake: FakeSlack, *, socket: bool, **extra: ob
         slack_port=0,
     )
     values.update(extra)
-    return dataclasses.replace(base, **values)
+    return base.with_(**values)
 
 
 @pytest.fixture
