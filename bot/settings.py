@@ -135,7 +135,8 @@ class Settings(BaseSettings):
     slack_subscriber_group: str = _setting(
         "SLACK_SUBSCRIBER_GROUP",
         "",
-        "User group whose members may subscribe channels, besides workspace admins and owners: its handle (news-editors) or id (S0123ABCD)",
+        "User group whose members may subscribe channels, besides workspace admins and owners:"
+        " its handle (news-editors) or id (S0123ABCD)",
         SLACK,
     )
     feed_poll_minutes: float = _setting(
@@ -207,7 +208,13 @@ class Settings(BaseSettings):
 
 def env_names() -> dict[str, str]:
     """Setting name -> environment variable."""
-    return {name: field.json_schema_extra["env"] for name, field in Settings.model_fields.items()}  # type: ignore[index]
+    return {name: _extra(field)["env"] for name, field in Settings.model_fields.items()}
+
+
+def _extra(field: Any) -> dict[str, str]:
+    """The environment name and group a setting was declared with (`_setting`)."""
+    extra = field.json_schema_extra
+    return {"env": str(extra["env"]), "group": str(extra["group"])}
 
 
 class SettingsError(ValueError):
@@ -244,7 +251,7 @@ def env_example() -> str:
     ]
     group = None
     for name, field in Settings.model_fields.items():
-        extra: dict[str, Any] = field.json_schema_extra  # type: ignore[assignment]
+        extra = _extra(field)
         if extra["group"] != group:
             group = extra["group"]
             lines += ["", f"# --- {group} ---"]
