@@ -35,14 +35,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-import sqlite_utils
 import time_machine
-from bot.schedule.adapters import DISCORD_BURST, DISCORD_REQUESTS_PER_SECOND, DiscordDeliverer, DiscordPacer
 
 from bot.context import Context, open_context
+from bot.core.db import Store
 from bot.core.models import Answer, BriefingAnswer
 from bot.core.subscriptions import Subscription, subscribe
 from bot.frontends.discord.client import DiscordFrontend
+from bot.frontends.discord.pacing import DISCORD_BURST, DISCORD_REQUESTS_PER_SECOND, DiscordPacer
 from bot.schedule.scheduler import Compose, DigestScheduler, compose_from_context
 from bot.settings import REPO_ROOT, Secret, Settings
 from tests.frontends.discord.fake_discord import GLOBAL_LIMIT_PER_SECOND
@@ -74,7 +74,7 @@ def one_message(compose: Compose) -> Compose:
     """The real digest, cut to its first item of each kind so that it is one Discord message:
     the bench's floor (subscriptions / 50 s) counts one request per digest."""
 
-    def short(db: sqlite_utils.Database, sub: Subscription, since: dt.datetime | None) -> Answer:
+    def short(db: Store, sub: Subscription, since: dt.datetime | None) -> Answer:
         answer = compose(db, sub, since)
         if not isinstance(answer, BriefingAnswer):
             return answer
@@ -94,8 +94,7 @@ def one_message(compose: Compose) -> Compose:
 async def discord_frontend(ctx: Context, base: str, pacer: DiscordPacer) -> DiscordFrontend:
     """The Discord front end logged in to the fake (REST only), its message creations paced."""
     settings = ctx.settings.with_(discord_token=Secret("bench-token"), discord_api_base=base)
-    frontend = DiscordFrontend(ctx, settings, sync_commands=False)
-    pacer.install(frontend.client.http)
+    frontend = DiscordFrontend(ctx, settings, sync_commands=False, pacer=pacer)
     await frontend.start(connect=False)  # REST login only; digests need no gateway
     return frontend
 
@@ -125,7 +124,7 @@ async def run(args: argparse.Namespace, port: int, slot: dt.datetime, work: Path
     base = f"http://127.0.0.1:{port}/api/v10"
     pacer = DiscordPacer(requests_per_second=args.rate, burst=args.burst)
     frontend = await discord_frontend(ctx, base, pacer)
-    deliverer = DiscordDeliverer(frontend)
+    deliverer = frontend  # the front end is the scheduler's deliverer for Discord
     print("posting through the Discord front end (DiscordFrontend.post_digest)", flush=True)
     compose = compose_from_context(ctx)
     if args.content == "short":

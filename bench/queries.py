@@ -61,7 +61,7 @@ def run_one(n: int, workdir: Path) -> dict:
         "quote": lambda: queries.quotes(db, speakers, rng.choice(people)),
         "digest latest": lambda: queries.briefing(db, gazetteer, speakers),
         "digest of a day": lambda: queries.briefing(
-            db, speakers, gazetteer, day=dt.date.fromisoformat(rng.choice(days))
+            db, gazetteer, speakers, day=dt.date.fromisoformat(rng.choice(days))
         ),
         "contradictions": lambda: queries.contradictions(db, gazetteer),
         "contradictions REGION": lambda: queries.contradictions(db, gazetteer, rng.choice(regions)),

@@ -280,68 +280,86 @@ def briefing(
     """The briefing of one publication day (default: the latest), or of everything stored
     since a moment (the scheduler's "new since the last digest")."""
     if since is not None:
-        where, params = "a.loaded_at > ?", [since.isoformat()]
-        day = None
+        where, params, day = "a.loaded_at > ?", [since.isoformat()], None
     else:
         day = day or latest_day(store)
         if day is None:
             return BriefingAnswer(day=None, articles=(), key_points=(), regions=(), quotes=(), contradictions=())
         where, params = "a.published = ?", [day.isoformat()]
-    article_rows = store.rows(
+    rows = store.rows(
         f"SELECT {_LISTING_COLS} FROM articles a WHERE {where} ORDER BY a.published DESC, a.publisher, a.id LIMIT ?",
         [*params, limits.digest_articles],
     )
-    items = _article_items(store, article_rows)
-    shown = [
+    items = _article_items(store, rows)
+    shown = tuple(
         i for i in items if i.source.review == Review.REVIEWED or (include_drafts and i.source.review == Review.DRAFT)
-    ]
+    )
     # Not shown as content, but listed: ingested articles no one curated yet, and machine drafts
     # where drafts are hidden.
-    unreviewed = [i for i in items if i not in shown]
+    unreviewed = tuple(i for i in items if i not in shown)
     ids = [i.source.article_id for i in shown]
     if not ids:
-        return BriefingAnswer(
-            day=day, articles=(), key_points=(), regions=(), quotes=(), contradictions=(), unreviewed=tuple(unreviewed)
-        )
-    marks = ",".join("?" * len(ids))
-    kp_rows = store.rows(
+        return BriefingAnswer(day, (), (), (), (), (), unreviewed)
+    return BriefingAnswer(
+        day=day,
+        articles=shown,
+        key_points=_briefing_key_points(store, ids, limits),
+        regions=_briefing_regions(store, gazetteer, speakers, ids),
+        quotes=_briefing_quotes(store, speakers, ids, limits),
+        contradictions=_briefing_contradictions(store, ids, limits),
+        unreviewed=unreviewed,
+    )
+
+
+def _marks(ids: list[str]) -> str:
+    return ",".join("?" * len(ids))
+
+
+def _briefing_key_points(store: Store, ids: list[str], limits: Limits) -> tuple[KeyPointItem, ...]:
+    rows = store.rows(
         f"SELECT k.*, {_ARTICLE_COLS} FROM key_points k JOIN articles a ON a.id = k.article_id"
-        f" WHERE k.article_id IN ({marks}) ORDER BY k.seq, a.published DESC LIMIT ?",
+        f" WHERE k.article_id IN ({_marks(ids)}) ORDER BY k.seq, a.published DESC LIMIT ?",
         [*ids, limits.digest_key_points],
     )
-    key_points = tuple(KeyPointItem(r["text"], _source(r)) for r in kp_rows)
-    # The latest claim per region: SQLite returns the row that holds max() for bare columns.
-    claim_rows = store.rows(
+    return tuple(KeyPointItem(r["text"], _source(r)) for r in rows)
+
+
+def _briefing_regions(
+    store: Store, gazetteer: Gazetteer, speakers: SpeakerRegistry, ids: list[str]
+) -> tuple[RegionLine, ...]:
+    """The latest claim about each region in these articles (by name)."""
+    # SQLite returns the row that holds max() for the bare columns.
+    rows = store.rows(
         f"SELECT c.*, {_ARTICLE_COLS}, max(c.published || c.article_id || printf('%06d', 999999 - c.seq))"
         " FROM region_claims c JOIN articles a ON a.id = c.article_id"
-        f" WHERE c.article_id IN ({marks}) GROUP BY c.region",
+        f" WHERE c.article_id IN ({_marks(ids)}) GROUP BY c.region",
         ids,
     )
-    latest = {r["region"]: _claim_item(r, speakers) for r in claim_rows}
-    regions = tuple(
+    latest = {r["region"]: _claim_item(r, speakers) for r in rows}
+    return tuple(
         RegionLine(RegionInfo(code, gazetteer.name(code)), item)
         for code, item in sorted(latest.items(), key=lambda kv: gazetteer.name(kv[0]))
     )
-    quote_rows = store.rows(
+
+
+def _briefing_quotes(store: Store, speakers: SpeakerRegistry, ids: list[str], limits: Limits) -> tuple[QuoteItem, ...]:
+    """Direct quotes first, then mixed, then reported speech, newest first."""
+    rows = store.rows(
         f"SELECT q.*, {_ARTICLE_COLS} FROM quotes q JOIN articles a ON a.id = q.article_id"
-        f" WHERE q.article_id IN ({marks})"
+        f" WHERE q.article_id IN ({_marks(ids)})"
         " ORDER BY CASE q.kind WHEN 'direct' THEN 0 WHEN 'mixed' THEN 1 ELSE 2 END, q.published DESC, q.seq LIMIT ?",
         [*ids, limits.digest_quotes],
     )
-    x_rows = store.rows(
+    return tuple(_quote_item(r, speakers) for r in rows)
+
+
+def _briefing_contradictions(store: Store, ids: list[str], limits: Limits) -> tuple[ContradictionItem, ...]:
+    rows = store.rows(
         f"SELECT x.*, {_ARTICLE_COLS} FROM contradictions x JOIN articles a ON a.id = x.article_id"
-        f" WHERE x.article_id IN ({marks}) ORDER BY x.published DESC, x.seq LIMIT ?",
+        f" WHERE x.article_id IN ({_marks(ids)}) ORDER BY x.published DESC, x.seq LIMIT ?",
         [*ids, limits.contradictions],
     )
-    return BriefingAnswer(
-        day=day,
-        articles=tuple(shown),
-        key_points=key_points,
-        regions=regions,
-        quotes=tuple(_quote_item(r, speakers) for r in quote_rows),
-        contradictions=tuple(_contradiction_item(r) for r in x_rows),
-        unreviewed=tuple(unreviewed),
-    )
+    return tuple(_contradiction_item(r) for r in rows)
 
 
 # ------------------------------------------------------------------------------ contradictions
