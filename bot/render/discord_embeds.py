@@ -81,8 +81,11 @@ def escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
+_SPACE = re.compile(r"\s")
+
+
 def safe_url(url: str | None) -> str | None:
-    if not url or not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
+    if not url or not url.startswith(("https://", "http://")) or _SPACE.search(url):
         return None
     return url.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -221,7 +222,12 @@ _KIND_SUFFIX = {
 def saying(item: QuoteItem) -> str:
     """The words of saying shown with a statement: the cue as written when it is a verb
     ("accused", "denied", "told reporters"), else "said"; reported speech is marked."""
-    cue = " ".join((item.cue or "").split()).strip(" ,:;—-")
+    return _saying(item.cue or "", item.kind)
+
+
+@functools.lru_cache(maxsize=4096)
+def _saying(raw_cue: str, kind: QuoteKind) -> str:
+    cue = " ".join(raw_cue.split()).strip(" ,:;—-")
     words = cue.split()
     if cue.casefold().startswith("according to"):
         verb = "according to"
@@ -229,7 +235,7 @@ def saying(item: QuoteItem) -> str:
         verb = cue
     else:
         verb = "said"
-    return verb + _KIND_SUFFIX[item.kind]
+    return verb + _KIND_SUFFIX[kind]
 
 
 def speaker_name(item: QuoteItem) -> str:

@@ -82,6 +82,7 @@ def label(text: str, limit: int = 200) -> str:
 
 
 MAX_URL = 1000  # longer links are not shown as links (their label still is)
+_SPACE = re.compile(r"\s")
 
 
 def link(url: str, text: str) -> str:
@@ -89,7 +90,7 @@ def link(url: str, text: str) -> str:
     safe_label = label(text.replace("|", "/"))
     url = url.strip()
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url) or len(url) > MAX_URL:
+    if parts.scheme not in ("http", "https") or not parts.netloc or _SPACE.search(url) or len(url) > MAX_URL:
         return safe_label
     safe_url = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
     return f"<{safe_url}|{safe_label}>"

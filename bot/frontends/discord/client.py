@@ -139,7 +139,7 @@ class DiscordFrontend:
         self.defer_after = defer_after
         self.client = BriefbotClient(self)
         # Digests are paced under the global limit; interaction answers are exempt from it.
-        (pacer or DiscordPacer()).install(self.client.http)
+        self.pacer = pacer or DiscordPacer()
         self.synced: list[app_commands.AppCommand] = []
         self._gateway: asyncio.Task[None] | None = None
 
@@ -242,12 +242,13 @@ class DiscordFrontend:
 
     async def answer(self, interaction: discord.Interaction[Any], produce: Callable[[], Answer]) -> None:
         """Compute an answer (deferring when it is slow), render it and send page 1."""
-        future = asyncio.ensure_future(self.query(produce))
+        # answered and rendered on a reader thread: the event loop only sends
+        future = asyncio.ensure_future(self.query(lambda: render(produce())))
         done, _ = await asyncio.wait({future}, timeout=self.defer_after)
         if not done:
             await interaction.response.defer(thinking=True)
         try:
-            rendered = render(await future)
+            rendered = await future
         except Exception:
             log.exception("answering %s failed", getattr(interaction.command, "name", "?"))
             rendered = _sorry()
@@ -281,7 +282,7 @@ class DiscordFrontend:
             return
         reader = Caller(self.platform, str(interaction.guild_id or ""), can_manage=False)
         try:
-            rendered = render(await self.query(lambda: execute(self.ctx, Command(press.name, press.args), reader)))
+            rendered = await self.query(lambda: render(execute(self.ctx, Command(press.name, press.args), reader)))
         except Exception:
             log.exception("page %s of %s failed", press.page, press.name)
             rendered = _sorry()
@@ -327,6 +328,7 @@ class DiscordFrontend:
 
     async def _send(self, channel_id: str, kwargs: dict[str, Any], nonce: str) -> str:
         channel = self.client.get_partial_messageable(int(channel_id))
+        await self.pacer.turn()
         try:
             message = await channel.send(nonce=nonce, **kwargs)
         except Exception as exc:

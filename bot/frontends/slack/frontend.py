@@ -210,7 +210,8 @@ class SlackFrontend:
         return await self.ctx.store.run(commands.execute, self.ctx, parsed, caller)
 
     async def _respond(self, respond: AsyncRespond, answer: Answer) -> None:
-        messages = render_messages(answer, max_messages=RESPONSE_URL_USES)
+        # rendered on a reader thread (CPU work stays off the event loop)
+        messages = await self.ctx.store.run(render_messages, answer, max_messages=RESPONSE_URL_USES)
         for message in messages:
             try:
                 result = await respond(
@@ -279,7 +280,7 @@ class SlackFrontend:
         or a timeout), nothing is posted again: only parts of a long digest missing from its
         thread are. Raises bot.delivery's errors (Slack's codes mapped in `errors.py`).
         """
-        messages = render_messages(answer)
+        messages = await self.ctx.store.run(render_messages, answer)
         parts = len(messages)
         first_ts = await self.find_digest(channel, marker)
         posted: set[int] = set()

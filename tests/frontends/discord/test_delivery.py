@@ -58,10 +58,13 @@ async def test_posts_once_per_nonce_and_every_message_create_is_paced(paced, fak
     assert limiter.turns == 3  # every message create takes a turn; the login does not
 
 
-async def test_pacing_must_be_installed_before_login(paced) -> None:
-    bot, _ = paced
-    with pytest.raises(RuntimeError, match="before the Discord client logs in"):
-        DiscordPacer().install(bot.client.http)
+async def test_answers_are_not_paced(paced, fake: FakeDiscord) -> None:
+    bot, limiter = paced
+    from tests.frontends.discord import payloads as p
+    from tests.frontends.discord.conftest import interact
+
+    await interact(bot, fake, p.slash("status", {"region": "Donetsk"}))
+    assert limiter.turns == 0  # interaction answers are exempt from the global limit
 
 
 @pytest.mark.parametrize(("channel", "error"), [("404", ChannelGone), ("403", Forbidden), ("general", ChannelGone)])
