@@ -73,12 +73,12 @@ class RenderedAnswer:
 # ------------------------------------------------------------------------------ text helpers
 
 # markdown, masked-link and mention syntax; a backslash shows the next character as written
-_MARKDOWN = re.compile(r"([\\*_~`|>#\[\]<@])")
+_ESCAPES = str.maketrans({c: "\\" + c for c in "\\*_~`|>#[]<@"})
 
 
 def escape(text: str) -> str:
     """Escape markdown (and mention syntax) so verbatim article text shows exactly as written."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    return text.translate(_ESCAPES)
 
 
 _SPACE = re.compile(r"\s")

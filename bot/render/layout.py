@@ -191,6 +191,7 @@ _PHRASES: dict[ClaimType, str] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def day(date: dt.date) -> str:
     return format_date(date, "day")
 
