@@ -169,6 +169,29 @@ def delete_article(store: Store, article_id: str) -> None:
         db.conn.execute("DELETE FROM articles WHERE id = ?", [article_id])
 
 
+def forget_digest_file(store: Store, article_id: str) -> str:
+    """The digest file of an article is gone: remove what the file contributed.
+
+    An article that was ingested (fetched, with its page kept) stays, listed as not yet reviewed
+    with no curated content: it is still a stored article, and dropping it would also drop the
+    addresses that stop it from being ingested again as new. An article that only ever came from
+    its file goes with it. Returns "unlisted" or "removed"."""
+    row = store.one("SELECT fetched_at FROM articles WHERE id = ?", [article_id])
+    if row is None:
+        return "removed"
+    if not row[0]:
+        delete_article(store, article_id)
+        return "removed"
+    with store.transaction() as db:
+        _delete_content(db, article_id)
+        db.conn.execute(
+            "UPDATE articles SET review = 'none', digest_file = NULL, digest_hash = NULL,"
+            " key_point_count = 0, quote_count = 0, claim_count = 0 WHERE id = ?",
+            [article_id],
+        )
+    return "unlisted"
+
+
 def loaded_hash(store: Store, digest_file: str) -> str | None:
     """The digest hash of the article loaded from this file name, if any."""
     row = store.one("SELECT digest_hash FROM articles WHERE digest_file = ?", [digest_file])

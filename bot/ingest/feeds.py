@@ -27,6 +27,9 @@ _FEED_SNIFF = re.compile(rb"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _JSON_FEED_SNIFF = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org', re.IGNORECASE)
 
 
+_BENIGN = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+
+
 class FeedError(ValueError):
     """A document that should be a feed cannot be read as one; one-line reason."""
 
@@ -114,7 +117,10 @@ def parse_feed(data: bytes, base_url: str | None = None) -> ParsedFeed:
     if _JSON_FEED_SNIFF.search(data[:2048]):
         return _parse_json_feed(data)
     parsed = feedparser.parse(data, response_headers={"content-location": base_url} if base_url else None)
-    if parsed.get("bozo") and not parsed.entries:
+    # Complaints about headers or declared encodings are not a broken feed: a quiet feed with no
+    # items is still a feed.
+    broken = parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), _BENIGN)
+    if broken and not parsed.entries:
         reason = parsed.get("bozo_exception")
         raise FeedError(f"malformed feed: {str(reason).splitlines()[0][:160] if reason else 'unreadable'}")
     if not parsed.get("version") and not parsed.entries:
@@ -129,7 +135,7 @@ def parse_feed(data: bytes, base_url: str | None = None) -> ParsedFeed:
         for entry in parsed.entries
     ]
     entries = _unique_entries(candidates)
-    if parsed.get("bozo") and not entries:
+    if broken and not entries:
         reason = parsed.get("bozo_exception")
         raise FeedError(f"malformed feed: {str(reason).splitlines()[0][:160] if reason else 'unreadable'}")
     title = (parsed.feed.get("title") or "").strip() or None

@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 import multiprocessing
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -182,7 +182,7 @@ class Ingestor:
             total=len(sources), unit="source", file=sys.stderr, disable=not self.progress or len(sources) < 2
         )
         try:
-            batches = await asyncio.gather(*(self._one_source(s) for s in sources))
+            batches = await asyncio.gather(*self._sources_once(sources))
         finally:
             await asyncio.get_running_loop().run_in_executor(None, self.close)
             self._bar.close()
@@ -191,6 +191,35 @@ class Ingestor:
                 await self.fetcher.__aexit__(None, None, None)
                 self.fetcher = None
         return [r for batch in batches for r in batch]
+
+    def _sources_once(self, sources: list[str]) -> list[Awaitable[list[IngestResult]]]:
+        """One task per source; an address given twice is fetched once, and its later mentions
+        are reported as duplicates of the first (whatever order the fetches end in)."""
+        first: dict[str, asyncio.Future[list[IngestResult]]] = {}
+        tasks: list[Awaitable[list[IngestResult]]] = []
+        for source in sources:
+            keys = self._url_keys([source]) if source.startswith(("http://", "https://")) else []
+            if keys and keys[0] in first:
+                tasks.append(self._again(source, first[keys[0]]))
+                continue
+            task = asyncio.ensure_future(self._one_source(source))
+            if keys:
+                first[keys[0]] = task
+            tasks.append(task)
+        return tasks
+
+    async def _again(self, source: str, earlier: asyncio.Future[list[IngestResult]]) -> list[IngestResult]:
+        results = await asyncio.shield(earlier)
+        if self._bar is not None:
+            self._bar.update(1)
+        return [
+            dataclasses.replace(
+                r, source=source, status="duplicate", duplicate_of=r.id, reason="given twice", text=None
+            )
+            if r.status != "refused"
+            else dataclasses.replace(r, source=source)
+            for r in results
+        ]
 
     async def ingest_entries(
         self, feed: ParsedFeed, *, feed_id: int | None, skip_known: bool, feed_url: str | None = None
@@ -205,12 +234,18 @@ class Ingestor:
             self._bar.total += len(todo)
             self._bar.refresh()
         outlet = feed.title
-        batches = await asyncio.gather(
-            *(self._fetch_and_store(e.link, feed_id=feed_id, entry=e, feed_outlet=outlet) for e in todo)
-        )
+        batches = await asyncio.gather(*(self._entry(e, feed_id=feed_id, feed_outlet=outlet) for e in todo))
         return [r for batch in batches for r in batch]
 
     # -- sources -----------------------------------------------------------------------------
+
+    async def _entry(self, entry: FeedEntry, *, feed_id: int | None, feed_outlet: str | None) -> list[IngestResult]:
+        """One feed entry, in its own error boundary: whatever it raises, its siblings go on."""
+        try:
+            return await self._fetch_and_store(entry.link, feed_id=feed_id, entry=entry, feed_outlet=feed_outlet)
+        except Exception as exc:
+            log.exception("ingesting the feed entry %s failed", entry.link[:200])
+            return [IngestResult(entry.link, "refused", f"internal error: {type(exc).__name__}", feed_id=feed_id)]
 
     async def _one_source(self, source: str) -> list[IngestResult]:
         try:

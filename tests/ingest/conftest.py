@@ -9,9 +9,11 @@ client's short timeout ends them, the tests themselves never sleep.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import re
 import threading
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +85,19 @@ def wire_page(
 </body></html>"""
 
 
+def gzip_bomb(size: int, layers: int = 1) -> bytes:
+    """`size` bytes of a page gzip-compressed `layers` times, without holding the page in memory."""
+    deflate = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: a gzip container
+    block = b"A" * 1_000_000
+    out = [deflate.compress(b"<html><body><p>")]
+    out += [deflate.compress(block) for _ in range(size // len(block))]
+    out.append(deflate.compress(b"</p></body></html>") + deflate.flush())
+    body = b"".join(out)
+    for _ in range(layers - 1):
+        body = gzip.compress(body, 9)
+    return body
+
+
 @dataclass
 class Hits:
     counts: dict[str, int] = field(default_factory=dict)
@@ -143,7 +158,75 @@ class LocalServer:
         r.add_get("/latin1-undeclared", self.latin1_undeclared)
         r.add_get("/server-error", self.server_error)
         r.add_get("/text/seed.txt", self.seed)
+        # hostile: decompression bombs, stacked and unknown encodings, a byte a second, bad redirects
+        r.add_get("/bomb/gzip", self.bomb(1))
+        r.add_get("/bomb/gzip-gzip", self.bomb(2))
+        r.add_get("/bomb/brotli", self.brotli)
+        r.add_get("/gzipped-page", self.gzipped_page)
+        r.add_get("/slowloris", self.slowloris)
+        r.add_get("/redirect/bad-port", self.raw_redirect("http://127.0.0.1:99999/x"))
+        r.add_get("/redirect/ftp", self.redirect_to("ftp://127.0.0.1/x"))
+        r.add_get("/redirect/broken-ipv6", self.raw_redirect("http://[::1/x"))
+        r.add_get("/feed/poisoned.xml", self.poisoned_feed)
         return app
+
+    def bomb(self, layers: int):  # type: ignore[no-untyped-def]
+        """A page that inflates to 100 MB (about a hundred kilobytes on the wire; a second layer of
+        gzip makes it a few hundred bytes), made once, on first request, off the server's loop."""
+        made: list[bytes] = []
+        encoding = ", ".join(["gzip"] * layers)
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            self.hits.hit(request)
+            if not made:
+                made.append(await asyncio.to_thread(gzip_bomb, 100_000_000, layers))
+            return web.Response(body=made[0], headers={"Content-Type": "text/html", "Content-Encoding": encoding})
+
+        return handler
+
+    async def brotli(self, request: web.Request) -> web.StreamResponse:
+        self.hits.hit(request)
+        return web.Response(body=b"\x1b\x00", headers={"Content-Type": "text/html", "Content-Encoding": "br"})
+
+    async def gzipped_page(self, request: web.Request) -> web.StreamResponse:
+        self.hits.hit(request)
+        page = wire_page("Gzip Gazette").encode()
+        return web.Response(body=gzip.compress(page), headers={"Content-Type": "text/html", "Content-Encoding": "gzip"})
+
+    async def slowloris(self, request: web.Request) -> web.StreamResponse:
+        """A byte at a time, each well inside a read timeout: only a deadline on the whole ends it."""
+        self.hits.hit(request)
+        resp = web.StreamResponse(headers={"Content-Type": "text/html"})
+        resp.enable_chunked_encoding()
+        await resp.prepare(request)
+        for byte in wire_page("Slow Times").encode():
+            await resp.write(bytes([byte]))
+            await asyncio.sleep(0.05)  # the server's pace, not a test waiting
+        await resp.write_eof()
+        return resp
+
+    def raw_redirect(self, location: str):  # type: ignore[no-untyped-def]
+        async def handler(request: web.Request) -> web.StreamResponse:
+            self.hits.hit(request)
+            return web.Response(status=302, headers={"Location": location})
+
+        return handler
+
+    async def poisoned_feed(self, request: web.Request) -> web.StreamResponse:
+        """A feed whose entries are one good page among bad links of every kind."""
+        self.hits.hit(request)
+        links = [
+            f"{self.base}/bomb/gzip-gzip",
+            "http://[::1",
+            f"{self.base}/redirect/bad-port",
+            f"{self.base}/redirect/broken-ipv6",
+            f"{self.base}/wire/Good%20Herald",
+            f"{self.base}/slowloris",
+            f"{self.base}/image.png",
+        ]
+        items = "".join(f"<item><title>Entry {i}</title><link>{link}</link></item>" for i, link in enumerate(links))
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Poisoned</title>{items}</channel></rss>'
+        return web.Response(text=body, content_type="application/rss+xml")
 
     async def html(self, request: web.Request) -> web.StreamResponse:
         self.hits.hit(request)

@@ -208,8 +208,30 @@ def load_dir(
         articles.write_digest(store, replace(result, source_file=path.name), digest_hash, loaded_at)
         report.loaded.append(path.name)
     if wanted is None:
-        for name, article_id in articles.loaded_file_names(store):
-            if not (directory / name).exists() and not (directory / name).is_symlink():
-                articles.delete_article(store, article_id)
-                report.removed.append(name)
+        _forget_deleted(store, directory, report)
     return report
+
+
+def _forget_deleted(store: Store, directory: Path, report: LoadReport) -> None:
+    """Articles whose digest file is gone lose what the file gave them. A folder with no digest
+    file and no speaker registry is far more likely the wrong folder than an editor deleting
+    everything: then nothing is removed, and the report says why."""
+    loaded = articles.loaded_file_names(store)
+    gone = [
+        (name, aid) for name, aid in loaded if not (directory / name).exists() and not (directory / name).is_symlink()
+    ]
+    wrong_folder = not digest_files(directory) and not (directory / SPEAKERS_FILE).exists()
+    if gone and len(gone) == len(loaded) and wrong_folder:
+        report.errors.append(
+            DigestFileError(
+                str(directory),
+                None,
+                "",
+                f"holds no digest files, but {len(gone)} article(s) were loaded from files:"
+                " nothing removed (wrong folder? delete the files one by one to remove them)",
+            )
+        )
+        return
+    for name, article_id in gone:
+        articles.forget_digest_file(store, article_id)
+        report.removed.append(name)
