@@ -347,7 +347,9 @@ def subscriptions_answer(ctx: Context, caller: Caller) -> SubscriptionsAnswer:
     return SubscriptionsAnswer(
         caller.platform,
         tuple(
-            SubscriptionLine(s.channel, s.local_time, s.timezone, s.active, s.last_posted_on, s.failing_reason)
+            SubscriptionLine(
+                s.channel, s.local_time, s.timezone, s.active, s.last_posted_on, s.failing_reason, s.last_result
+            )
             for s in rows
         ),
     )

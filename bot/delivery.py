@@ -89,8 +89,11 @@ class Deliverer(Protocol):
 
     dedupe_window: dt.timedelta | None
 
-    async def post_digest(self, sub: Subscription, answer: Answer, idempotency_key: str) -> str:
-        """Post `answer` to the subscription's channel; return the platform's message id."""
+    async def post_digest(
+        self, sub: Subscription, answer: Answer, idempotency_key: str, *, slot_at: dt.datetime | None = None
+    ) -> str:
+        """Post `answer` to the subscription's channel; return the platform's message id.
+        `slot_at`: when the slot was due (a history check need look no earlier)."""
         ...
 
 

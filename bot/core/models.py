@@ -294,6 +294,7 @@ class SubscriptionLine:
     active: bool
     last_posted_on: str | None = None
     failing_reason: str | None = None
+    last_result: str | None = None  # the latest slot's outcome, as the scheduler recorded it
 
 
 @dataclass(frozen=True, slots=True)

@@ -256,8 +256,15 @@ def _core(db: sqlite_utils.Database) -> None:
     _subscriptions(db)
 
 
+def _digest_leases(db: sqlite_utils.Database) -> None:
+    """A claim of a digest slot is a lease: held until `lease_until`, then another run may take it."""
+    db.execute("ALTER TABLE digest_posts ADD COLUMN lease_until TEXT")
+    db.execute("CREATE INDEX digest_posts_open ON digest_posts (status, lease_until)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_core", _core),
     Migration("0002_ingest", _ingest),
     Migration("0003_digest_posts", _digest_posts),
+    Migration("0004_digest_leases", _digest_leases),
 )

@@ -99,14 +99,18 @@ class ConsoleDeliverer:
     (a bot.delivery.Deliverer)."""
 
     platform = "console"
-    dedupe_window: dt.timedelta | None = None  # a print cannot be half-delivered across a crash
+    # A print cannot be taken back, nor looked up after a crash: a slot found `sending` after a
+    # crash is reported as uncertain, never printed twice.
+    dedupe_window: dt.timedelta | None = dt.timedelta(0)
 
     def __init__(self, stream: TextIO | None = None, render: Callable[[Answer], str] | None = None) -> None:
         self._stream = stream
         self._render = render or render_text
         self._ids = itertools.count(1)
 
-    async def post_digest(self, sub: Subscription, answer: Answer, idempotency_key: str) -> str:
+    async def post_digest(
+        self, sub: Subscription, answer: Answer, idempotency_key: str, *, slot_at: dt.datetime | None = None
+    ) -> str:
         stream = self._stream or sys.stdout
         header = f"── daily digest for #{sub.channel} ({sub.local_time} {sub.timezone}) ──"
         stream.write(f"\n{header}\n{self._render(answer)}\n")

@@ -82,11 +82,22 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+MAX_LINKS = 20_000  # a page with more links than this is a link list (or an attack), not an article
+MAX_ELEMENTS = 200_000
+
+
 def _parse_tree(html: str) -> etree._Element:
     # trafilatura's own loader: its extraction is tuned to the trees it builds.
     tree = load_html(html)
     if tree is None:
         raise ExtractionError("not an HTML page (the parser found no document)")
+    # Extraction time and memory grow with the number of elements: bound them before extracting.
+    links = 0
+    for elements, element in enumerate(tree.iter(), start=1):
+        links += element.tag == "a"
+        if links > MAX_LINKS or elements > MAX_ELEMENTS:
+            what = f"{MAX_LINKS:,} links" if links > MAX_LINKS else f"{MAX_ELEMENTS:,} elements"
+            raise ExtractionError(f"more than {what}: a link list or a generated page, not an article")
     return tree
 
 

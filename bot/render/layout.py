@@ -423,6 +423,8 @@ def _subscriptions(answer: SubscriptionsAnswer) -> Layout:
         if sub.active and sub.failing_reason:
             state = f"failing: {sub.failing_reason}"
         last = f", last posted {sub.last_posted_on}" if sub.last_posted_on else ""
+        if sub.last_result and sub.last_result.startswith(("uncertain", "missed", "skipped")):
+            last += f"; {sub.last_result}"  # a slot that may not have been posted is never silent
         where = _channel(answer.platform, sub.channel)
         if where.text:
             where = Run(where.text.capitalize())

@@ -1,12 +1,16 @@
-"""The digest outbox: exactly one digest per (channel, local date), kept in SQLite.
+"""The digest outbox: exactly one digest per (channel, local date), kept in SQLite, across processes.
 
-A slot is claimed by inserting its `digest_posts` row before anything is sent (the table's
-UNIQUE key makes a second claim of the same channel and day fail), moved to `sending` just
-before the platform is called, and to `posted` with the message id once the platform answered.
-A row left `claimed` or `sending` by a run that crashed is taken over by the next run, which
-retries with the same idempotency key. Final states: posted, quiet (nothing new, nothing
-posted), missed (bot was down beyond the grace window), failed, uncertain (an attempt may have
-reached the platform too long ago for the platform to deduplicate a resend).
+A slot is claimed by inserting its `digest_posts` row before anything is sent (the table's UNIQUE
+key makes a second claim of the same channel and day fail). A claim is a **lease**: an owner (one
+scheduler run) and an expiry, taken, renewed and handed over only by compare-and-swap in one
+statement, so two schedulers on one store (two `briefbot run` processes, a restart while the old
+process still runs) never both hold a slot. The holder moves the row to `sending` just before the
+platform is called (renewing the lease over the call), to `posted` with the message id once the
+platform answered, or back to `claimed` with the lease renewed up to its retry. A run that died
+leaves a lease that expires; only then may another run take the slot over, retrying with the same
+idempotency key. Final states: posted, quiet (nothing new, nothing posted), missed (the bot was
+down beyond the grace window), failed, uncertain (an attempt may have reached the platform too
+long ago for the platform to deduplicate a resend: reported, never resent).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from bot.core.subscriptions import Subscription
 
 FINAL = frozenset({"posted", "quiet", "missed", "failed", "uncertain"})
 OPEN = frozenset({"claimed", "sending"})
+LEASE = dt.timedelta(seconds=60)  # longer than one send (the scheduler bounds a send to 30 s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,33 +48,27 @@ class PostRow:
     finished_at: dt.datetime | None
     message_id: str | None
     error: str | None
+    lease_until: dt.datetime | None
+
+    def lease_live(self, now: dt.datetime) -> bool:
+        """Whether its owner still holds it (rows from before leases count as expired)."""
+        return self.status in OPEN and self.lease_until is not None and self.lease_until > now
 
 
 def _ts(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
+_COLUMNS = (
+    "id, platform, workspace, channel, local_date, subscription_id, slot_at, idempotency_key, status,"
+    " attempt, owner, since, claimed_at, first_attempted_at, attempted_at, finished_at, message_id, error,"
+    " lease_until"
+)
+
+
 def _row(values: tuple) -> PostRow:
-    (
-        pid,
-        platform,
-        workspace,
-        channel,
-        local_date,
-        sub_id,
-        slot_at,
-        key,
-        status,
-        attempt,
-        owner,
-        since,
-        claimed_at,
-        first_attempted_at,
-        attempted_at,
-        finished_at,
-        message_id,
-        error,
-    ) = values
+    (pid, platform, workspace, channel, local_date, sub_id, slot_at, key, status, attempt, owner) = values[:11]
+    (since, claimed_at, first_attempted_at, attempted_at, finished_at, message_id, error, lease_until) = values[11:]
     return PostRow(
         id=pid,
         platform=platform,
@@ -89,14 +88,11 @@ def _row(values: tuple) -> PostRow:
         finished_at=_ts(finished_at),
         message_id=message_id,
         error=error,
+        lease_until=_ts(lease_until),
     )
 
 
 _SLOT = "platform=? AND workspace=? AND channel=?"
-_COLUMNS = (
-    "id, platform, workspace, channel, local_date, subscription_id, slot_at, idempotency_key, status,"
-    " attempt, owner, since, claimed_at, first_attempted_at, attempted_at, finished_at, message_id, error"
-)
 
 
 def find(store: Store, sub: Subscription, local_date: dt.date) -> PostRow | None:
@@ -120,13 +116,29 @@ def rows_for_channel(store: Store, platform: str, workspace: str, channel: str) 
     return [_row(r) for r in cur]
 
 
+def open_rows(store: Store) -> list[PostRow]:
+    """Every slot claimed or being sent, by any run."""
+    return [
+        _row(r) for r in store.execute(f"SELECT {_COLUMNS} FROM digest_posts WHERE status IN ('claimed','sending')")
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimResult:
-    """`row` is ours to send when `won`; otherwise it is the row that absorbed this slot."""
+    """`row` is ours to send when `won`; otherwise it is the row that absorbed this slot (final,
+    or held by a live lease: `held_elsewhere`)."""
 
     won: bool
     row: PostRow
-    resumed: bool = False  # taken over from a run that stopped before finishing it
+    resumed: bool = False  # taken over from a run whose lease expired
+
+    @property
+    def held_elsewhere(self) -> bool:
+        return not self.won and self.row.status in OPEN
+
+
+def _lease(now: dt.datetime, until: dt.datetime | None = None) -> str:
+    return max(now + LEASE, until + LEASE if until else now).isoformat()
 
 
 def claim(
@@ -139,14 +151,17 @@ def claim(
     owner: str,
     now: dt.datetime,
 ) -> ClaimResult:
-    """Claim the (channel, local date) slot for `owner`, or say who already has it."""
+    """Claim the (channel, local date) slot for `owner`, or say who already has it.
+
+    An open slot of another run is taken over only when its lease has expired, by one
+    compare-and-swap statement: of two runs trying at once, one takes it."""
     with store.transaction() as db:
         existing = find(store, sub, local_date)
         if existing is None:
             cur = db.conn.execute(
                 "INSERT INTO digest_posts (platform, workspace, channel, local_date, subscription_id,"
-                " slot_at, idempotency_key, status, attempt, owner, claimed_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " slot_at, idempotency_key, status, attempt, owner, claimed_at, lease_until)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     sub.platform,
                     sub.workspace,
@@ -159,6 +174,7 @@ def claim(
                     0,
                     owner,
                     now.isoformat(),
+                    _lease(now),
                 ],
             )
             assert cur.lastrowid is not None
@@ -166,8 +182,12 @@ def claim(
         if existing.status in FINAL or existing.owner == owner:
             # Done already, or this run holds it (a retry is scheduled): absorbed.
             return ClaimResult(False, existing)
-        db.conn.execute("UPDATE digest_posts SET owner=? WHERE id=?", [owner, existing.id])
-        return ClaimResult(True, get(store, existing.id), resumed=True)
+        taken = db.conn.execute(
+            "UPDATE digest_posts SET owner=?, lease_until=? WHERE id=? AND owner=?"
+            " AND status IN ('claimed','sending') AND (lease_until IS NULL OR lease_until <= ?)",
+            [owner, _lease(now), existing.id, existing.owner, now.isoformat()],
+        ).rowcount
+        return ClaimResult(bool(taken), get(store, existing.id), resumed=bool(taken))
 
 
 def last_posted_at(store: Store, sub: Subscription) -> dt.datetime | None:
@@ -179,14 +199,19 @@ def last_posted_at(store: Store, sub: Subscription) -> dt.datetime | None:
     return _ts(found[0]) if found else None
 
 
-def mark_sending(store: Store, post_id: int, *, since: dt.datetime | None, now: dt.datetime) -> int:
-    """Record that the platform is about to be called; returns the attempt number (1-based)."""
+def mark_sending(store: Store, post_id: int, *, owner: str, since: dt.datetime | None, now: dt.datetime) -> int | None:
+    """Record that the platform is about to be called, if `owner` still holds the slot (its
+    lease renewed over the call); returns the attempt number (1-based), or None when the slot was
+    taken over meanwhile (then nothing must be sent)."""
     with store.transaction() as db:
-        db.conn.execute(
+        changed = db.conn.execute(
             "UPDATE digest_posts SET status='sending', attempt=attempt+1, attempted_at=?,"
-            " first_attempted_at=COALESCE(first_attempted_at, ?), since=? WHERE id=?",
-            [now.isoformat(), now.isoformat(), since.isoformat() if since else None, post_id],
-        )
+            " first_attempted_at=COALESCE(first_attempted_at, ?), since=?, lease_until=?"
+            " WHERE id=? AND owner=? AND status IN ('claimed','sending')",
+            [now.isoformat(), now.isoformat(), since.isoformat() if since else None, _lease(now), post_id, owner],
+        ).rowcount
+        if not changed:
+            return None
         return int(db.conn.execute("SELECT attempt FROM digest_posts WHERE id=?", [post_id]).fetchone()[0])
 
 
@@ -194,16 +219,15 @@ def mark_posted(store: Store, post_id: int, message_id: str, *, now: dt.datetime
     _finish(store, post_id, "posted", now=now, message_id=message_id)
 
 
-def mark_retry(store: Store, post_id: int, error: str) -> int:
-    """An attempt failed: back to `claimed` for a retry; returns the failures so far.
-
-    A failure before the platform was called (composing the digest) counts as an attempt too,
-    so a slot that can never be composed still ends.
-    """
+def mark_retry(store: Store, post_id: int, error: str, *, owner: str, now: dt.datetime, retry_at: dt.datetime) -> int:
+    """An attempt failed: back to `claimed`, the lease held until the retry; returns the failures
+    so far. A failure before the platform was called (composing the digest) counts as an attempt
+    too, so a slot that can never be composed still ends."""
     with store.transaction() as db:
         db.conn.execute(
-            "UPDATE digest_posts SET attempt = attempt + (status = 'claimed'), status='claimed', error=? WHERE id=?",
-            [error, post_id],
+            "UPDATE digest_posts SET attempt = attempt + (status = 'claimed'), status='claimed', error=?,"
+            " lease_until=? WHERE id=? AND owner=?",
+            [error, _lease(now, retry_at), post_id, owner],
         )
         return int(db.conn.execute("SELECT attempt FROM digest_posts WHERE id=?", [post_id]).fetchone()[0])
 
@@ -226,7 +250,7 @@ def _finish(
     with store.transaction() as db:
         db.conn.execute(
             "UPDATE digest_posts SET status=?, finished_at=?, message_id=COALESCE(?, message_id),"
-            " error=COALESCE(?, error) WHERE id=?",
+            " error=COALESCE(?, error), lease_until=NULL WHERE id=? AND status NOT IN ('posted')",
             [status, now.isoformat(), message_id, error, post_id],
         )
 
@@ -242,7 +266,8 @@ def record_missed(
     now: dt.datetime,
     reason: str,
 ) -> bool:
-    """Close a slot that will not be posted; False when the slot was closed already."""
+    """Close a slot that will not be posted; False when it was closed already or is held by a
+    live lease of another run."""
     with store.transaction() as db:
         existing = find(store, sub, local_date)
         if existing is None:
@@ -267,30 +292,23 @@ def record_missed(
                 ],
             )
             return True
-        if existing.status in FINAL:
+        if existing.status in FINAL or (existing.owner != owner and existing.lease_live(now)):
             return False
         db.conn.execute(
-            "UPDATE digest_posts SET status='missed', owner=?, finished_at=?, error=? WHERE id=?",
+            "UPDATE digest_posts SET status='missed', owner=?, finished_at=?, error=?, lease_until=NULL WHERE id=?",
             [owner, now.isoformat(), reason, existing.id],
         )
         return True
 
 
 def close_stale(store: Store, *, slot_before: dt.datetime, owner: str, now: dt.datetime) -> list[PostRow]:
-    """Close the open slots of earlier runs that are too old to post (beyond the grace window).
+    """Close the open slots of earlier runs that are too old to post (beyond the grace window)
+    and whose lease has expired; a live run's slots are never touched.
 
     `claimed` becomes `missed` (nothing reached the platform); `sending` becomes `uncertain`
-    (an attempt may have reached it). Returns the rows as they were before closing.
-    """
+    (an attempt may have reached it). Returns the rows as they were before closing."""
     with store.transaction() as db:
-        stale = [
-            _row(r)
-            for r in db.conn.execute(
-                f"SELECT {_COLUMNS} FROM digest_posts WHERE status IN ('claimed','sending') AND owner != ?",
-                [owner],
-            )
-        ]
-        stale = [r for r in stale if r.slot_at < slot_before]
+        stale = [r for r in open_rows(store) if r.owner != owner and r.slot_at < slot_before and not r.lease_live(now)]
         for r in stale:
             status = "uncertain" if r.status == "sending" else "missed"
             reason = (
@@ -299,7 +317,7 @@ def close_stale(store: Store, *, slot_before: dt.datetime, owner: str, now: dt.d
                 else "the bot stopped before posting it; too late to post"
             )
             db.conn.execute(
-                "UPDATE digest_posts SET status=?, owner=?, finished_at=?, error=? WHERE id=?",
+                "UPDATE digest_posts SET status=?, owner=?, finished_at=?, error=?, lease_until=NULL WHERE id=?",
                 [status, owner, now.isoformat(), reason, r.id],
             )
     return stale

@@ -44,7 +44,7 @@ from bot.core import subscriptions as subs_core
 from bot.core.db import Store
 from bot.core.models import Answer, BriefingAnswer, NotFound, Notice
 from bot.core.subscriptions import Subscription
-from bot.delivery import Deliverer, DeliveryError, RateLimited, idempotency_key
+from bot.delivery import Deliverer, DeliveryError, NetworkError, RateLimited, idempotency_key
 from bot.schedule import outbox
 from bot.settings import Settings
 
@@ -60,6 +60,7 @@ Compose = Callable[[Store, Subscription, "dt.datetime | None"], Answer]
 # Waits before the 2nd, 3rd... attempt of a failed post; one more failure marks it failing.
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (30.0, 120.0, 600.0, 1800.0)
 QUIET_NOTICE = "Nothing new since the last digest."
+SEND_DEADLINE_S = 30.0  # one call of a platform; the slot's lease (outbox.LEASE) outlasts it
 
 
 def compose_from_context(ctx: Context) -> Compose:
@@ -407,6 +408,25 @@ class DigestScheduler:
             self.store, sub, local_date=local_date, slot_at=slot_at, key=key, owner=self.run_id, now=self.clock()
         )
         row = claimed.row
+        if claimed.held_elsewhere and row.lease_until is not None:
+            # Another run holds it: look again once its lease expires (it may have died).
+            self.scheduler.add_job(
+                self._watch,
+                "date",
+                run_date=row.lease_until + dt.timedelta(seconds=1),
+                args=[sub.id, local_date, slot_at],
+                id=f"digest-watch-{row.id}",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
+            log.info(
+                "digest for %s:%s on %s is held by another run until %s",
+                sub.platform,
+                sub.channel,
+                local_date,
+                row.lease_until.isoformat(timespec="seconds"),
+            )
+            return
         if not claimed.won:
             log.info(
                 "digest for %s:%s on %s already %s (subscription %s); subscription %s posts nothing",
@@ -427,6 +447,15 @@ class DigestScheduler:
                 row.status,
             )
         await self._attempt(sub, row)
+
+    async def _watch(self, sub_id: int, local_date: dt.date, slot_at: dt.datetime) -> None:
+        """A slot another run held: if its lease expired unfinished, take it over."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._track(task)
+        sub = subs_core.find(self.store, sub_id)
+        if sub is not None and sub.active and sub.platform in self.deliverers:
+            await self._run_slot(sub, local_date, slot_at)
 
     async def _retry(self, post_id: int, sub_id: int) -> None:
         task = asyncio.current_task()
@@ -478,13 +507,24 @@ class DigestScheduler:
                 log.info("quiet day for %s:%s on %s: nothing posted", sub.platform, sub.channel, row.local_date)
                 return
             answer = Notice(QUIET_NOTICE)
-        outbox.mark_sending(self.store, row.id, since=since, now=now)
+        if outbox.mark_sending(self.store, row.id, owner=self.run_id, since=since, now=now) is None:
+            log.warning(
+                "the %s digest for %s:%s was taken over by another run; not sending it here",
+                row.local_date,
+                sub.platform,
+                sub.channel,
+            )
+            return
         # Let the loop run once before asking the deliverer: when many slots start together, their
         # database work is done before any of them takes a turn of a rate limiter, so turns are
         # not taken while the loop is too busy to send (which would release them in a burst).
         await asyncio.sleep(0)
         try:
-            message_id = await deliverer.post_digest(sub, answer, row.idempotency_key)
+            async with asyncio.timeout(SEND_DEADLINE_S):  # well inside the lease taken for the send
+                message_id = await deliverer.post_digest(sub, answer, row.idempotency_key, slot_at=row.slot_at)
+        except TimeoutError:
+            await self._failed(sub, row, NetworkError(f"no answer within {SEND_DEADLINE_S:g} s"))
+            return
         except DeliveryError as exc:
             await self._failed(sub, row, exc)
             return
@@ -527,7 +567,8 @@ class DigestScheduler:
     async def _failed(self, sub: Subscription, row: outbox.PostRow, error: DeliveryError) -> None:
         now = self.clock()
         reason = error.describe()
-        attempts = outbox.mark_retry(self.store, row.id, reason)
+        current = outbox.get(self.store, row.id)
+        attempts = current.attempt + (current.status == "claimed")  # as mark_retry counts them
         delay: float | None = None
         if attempts <= len(self.retry_delays):
             delay = self.retry_delays[attempts - 1]
@@ -539,6 +580,8 @@ class DigestScheduler:
                 delay = min(delay, room) if room >= 1.0 else None
                 if delay is None:
                     reason += " (not retried later: a resend could post twice)"
+        retry_at = now + dt.timedelta(seconds=delay or 0)
+        outbox.mark_retry(self.store, row.id, reason, owner=self.run_id, now=now, retry_at=retry_at)
         if delay is not None:
             subs_core.note_result(
                 self.store,
@@ -557,7 +600,7 @@ class DigestScheduler:
             self.scheduler.add_job(
                 self._retry,
                 "date",
-                run_date=now + dt.timedelta(seconds=delay),
+                run_date=retry_at,
                 args=[row.id, sub.id],
                 id=f"digest-retry-{row.id}",
                 replace_existing=True,

@@ -67,7 +67,7 @@ async def test_front_ends_scheduler_feed_poll_and_loader_share_one_store(ctx: Co
             day = dt.date(2026, 1, 1) + dt.timedelta(days=i)
             won = outbox.claim(store, sub, local_date=day, slot_at=START, key=f"k{i}", owner="run", now=START)
             assert won.won
-            outbox.mark_sending(store, won.row.id, since=None, now=START)
+            outbox.mark_sending(store, won.row.id, owner="run", since=None, now=START)
             outbox.mark_posted(store, won.row.id, f"m{i}", now=START)
             await asyncio.sleep(0)
 

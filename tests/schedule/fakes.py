@@ -48,7 +48,9 @@ class FakePlatform:
     calls: Counter[str] = field(default_factory=Counter)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
 
-    async def post_digest(self, sub: Subscription, answer: Answer, idempotency_key: str) -> str:
+    async def post_digest(
+        self, sub: Subscription, answer: Answer, idempotency_key: str, *, slot_at: dt.datetime | None = None
+    ) -> str:
         now = dt.datetime.now(UTC)
         self.calls[sub.channel] += 1
         if sub.channel in self.crash_before_accept:

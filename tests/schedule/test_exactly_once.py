@@ -222,7 +222,9 @@ async def test_crash_during_send_never_posts_twice(db, db_path, travel, schedule
     assert row.status == "sending" and row.message_id is None
     assert len(platform.messages) == (1 if accepted else 0)
     clock.move_to(SLOT + dt.timedelta(seconds=40))  # restarted within the nonce window
-    await restart(sched, db_path, platform, schedulers)
+    again = await restart(sched, db_path, platform, schedulers)
+    assert platform.calls["c"] == 1  # the dead run's lease is still live: not taken over yet
+    await advance(clock, again, SLOT + dt.timedelta(seconds=90))  # it expires at +60 s: taken over
     assert len(platform.messages) == 1
     row = outbox.find(db, sub, dt.date(2026, 10, 5))
     assert row.status == "posted" and row.message_id == platform.messages[0].message_id
@@ -306,3 +308,59 @@ async def test_a_subscription_made_in_a_worker_thread_is_scheduled_at_once(db_pa
     assert sched.next_run(sub_id) == SLOT
     await advance(clock, sched, SLOT + dt.timedelta(minutes=1))
     assert [(m.channel, m.at) for m in platform.messages] == [("c", SLOT)]
+
+
+@pytest.mark.parametrize(
+    "window", [None, dt.timedelta(minutes=2)], ids=["history-check (Slack)", "nonce window (Discord)"]
+)
+async def test_a_thousand_slots_under_random_crash_points_post_once_each(db, db_path, travel, schedulers, window):
+    """Each run of the bot dies at a random point of a random slot (composing, before the platform
+    accepted, after it accepted but before the id was recorded); the next run starts a lease later.
+    Every slot ends posted, and no channel gets two posts."""
+    import random
+
+    rng = random.Random(7)
+    clock = travel(SLOT - dt.timedelta(minutes=1))
+    channels = [f"ch{i:04d}" for i in range(1000)]
+    for channel in channels:
+        add_sub(db, channel, "09:00", created=SLOT - dt.timedelta(days=1))
+    platform = FakePlatform(dedupe_window=window)
+    doomed: set[str] = set()
+
+    def compose(store, sub, since):  # a crash while composing, for some channels
+        if sub.channel in doomed:
+            doomed.discard(sub.channel)
+            raise Crash("killed while composing")
+        return FixedComposer()(store, sub, since)
+
+    for channel in channels:
+        point = rng.choice(["none", "none", "compose", "before-accept", "after-accept"])
+        if point == "compose":
+            doomed.add(channel)
+        elif point == "before-accept":
+            platform.crash_before_accept.add(channel)
+        elif point == "after-accept":
+            platform.crash_after_accept.add(channel)
+    sched = make(db, platform, schedulers, compose=compose)
+    await sched.start()
+    await advance(clock, sched, SLOT)
+    now = SLOT
+    assert len(platform.messages) < 1000  # the first run died on some slots
+    for _restart in range(5):
+        open_slots = db.execute("SELECT COUNT(*) FROM digest_posts WHERE status IN ('claimed','sending')").fetchone()[0]
+        if not open_slots:
+            break
+        sched.shutdown()  # the process died; the next one starts when the leases have expired
+        now += outbox.LEASE + dt.timedelta(seconds=1)
+        clock.move_to(now)
+        sched = make(Store(db_path), platform, schedulers, compose=compose)
+        await sched.start()
+        await advance(clock, sched, now + dt.timedelta(seconds=5))
+    counts = platform.per_channel()
+    assert set(counts.values()) == {1} and len(counts) == 1000  # one post per channel, none twice
+    statuses = dict(
+        db.execute(
+            "SELECT status, COUNT(*) FROM digest_posts WHERE local_date = '2026-10-05' GROUP BY status"
+        ).fetchall()
+    )
+    assert statuses == {"posted": 1000}

@@ -59,7 +59,8 @@ def test_one_claim_per_channel_and_local_date(db):
         db, second, local_date=DAY, slot_at=utc(2026, 10, 5, 15), key=key, owner="run-b", now=utc(2026, 10, 5, 15)
     )
     assert next_run.won and next_run.resumed and next_run.row.id == won.row.id  # taken over, same key
-    outbox.mark_sending(db, won.row.id, since=None, now=utc(2026, 10, 5, 15))
+    assert outbox.mark_sending(db, won.row.id, owner="run-a", since=None, now=utc(2026, 10, 5, 15)) is None  # lost
+    assert outbox.mark_sending(db, won.row.id, owner="run-b", since=None, now=utc(2026, 10, 5, 15)) == 1
     outbox.mark_posted(db, won.row.id, "m1", now=utc(2026, 10, 5, 15))
     done = outbox.claim(
         db, first, local_date=DAY, slot_at=utc(2026, 10, 5, 6), key=key, owner="run-c", now=utc(2026, 10, 5, 16)
@@ -92,7 +93,7 @@ async def test_open_claims_of_old_days_are_closed_at_start(db, travel, scheduler
             now=utc(day.year, day.month, day.day, 6),
         ).row
         if status == "sending":
-            outbox.mark_sending(db, row.id, since=None, now=utc(day.year, day.month, day.day, 6))
+            outbox.mark_sending(db, row.id, owner="crashed-run", since=None, now=utc(day.year, day.month, day.day, 6))
     platform = FakePlatform()
     sched = DigestScheduler(db, {"discord": platform}, compose=FixedComposer(), resync_seconds=None)
     schedulers.append(sched)
@@ -104,3 +105,56 @@ async def test_open_claims_of_old_days_are_closed_at_start(db, travel, scheduler
     assert platform.messages == []
     assert sum("left claimed by an earlier run" in r.getMessage() for r in caplog.records) == 1
     assert sum("left sending by an earlier run" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_a_live_lease_is_never_taken_over_and_an_expired_one_is(db):
+    sub = add_sub(db, "c", "09:00", created=utc(2026, 10, 1))
+    key = idempotency_key("discord", "g1", "c", DAY)
+    at = utc(2026, 10, 5, 6)
+    held = outbox.claim(db, sub, local_date=DAY, slot_at=at, key=key, owner="run-a", now=at)
+    assert held.won and held.row.lease_until == at + outbox.LEASE
+    early = outbox.claim(db, sub, local_date=DAY, slot_at=at, key=key, owner="run-b", now=at + dt.timedelta(seconds=59))
+    assert not early.won and early.held_elsewhere and early.row.owner == "run-a"
+    assert outbox.mark_sending(db, held.row.id, owner="run-a", since=None, now=at + dt.timedelta(seconds=50)) == 1
+    # sending renewed the lease: still live past the first expiry
+    renewed = outbox.claim(
+        db, sub, local_date=DAY, slot_at=at, key=key, owner="run-b", now=at + dt.timedelta(seconds=70)
+    )
+    assert not renewed.won and renewed.held_elsewhere
+    late = outbox.claim(db, sub, local_date=DAY, slot_at=at, key=key, owner="run-b", now=at + dt.timedelta(seconds=111))
+    assert late.won and late.resumed and late.row.owner == "run-b"
+    # the run that lost the slot can no longer act on it
+    assert outbox.mark_sending(db, held.row.id, owner="run-a", since=None, now=at + dt.timedelta(seconds=112)) is None
+    assert (
+        outbox.close_stale(db, slot_before=at + dt.timedelta(days=1), owner="run-c", now=at + dt.timedelta(seconds=113))
+        == []
+    )
+
+
+def test_two_processes_claiming_at_once_one_wins(db_path):
+    """The compare-and-swap under real concurrency: threads with their own connections race for
+    the same expired slots; every slot has exactly one winner."""
+    import threading
+
+    store = Store(db_path)
+    subs = [add_sub(store, f"c{i}", "09:00", created=utc(2026, 10, 1)) for i in range(50)]
+    at = utc(2026, 10, 5, 6)
+    for sub in subs:  # claimed by a run that died: every lease expired
+        outbox.claim(store, sub, local_date=DAY, slot_at=at, key=sub.channel, owner="dead", now=at)
+    later = at + dt.timedelta(minutes=5)
+    wins: dict[str, list[int]] = {"a": [], "b": [], "c": []}
+    barrier = threading.Barrier(3)
+
+    def race(owner: str) -> None:
+        barrier.wait()
+        for sub in subs:
+            if outbox.claim(store, sub, local_date=DAY, slot_at=at, key=sub.channel, owner=owner, now=later).won:
+                wins[owner].append(sub.id)
+
+    threads = [threading.Thread(target=race, args=(o,)) for o in wins]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    won = sorted(i for ids in wins.values() for i in ids)
+    assert won == sorted(s.id for s in subs)  # each slot won once, by one of them

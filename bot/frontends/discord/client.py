@@ -296,7 +296,9 @@ class DiscordFrontend:
 
     # ------------------------------------------------------------------ delivery (scheduler)
 
-    async def post_digest(self, sub: Subscription, answer: Answer, idempotency_key: str) -> str:
+    async def post_digest(
+        self, sub: Subscription, answer: Answer, idempotency_key: str, *, slot_at: dt.datetime | None = None
+    ) -> str:
         """The scheduler's call (bot.delivery.Deliverer): the digest to the subscription's channel."""
         if not sub.channel.isdigit():
             raise ChannelGone(f"{sub.channel[:40]!r} is not a Discord channel id")

@@ -18,10 +18,12 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands
@@ -38,9 +40,12 @@ log = logging.getLogger("briefbot.slack")
 COMMAND = "/briefbot"
 EVENTS_PATH = "/slack/events"
 DIGEST_EVENT = "briefbot_digest"  # message metadata type carrying the digest's marker
-HISTORY_LOOKBACK = 200  # recent messages searched for a digest's marker before posting
+HISTORY_PAGE = 200  # messages per page of history searched for a digest's marker
+HISTORY_PAGES = 100  # at most 20,000 messages since the slot; beyond, the check cannot prove absence
+HISTORY_MARGIN = dt.timedelta(hours=1)  # clocks differ: search from a little before the slot
 SOCKET_CONNECT_TIMEOUT_S = 30.0
 RESPONSE_URL_USES = 5  # Slack accepts at most five messages through one response_url
+BODY_DEADLINE_S = 10.0  # a request body that has not arrived by then is not waited for
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
 
 
@@ -95,6 +100,8 @@ class SlackFrontend:
             logger=logging.getLogger("briefbot.slack.bolt"),
             process_before_response=False,
         )
+        secret = self.settings.slack_signing_secret.get_secret_value()
+        self._verifier = SignatureVerifier(secret) if secret else None  # HTTP mode needs it (start() says so)
         self.app.command(COMMAND)(self._on_command)
         self.app.error(self._on_error)
         self._socket: AsyncSocketModeHandler | None = None
@@ -167,7 +174,28 @@ class SlackFrontend:
             await session.close()
 
     async def _on_http(self, request: web.Request) -> web.Response:
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        """One request of Slack's: the body read within a deadline and its signature checked on the
+        raw bytes before anything decodes it; a malformed request is answered 400/401 in one line."""
+        try:
+            body = await asyncio.wait_for(request.read(), BODY_DEADLINE_S)
+        except TimeoutError:
+            return web.Response(status=408, text="the request body did not arrive in time")
+        except web.HTTPRequestEntityTooLarge:
+            return web.Response(status=413, text="request body too large")
+        timestamp = request.headers.get("X-Slack-Request-Timestamp")
+        signature = request.headers.get("X-Slack-Signature")
+        try:
+            signed = self._verifier is not None and self._verifier.is_valid(body, timestamp, signature)
+        except (ValueError, TypeError):  # a timestamp that is not a number, a body that is not UTF-8
+            signed = False
+        if not signed:
+            return web.Response(status=401, text="invalid request signature")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return web.Response(status=400, text="the request body is not UTF-8")
+        bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=dict(request.headers))
+        bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     # ---------------------------------------------------------------- the slash command
@@ -268,21 +296,26 @@ class SlackFrontend:
 
     # ---------------------------------------------------------------- the daily digest
 
-    async def post_digest(self, sub: Subscription, answer: Answer, idempotency_key: str) -> str:
+    async def post_digest(
+        self, sub: Subscription, answer: Answer, idempotency_key: str, *, slot_at: dt.datetime | None = None
+    ) -> str:
         """The scheduler's call (bot.delivery.Deliverer): the digest to the subscription's channel."""
-        return await self.post_to_channel(sub.channel, answer, idempotency_key)
+        return await self.post_to_channel(sub.channel, answer, idempotency_key, since=slot_at)
 
-    async def post_to_channel(self, channel: str, answer: Answer, marker: str) -> str:
+    async def post_to_channel(
+        self, channel: str, answer: Answer, marker: str, *, since: dt.datetime | None = None
+    ) -> str:
         """Post a digest to `channel` exactly once per `marker`; returns the first message's ts.
 
         Every message of the digest carries the marker (and its part number) in its metadata.
-        When a recent message in the channel already carries the marker (a retry after a crash
-        or a timeout), nothing is posted again: only parts of a long digest missing from its
-        thread are. Raises bot.delivery's errors (Slack's codes mapped in `errors.py`).
+        When a message of the channel since `since` (the slot) already carries the marker (a retry
+        after a crash or a timeout), nothing is posted again: only parts of a long digest missing
+        from its thread are. The history is paged from `since` on, however busy the channel.
+        Raises bot.delivery's errors (Slack's codes mapped in `errors.py`).
         """
         messages = await self.ctx.store.run(render_messages, answer)
         parts = len(messages)
-        first_ts = await self.find_digest(channel, marker)
+        first_ts = await self.find_digest(channel, marker, since=since)
         posted: set[int] = set()
         if first_ts is None:
             first_ts = await self._post(channel, messages[0], marker, part=1, parts=parts)
@@ -295,10 +328,12 @@ class SlackFrontend:
                 await self._post(channel, message, marker, part=n, parts=parts, thread_ts=first_ts)
         return first_ts
 
-    async def find_digest(self, channel: str, marker: str) -> str | None:
-        """The ts of a recent message in `channel` carrying `marker`, joining a public channel if needed."""
+    async def find_digest(self, channel: str, marker: str, *, since: dt.datetime | None = None) -> str | None:
+        """The ts of the message of `channel` carrying `marker`, searched through every page of
+        history since `since` (else the latest page); joins a public channel if needed."""
+        oldest = f"{(since - HISTORY_MARGIN).timestamp():.6f}" if since else None
         try:
-            history = await self._history(channel)
+            return await self._search_history(channel, marker, oldest)
         except Forbidden as refused:
             if refused.code != "not_in_channel":
                 raise
@@ -308,14 +343,28 @@ class SlackFrontend:
                 if isinstance(exc, RateLimited | NetworkError):
                     raise
                 raise refused from exc  # a private channel: someone has to /invite the bot
-            history = await self._history(channel)
-        for message in history.get("messages") or []:
-            if _marker_part(message, marker) == 1:
-                return str(message["ts"])
-        return None
+            return await self._search_history(channel, marker, oldest)
 
-    async def _history(self, channel: str) -> Any:
-        return await self._call("conversations_history", channel, limit=HISTORY_LOOKBACK, include_all_metadata=True)
+    async def _search_history(self, channel: str, marker: str, oldest: str | None) -> str | None:
+        cursor: str | None = None
+        for _page in range(HISTORY_PAGES if oldest else 1):
+            args: dict[str, Any] = {"limit": HISTORY_PAGE, "include_all_metadata": True}
+            if oldest:
+                args["oldest"] = oldest
+            if cursor:
+                args["cursor"] = cursor
+            history = await self._call("conversations_history", channel, **args)
+            for message in history.get("messages") or []:
+                if _marker_part(message, marker) == 1:
+                    return str(message["ts"])
+            cursor = ((history.get("response_metadata") or {}).get("next_cursor") or "").strip() or None
+            if not history.get("has_more") or not cursor:
+                return None
+        if oldest:
+            raise DeliveryError(
+                f"more than {HISTORY_PAGE * HISTORY_PAGES:,} messages since the slot: cannot check it was not posted"
+            )
+        return None
 
     async def _thread_parts(self, channel: str, ts: str, marker: str) -> set[int]:
         """The part numbers of `marker` already in the thread under `ts`."""

@@ -86,7 +86,7 @@ class CrashOnce:
         self.inner = inner
         self.crashed = False
 
-    async def post_digest(self, sub: Subscription, answer: Answer, key: str) -> str:
+    async def post_digest(self, sub: Subscription, answer: Answer, key: str, *, slot_at: object = None) -> str:
         message_id = await self.inner.post_digest(sub, answer, key)
         if not self.crashed:
             self.crashed = True
@@ -113,7 +113,7 @@ async def test_crash_after_discord_accepted_is_absorbed_by_the_nonce(paced, fake
     second = DigestScheduler(store, {"discord": deliverer}, compose=FixedComposer(), resync_seconds=None)
     schedulers.append(second)
     await second.start()
-    await second.settle()
+    await advance(clock, second, slot + dt.timedelta(seconds=90))  # the dead run's lease expires at +60 s
     assert len(fake.channel_messages["42"]) == 1
     assert len(fake.sent("POST", MESSAGES)) == before + 1  # the retry, answered from the nonce
     assert outbox.find(store, sub, dt.date(2026, 10, 5)).message_id == fake.channel_messages["42"][0]["id"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class FakeSlack:
         self.group_members = {"S0EDITORS": ["U0EDITOR"]}
         self.failures: dict[str, list[tuple[int, int, dict, dict]]] = {}  # method -> (after, status, body, headers)
         self._ts = itertools.count(1)
+        self.slow_methods: dict[str, float] = {}
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
@@ -132,6 +134,8 @@ class FakeSlack:
         token = token or str(args.pop("token", ""))
         self.calls.append(Call(method, args, token))
         await self._notify()
+        if method in self.slow_methods:  # a platform that takes a moment to answer
+            await asyncio.sleep(self.slow_methods[method])
         if self.failures.get(method):
             after, status, data, headers = self.failures[method][0]
             if after == 0:
@@ -188,8 +192,20 @@ class FakeSlack:
         if not channel.member:
             return Error("not_in_channel")
         limit = int(args.get("limit", 100))
-        top = [m for m in channel.messages if "thread_ts" not in m or m["thread_ts"] == m["ts"]]
-        return {"messages": list(reversed(top))[:limit], "has_more": False}
+        oldest = float(args.get("oldest") or 0)
+        top = [
+            m
+            for m in reversed(channel.messages)
+            if ("thread_ts" not in m or m["thread_ts"] == m["ts"]) and float(m["ts"]) > oldest
+        ]
+        start = int(args.get("cursor") or 0)  # Slack's cursors are opaque; an offset will do here
+        page = top[start : start + limit]
+        more = start + limit < len(top)
+        return {
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def m_conversations_replies(self, args: dict) -> dict | Error:
         channel = self._channel(args)
@@ -214,7 +230,7 @@ class FakeSlack:
             return channel
         if not channel.member and channel.private:
             return Error("not_in_channel")
-        ts = f"1700000000.{next(self._ts):06d}"
+        ts = f"{int(time.time())}.{next(self._ts):06d}"  # the (test-controlled) clock: `oldest` works
         blocks = args.get("blocks")
         message = {
             "type": "message",

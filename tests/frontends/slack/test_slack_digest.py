@@ -47,6 +47,25 @@ async def test_scheduled_digest_is_posted_once_per_marker(http_app: SlackFronten
     assert len(fake_slack.calls_of("chat.postMessage")) == 2
 
 
+async def test_a_busy_channel_is_searched_page_by_page_from_the_slot(http_app: SlackFrontend, fake_slack: FakeSlack):
+    """250 messages after the digest: the history check pages back to the slot and finds it."""
+    import datetime as dt
+
+    answer = seed_digest(http_app)
+    slot = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    ts = await http_app.post_to_channel("C0GENERAL", answer, MARKER, since=slot)
+    channel = fake_slack.channels["C0GENERAL"]
+    for i in range(250):  # the channel keeps talking
+        channel.messages.append(
+            {"type": "message", "ts": f"{int(slot.timestamp()) + 400}.{i:06d}", "text": f"chat {i}"}
+        )
+    again = await http_app.post_to_channel("C0GENERAL", answer, MARKER, since=slot)
+    assert again == ts and len(fake_slack.calls_of("chat.postMessage")) == 1  # not posted twice
+    pages = fake_slack.calls_of("conversations.history")[1:]
+    assert len(pages) == 2 and all(float(p.args["oldest"]) <= slot.timestamp() for p in pages)
+    assert pages[1].args["cursor"] == "200"
+
+
 async def test_long_digest_continues_in_a_thread(http_app: SlackFrontend, fake_slack: FakeSlack):
     write_long_article(http_app.ctx.store, quotes=40)
     http_app.ctx.reload_speakers()

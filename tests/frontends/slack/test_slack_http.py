@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 
 from bot.core.db import Store
 from bot.frontends.slack import SlackFrontend
 from bot.render.slack_blocks import all_texts
-from tests.frontends.slack.conftest import ask, command_payload, post_command
+from tests.frontends.slack.conftest import SIGNING_SECRET, ask, command_payload, post_command
 from tests.frontends.slack.fake_slack import FakeSlack
 
 
@@ -120,3 +122,53 @@ async def test_a_day_with_nothing_stored_offers_the_nearest_days(http_app: Slack
     [response] = await ask(http_app, fake_slack, "digest 2021-01-01")
     assert response["response_type"] == "ephemeral"
     assert texts(response) == "⚠ No articles on 2021-01-01. Nearest days with articles: 2022-12-08."
+
+
+async def _raw(frontend: SlackFrontend, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    import aiohttp
+
+    url = f"http://127.0.0.1:{frontend.port}/slack/events"
+    async with aiohttp.ClientSession() as session, session.post(url, data=body, headers=headers) as response:
+        return response.status, await response.text()
+
+
+async def test_malformed_requests_are_short_refusals_without_a_traceback(
+    http_app: SlackFrontend, fake_slack: FakeSlack, caplog
+) -> None:
+    import logging
+
+    now = str(int(time.time()))
+    with caplog.at_level(logging.DEBUG):
+        # unsigned, not UTF-8
+        assert (await _raw(http_app, b"\xff\xfe\x00bad", {"Content-Type": "application/x-www-form-urlencoded"}))[
+            0
+        ] == 401
+        # a bogus charset, unsigned
+        bogus = {"Content-Type": "application/x-www-form-urlencoded; charset=no-such-charset"}
+        assert (await _raw(http_app, b"text=hi", bogus))[0] == 401
+        # a timestamp that is not a number
+        bad_time = {"X-Slack-Request-Timestamp": "yesterday", "X-Slack-Signature": "v0=00"}
+        assert (await _raw(http_app, b"text=hi", bad_time))[0] == 401
+        # signed, but not UTF-8
+        body = b"text=\xff\xfe"
+        digest = hmac.new(SIGNING_SECRET.encode(), b"v0:" + now.encode() + b":" + body, hashlib.sha256).hexdigest()
+        signed = {"X-Slack-Request-Timestamp": now, "X-Slack-Signature": f"v0={digest}"}
+        status, text = await _raw(http_app, body, signed)
+    # Slack signs UTF-8 text: bytes that are not cannot carry a valid signature
+    assert status == 401 and text == "invalid request signature"
+    assert not any(r.exc_info for r in caplog.records)  # nothing logged with a traceback
+    assert fake_slack.responses == []
+
+
+async def test_a_request_body_that_never_arrives_is_not_waited_for(http_app: SlackFrontend, monkeypatch) -> None:
+    import asyncio
+
+    from bot.frontends.slack import frontend as slack_frontend
+
+    monkeypatch.setattr(slack_frontend, "BODY_DEADLINE_S", 0.2)
+    reader, writer = await asyncio.open_connection("127.0.0.1", http_app.port)
+    writer.write(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\npartial")
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(200), 5)
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 408")
