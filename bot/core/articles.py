@@ -16,7 +16,17 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from bot.core.db import Store
-from bot.core.models import ArticleDigest, Review, Span
+from bot.core.models import (
+    ArticleDigest,
+    Contradiction,
+    ItemReview,
+    ItemState,
+    KeyPoint,
+    Quote,
+    RegionClaim,
+    Review,
+    Span,
+)
 
 
 def text_hash(text: str) -> str:
@@ -28,8 +38,23 @@ def _rows(digest: ArticleDigest, digest_hash: str, loaded_at: str) -> dict[str, 
     published = meta.published.isoformat()
     aid = meta.id
 
-    def base(item_id: str, seq: int) -> dict:
-        return {"id": f"{aid}#{item_id}", "article_id": aid, "seq": seq, "published": published}
+    def base(item_id: str, seq: int, review: ItemReview) -> dict:
+        return {
+            "id": f"{aid}#{item_id}",
+            "article_id": aid,
+            "seq": seq,
+            "published": published,
+            "state": review.state.value,
+            "reviewed_by": review.by,
+            "reviewed_at": review.at.isoformat() if review.at else None,
+        }
+
+    items: tuple[KeyPoint | Quote | RegionClaim | Contradiction, ...] = (
+        *digest.key_points,
+        *digest.quotes,
+        *digest.claims,
+        *digest.contradictions,
+    )
 
     article = {
         "id": aid,
@@ -48,13 +73,14 @@ def _rows(digest: ArticleDigest, digest_hash: str, loaded_at: str) -> dict[str, 
         "key_point_count": len(digest.key_points),
         "quote_count": len(digest.quotes),
         "claim_count": len(digest.claims),
+        "pending": sum(item.review.state == ItemState.UNDECIDED for item in items),
     }
     key_points = [
-        base(k.id, i) | {"text": k.evidence.text, "start": k.evidence.start, "end": k.evidence.end}
+        base(k.id, i, k.review) | {"text": k.evidence.text, "start": k.evidence.start, "end": k.evidence.end}
         for i, k in enumerate(digest.key_points)
     ]
     quotes = [
-        base(q.id, i)
+        base(q.id, i, q.review)
         | {
             "speaker_id": q.speaker,
             "mention": q.mention,
@@ -70,7 +96,7 @@ def _rows(digest: ArticleDigest, digest_hash: str, loaded_at: str) -> dict[str, 
         for i, q in enumerate(digest.quotes)
     ]
     claims = [
-        base(c.id, i)
+        base(c.id, i, c.review)
         | {
             "region": c.region,
             "claim": c.claim.value,
@@ -88,7 +114,7 @@ def _rows(digest: ArticleDigest, digest_hash: str, loaded_at: str) -> dict[str, 
         for i, c in enumerate(digest.claims)
     ]
     contradictions = [
-        base(c.id, i)
+        base(c.id, i, c.review)
         | {
             "regions": json.dumps(list(c.regions)),
             "a_text": c.a.text,
@@ -186,7 +212,7 @@ def forget_digest_file(store: Store, article_id: str) -> str:
         _delete_content(db, article_id)
         db.conn.execute(
             "UPDATE articles SET review = 'none', digest_file = NULL, digest_hash = NULL,"
-            " key_point_count = 0, quote_count = 0, claim_count = 0 WHERE id = ?",
+            " key_point_count = 0, quote_count = 0, claim_count = 0, pending = 0 WHERE id = ?",
             [article_id],
         )
     return "unlisted"

@@ -62,6 +62,44 @@ class Review(enum.StrEnum):
     NONE = "none"  # ingested, no digest content yet ("new, not yet reviewed")
 
 
+class ItemState(enum.StrEnum):
+    """Where one curated item stands: a machine's draft until a person decides."""
+
+    UNDECIDED = "undecided"  # a machine draft no person has looked at
+    ACCEPTED = "accepted"  # a person stands behind it
+    REJECTED = "rejected"  # a person said it is wrong: never shown
+    EDITED = "edited"  # a person corrected it (claim type, speaker, words...) and stands behind it
+
+    @property
+    def reviewed(self) -> bool:
+        return self in (ItemState.ACCEPTED, ItemState.EDITED)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One person's decision on one item, as recorded in its digest file."""
+
+    state: ItemState
+    by: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ItemReview:
+    """An item's review: its state, who decided it and when, what an edit changed, and every
+    earlier decision (two editors acting at once both stay on record; the later one stands)."""
+
+    state: ItemState = ItemState.ACCEPTED
+    by: str | None = None
+    at: dt.datetime | None = None
+    was: tuple[tuple[str, str], ...] = ()  # an edit: (field, value before)
+    history: tuple[Decision, ...] = ()
+
+
+ACCEPTED = ItemReview()
+UNDECIDED = ItemReview(ItemState.UNDECIDED)
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """A verbatim stretch of an article's text: `text == article.text[start:end]`."""
@@ -75,6 +113,7 @@ class Span:
 class KeyPoint:
     id: str
     evidence: Span
+    review: ItemReview = ACCEPTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +127,7 @@ class Quote:
     via: str | None = None  # outlet relaying it: "Reuters"
     cue: str | None = None  # "said", "according to"
     said_on: dt.date | None = None
+    review: ItemReview = ACCEPTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +143,7 @@ class RegionClaim:
     date_text: str | None = None  # as written: "in September"
     via: str | None = None  # outlet relaying the assertion: "Reuters"
     place: str | None = None  # the town named, when the claim is about a town (Izium)
+    review: ItemReview = ACCEPTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +154,7 @@ class Contradiction:
     why: str
     regions: tuple[str, ...] = ()
     confirmed: bool = True  # False: a machine candidate, offered for a person to confirm
+    review: ItemReview = ACCEPTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +218,8 @@ class ClaimItem:
     date_precision: str | None = None
     via: str | None = None
     place: str | None = None
+    state: ItemState = ItemState.ACCEPTED
+    item_id: str = ""  # "ARTICLE#c3": the item in its article
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +238,8 @@ class ContradictionItem:
     source: SourceRef
     regions: tuple[str, ...] = ()
     confirmed: bool = True
+    state: ItemState = ItemState.ACCEPTED
+    item_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +262,8 @@ class QuoteItem:
     via: str | None = None
     said_on: dt.date | None = None
     cue: str | None = None  # the words of saying as written: "said", "accused", "according to"
+    state: ItemState = ItemState.ACCEPTED
+    item_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +286,8 @@ class QuotesAnswer:
 class KeyPointItem:
     text: str
     source: SourceRef
+    state: ItemState = ItemState.ACCEPTED
+    item_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +304,7 @@ class ArticleItem:
     quote_count: int = 0
     claim_count: int = 0
     other_sources: tuple[str, ...] = ()  # publishers of syndicated copies of the same story
+    pending: int = 0  # items of the article no person has decided yet
 
 
 @dataclass(frozen=True, slots=True)

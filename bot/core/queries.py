@@ -22,6 +22,7 @@ from bot.core.models import (
     ClaimType,
     ContradictionItem,
     ContradictionsAnswer,
+    ItemState,
     KeyPointItem,
     NotFound,
     QuoteItem,
@@ -54,11 +55,15 @@ class Limits:
 
 LIMITS = Limits()
 _ARTICLE_COLS = "a.id AS a_id, a.publisher, a.title, a.published AS a_published, a.url, a.review, a.story_id"
-_LISTING_COLS = f"{_ARTICLE_COLS}, a.author, a.key_point_count, a.quote_count, a.claim_count"
+_LISTING_COLS = f"{_ARTICLE_COLS}, a.author, a.key_point_count, a.quote_count, a.claim_count, a.pending"
 
 
-def _review_filter(include_drafts: bool, alias: str = "a") -> str:
-    return "" if include_drafts else f" AND {alias}.review = 'reviewed'"
+def _shown(include_drafts: bool, alias: str) -> str:
+    """The items an answer shows: never a rejected one; undecided ones (machine drafts) only when
+    drafts are shown."""
+    if include_drafts:
+        return f" AND {alias}.state != 'rejected'"
+    return f" AND {alias}.state IN ('accepted', 'edited')"
 
 
 def _source(row: dict) -> SourceRef:
@@ -103,6 +108,8 @@ def _claim_item(row: dict, speakers: SpeakerRegistry) -> ClaimItem:
         date_precision=row["date_precision"],
         via=row["via"],
         place=row["place"],
+        state=ItemState(row["state"]),
+        item_id=row["id"],
     )
 
 
@@ -114,6 +121,8 @@ def _contradiction_item(row: dict) -> ContradictionItem:
         source=_source(row),
         regions=tuple(json.loads(row["regions"] or "[]")),
         confirmed=bool(row["confirmed"]),
+        state=ItemState(row["state"]),
+        item_id=row["id"],
     )
 
 
@@ -128,6 +137,8 @@ def _quote_item(row: dict, speakers: SpeakerRegistry) -> QuoteItem:
         via=row["via"],
         said_on=_date(row["said_on"]),
         cue=row["cue"],
+        state=ItemState(row["state"]),
+        item_id=row["id"],
     )
 
 
@@ -152,7 +163,7 @@ def status(
     region = match.region
     rows = store.rows(
         f"SELECT c.*, {_ARTICLE_COLS} FROM region_claims c JOIN articles a ON a.id = c.article_id"
-        f" WHERE c.region = ?{_review_filter(include_drafts)}"
+        f" WHERE c.region = ?{_shown(include_drafts, 'c')}"
         " ORDER BY c.published DESC, c.article_id, c.seq LIMIT ?",
         [region.code, limits.claims],
     )
@@ -177,7 +188,7 @@ def _region_contradictions(store: Store, code: str, include_drafts: bool, limit:
     rows = store.rows(
         f"SELECT x.*, {_ARTICLE_COLS} FROM contradiction_regions r"
         " JOIN contradictions x ON x.id = r.contradiction_id JOIN articles a ON a.id = x.article_id"
-        f" WHERE r.region = ?{_review_filter(include_drafts)} ORDER BY r.published DESC, r.contradiction_id LIMIT ?",
+        f" WHERE r.region = ?{_shown(include_drafts, 'x')} ORDER BY r.published DESC, r.contradiction_id LIMIT ?",
         [code, limit],
     )
     return tuple(_contradiction_item(r) for r in rows)
@@ -201,7 +212,7 @@ def quotes(
     speaker = match.speaker
     rows = store.rows(
         f"SELECT q.*, {_ARTICLE_COLS} FROM quotes q JOIN articles a ON a.id = q.article_id"
-        f" WHERE q.speaker_id = ?{_review_filter(include_drafts)}"
+        f" WHERE q.speaker_id = ?{_shown(include_drafts, 'q')}"
         " ORDER BY q.published DESC, q.article_id, q.seq LIMIT ?",
         [speaker.id, limits.quotes],
     )
@@ -262,6 +273,7 @@ def _article_items(store: Store, rows: list[dict]) -> list[ArticleItem]:
                 quote_count=row["quote_count"] or 0,
                 claim_count=row["claim_count"] or 0,
                 other_sources=others,
+                pending=row["pending"] or 0,
             )
         )
     return out
@@ -291,48 +303,56 @@ def briefing(
         [*params, limits.digest_articles],
     )
     items = _article_items(store, rows)
-    shown = tuple(
-        i for i in items if i.source.review == Review.REVIEWED or (include_drafts and i.source.review == Review.DRAFT)
-    )
+    shown = tuple(i for i in items if _has_shown_content(i, include_drafts))
     # Not shown as content, but listed: ingested articles no one curated yet, and machine drafts
-    # where drafts are hidden.
+    # no person has decided anything of, where drafts are hidden.
     unreviewed = tuple(i for i in items if i not in shown)
     ids = [i.source.article_id for i in shown]
     if not ids:
         return BriefingAnswer(day, (), (), (), (), (), unreviewed)
+    shown_items = _shown(include_drafts, "{}")  # formatted with each table's alias
     return BriefingAnswer(
         day=day,
         articles=shown,
-        key_points=_briefing_key_points(store, ids, limits),
-        regions=_briefing_regions(store, gazetteer, speakers, ids),
-        quotes=_briefing_quotes(store, speakers, ids, limits),
-        contradictions=_briefing_contradictions(store, ids, limits),
+        key_points=_briefing_key_points(store, ids, limits, shown_items),
+        regions=_briefing_regions(store, gazetteer, speakers, ids, shown_items),
+        quotes=_briefing_quotes(store, speakers, ids, limits, shown_items),
+        contradictions=_briefing_contradictions(store, ids, limits, shown_items),
         unreviewed=unreviewed,
     )
+
+
+def _has_shown_content(item: ArticleItem, include_drafts: bool) -> bool:
+    review = item.source.review
+    if review == Review.NONE:
+        return False
+    if include_drafts or review == Review.REVIEWED:
+        return True
+    return item.pending < item.key_point_count + item.quote_count + item.claim_count  # some item decided
 
 
 def _marks(ids: list[str]) -> str:
     return ",".join("?" * len(ids))
 
 
-def _briefing_key_points(store: Store, ids: list[str], limits: Limits) -> tuple[KeyPointItem, ...]:
+def _briefing_key_points(store: Store, ids: list[str], limits: Limits, shown: str) -> tuple[KeyPointItem, ...]:
     rows = store.rows(
         f"SELECT k.*, {_ARTICLE_COLS} FROM key_points k JOIN articles a ON a.id = k.article_id"
-        f" WHERE k.article_id IN ({_marks(ids)}) ORDER BY k.seq, a.published DESC LIMIT ?",
+        f" WHERE k.article_id IN ({_marks(ids)}){shown.format('k')} ORDER BY k.seq, a.published DESC LIMIT ?",
         [*ids, limits.digest_key_points],
     )
-    return tuple(KeyPointItem(r["text"], _source(r)) for r in rows)
+    return tuple(KeyPointItem(r["text"], _source(r), ItemState(r["state"]), r["id"]) for r in rows)
 
 
 def _briefing_regions(
-    store: Store, gazetteer: Gazetteer, speakers: SpeakerRegistry, ids: list[str]
+    store: Store, gazetteer: Gazetteer, speakers: SpeakerRegistry, ids: list[str], shown: str
 ) -> tuple[RegionLine, ...]:
     """The latest claim about each region in these articles (by name)."""
     # SQLite returns the row that holds max() for the bare columns.
     rows = store.rows(
         f"SELECT c.*, {_ARTICLE_COLS}, max(c.published || c.article_id || printf('%06d', 999999 - c.seq))"
         " FROM region_claims c JOIN articles a ON a.id = c.article_id"
-        f" WHERE c.article_id IN ({_marks(ids)}) GROUP BY c.region",
+        f" WHERE c.article_id IN ({_marks(ids)}){shown.format('c')} GROUP BY c.region",
         ids,
     )
     latest = {r["region"]: _claim_item(r, speakers) for r in rows}
@@ -342,21 +362,23 @@ def _briefing_regions(
     )
 
 
-def _briefing_quotes(store: Store, speakers: SpeakerRegistry, ids: list[str], limits: Limits) -> tuple[QuoteItem, ...]:
+def _briefing_quotes(
+    store: Store, speakers: SpeakerRegistry, ids: list[str], limits: Limits, shown: str
+) -> tuple[QuoteItem, ...]:
     """Direct quotes first, then mixed, then reported speech, newest first."""
     rows = store.rows(
         f"SELECT q.*, {_ARTICLE_COLS} FROM quotes q JOIN articles a ON a.id = q.article_id"
-        f" WHERE q.article_id IN ({_marks(ids)})"
+        f" WHERE q.article_id IN ({_marks(ids)}){shown.format('q')}"
         " ORDER BY CASE q.kind WHEN 'direct' THEN 0 WHEN 'mixed' THEN 1 ELSE 2 END, q.published DESC, q.seq LIMIT ?",
         [*ids, limits.digest_quotes],
     )
     return tuple(_quote_item(r, speakers) for r in rows)
 
 
-def _briefing_contradictions(store: Store, ids: list[str], limits: Limits) -> tuple[ContradictionItem, ...]:
+def _briefing_contradictions(store: Store, ids: list[str], limits: Limits, shown: str) -> tuple[ContradictionItem, ...]:
     rows = store.rows(
         f"SELECT x.*, {_ARTICLE_COLS} FROM contradictions x JOIN articles a ON a.id = x.article_id"
-        f" WHERE x.article_id IN ({_marks(ids)}) ORDER BY x.published DESC, x.seq LIMIT ?",
+        f" WHERE x.article_id IN ({_marks(ids)}){shown.format('x')} ORDER BY x.published DESC, x.seq LIMIT ?",
         [*ids, limits.contradictions],
     )
     return tuple(_contradiction_item(r) for r in rows)
@@ -385,7 +407,7 @@ def contradictions(
         )
     rows = store.rows(
         f"SELECT x.*, {_ARTICLE_COLS} FROM contradictions x JOIN articles a ON a.id = x.article_id"
-        f" WHERE 1{_review_filter(include_drafts)} ORDER BY x.published DESC, x.article_id, x.seq LIMIT ?",
+        f" WHERE 1{_shown(include_drafts, 'x')} ORDER BY x.published DESC, x.article_id, x.seq LIMIT ?",
         [limits.contradictions],
     )
     return ContradictionsAnswer(None, tuple(_contradiction_item(r) for r in rows))

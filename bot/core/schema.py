@@ -262,9 +262,29 @@ def _digest_leases(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX digest_posts_open ON digest_posts (status, lease_until)")
 
 
+def _item_review(db: sqlite_utils.Database) -> None:
+    """Every curated item's review state (undecided, accepted, rejected, edited), who and when; an
+    article's count of undecided items. Items of machine drafts loaded before are undecided."""
+    for table in ("key_points", "quotes", "region_claims", "contradictions"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN state TEXT NOT NULL DEFAULT 'accepted'")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN reviewed_by TEXT")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN reviewed_at TEXT")
+        db.execute(
+            f"UPDATE {table} SET state = 'undecided'"
+            " WHERE article_id IN (SELECT id FROM articles WHERE review = 'draft')"
+        )
+    db.execute("ALTER TABLE articles ADD COLUMN pending INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE articles SET pending = key_point_count + quote_count + claim_count"
+        " + (SELECT count(*) FROM contradictions x WHERE x.article_id = articles.id) WHERE review = 'draft'"
+    )
+    db.execute("CREATE INDEX idx_articles_pending ON articles (pending) WHERE pending > 0")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_core", _core),
     Migration("0002_ingest", _ingest),
     Migration("0003_digest_posts", _digest_posts),
     Migration("0004_digest_leases", _digest_leases),
+    Migration("0005_item_review", _item_review),
 )

@@ -31,6 +31,7 @@ from bot.core.models import (
     ContradictionItem,
     ContradictionsAnswer,
     HelpAnswer,
+    ItemState,
     KeyPointItem,
     NotFound,
     Notice,
@@ -209,8 +210,10 @@ def review_label(review: Review) -> str | None:
     return {Review.DRAFT: UNREVIEWED_LABEL, Review.NONE: NEW_LABEL}.get(review)
 
 
-def source_line(source: SourceRef, via: str | None = None) -> SourceLine:
-    return SourceLine(source.publisher, day(source.published), source.url, via, review_label(source.review))
+def source_line(source: SourceRef, via: str | None = None, state: ItemState = ItemState.ACCEPTED) -> SourceLine:
+    """Where an item comes from, labelled when no person has decided the item yet."""
+    label = UNREVIEWED_LABEL if state == ItemState.UNDECIDED else None
+    return SourceLine(source.publisher, day(source.published), source.url, via, label)
 
 
 _KIND_SUFFIX = {
@@ -269,26 +272,26 @@ def claim_item(item: ClaimItem, *, region: str | None = None) -> Item:
         lead: Line = (Run(claim_phrase(item), Style.STRONG),)
     else:  # the briefing lists several regions: say which, and who says so
         lead = (Run(region, Style.STRONG), Run(f": {claim_phrase(item)} (according to {item.asserted_by})"))
-    return Item(lead, (item.evidence,), source_line(item.source, item.via))
+    return Item(lead, (item.evidence,), source_line(item.source, item.via, item.state))
 
 
 def quote_item(item: QuoteItem) -> Item:
     when = f" on {day(item.said_on)}" if item.said_on else ""
     lead = (Run(speaker_name(item), Style.STRONG), Run(f" {saying(item)}{when}:"))
-    return Item(lead, (item.words,), source_line(item.source, item.via))
+    return Item(lead, (item.words,), source_line(item.source, item.via, item.state))
 
 
 def contradiction_item(item: ContradictionItem) -> Item:
     return Item(
         (Run(item.why, Style.EMPH),),
         (item.a, item.b),
-        source_line(item.source),
+        source_line(item.source, state=item.state),
         note=None if item.confirmed else CANDIDATE_LABEL,
     )
 
 
 def key_point_item(item: KeyPointItem) -> Item:
-    return Item((), (item.text,), source_line(item.source))
+    return Item((), (item.text,), source_line(item.source, state=item.state))
 
 
 def article_item(item: ArticleItem, *, labelled: bool = True) -> Item:
@@ -302,6 +305,8 @@ def article_item(item: ArticleItem, *, labelled: bool = True) -> Item:
     )
     if item.other_sources:
         details.append(plain("same story also from: " + ", ".join(item.other_sources)))
+    if item.pending and labelled:
+        details.append(plain(f"{item.pending} item{'s' * (item.pending != 1)} to review"))
     lead = (Run(s.title or "(untitled)", Style.STRONG, url=s.url),)
     label = review_label(s.review) if labelled else None
     return Item(lead, (), SourceLine(s.publisher, day(s.published), "", None, label), tuple(details))

@@ -27,6 +27,7 @@ from bot.core.models import (
     ClaimType,
     ContradictionItem,
     ContradictionsAnswer,
+    ItemState,
     KeyPointItem,
     NotFound,
     Notice,
@@ -66,14 +67,31 @@ ANNEXED = ClaimItem(
     "Reuters",
 )
 SHELLED = ClaimItem(
-    ClaimType.SHELLING, "Russia", "Kyiv Post", "Russian forces shelled the city", DRAFT, place="Kherson"
+    ClaimType.SHELLING,
+    "Russia",
+    "Kyiv Post",
+    "Russian forces shelled the city",
+    DRAFT,
+    place="Kherson",
+    state=ItemState.UNDECIDED,
 )
 PESKOV = QuoteItem(
     "Dmitry Peskov", "Peskov", "Kremlin spokesman", QuoteKind.DIRECT, "Russia has no plans", SRC, cue="said"
 )
-DENIED = QuoteItem("Dmitry Peskov", "he", "", QuoteKind.INDIRECT, "the strike never happened", DRAFT, cue="denied")
+DENIED = QuoteItem(
+    "Dmitry Peskov",
+    "he",
+    "",
+    QuoteKind.INDIRECT,
+    "the strike never happened",
+    DRAFT,
+    cue="denied",
+    state=ItemState.UNDECIDED,
+)
 CLASH = ContradictionItem("Russia is done seizing", "a lot of work ahead", "done vs more to take", SRC, ("UA-14",))
-CANDIDATE = ContradictionItem("it is Russian", "it is Ukrainian", "who holds it", DRAFT, confirmed=False)
+CANDIDATE = ContradictionItem(
+    "it is Russian", "it is Ukrainian", "who holds it", DRAFT, confirmed=False, state=ItemState.UNDECIDED
+)
 ARTICLE = ArticleItem(
     SRC, author="Anna Skinner", key_point_count=2, quote_count=3, claim_count=4, other_sources=("AP",)
 )

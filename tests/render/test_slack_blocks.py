@@ -17,6 +17,7 @@ from bot.core.models import (
     ContradictionItem,
     ContradictionsAnswer,
     HelpAnswer,
+    ItemState,
     NotFound,
     Notice,
     QuoteItem,
@@ -50,15 +51,19 @@ REGION = RegionInfo("UA-14", "Donetsk")
 
 
 def quote(words: str, source: SourceRef = SOURCE, speaker: str = "Dmitry Peskov") -> QuoteItem:
-    return QuoteItem(speaker, "Peskov", "Kremlin spokesman", QuoteKind.DIRECT, words, source)
+    state = ItemState.UNDECIDED if source.review == Review.DRAFT else ItemState.ACCEPTED
+    return QuoteItem(speaker, "Peskov", "Kremlin spokesman", QuoteKind.DIRECT, words, source, state=state)
 
 
 def claim(evidence: str, source: SourceRef = SOURCE) -> ClaimItem:
-    return ClaimItem(ClaimType.ANNEXED, "Russia", "Russia", evidence, source, dt.date(2022, 9, 30), "month")
+    state = ItemState.UNDECIDED if source.review == Review.DRAFT else ItemState.ACCEPTED
+    return ClaimItem(
+        ClaimType.ANNEXED, "Russia", "Russia", evidence, source, dt.date(2022, 9, 30), "month", state=state
+    )
 
 
 def every_answer(text: str) -> list:
-    contradiction = ContradictionItem(text, text, text, DRAFT, confirmed=False)
+    contradiction = ContradictionItem(text, text, text, DRAFT, confirmed=False, state=ItemState.UNDECIDED)
     article = ArticleItem(DRAFT, author=text, other_sources=(text,))
     return [
         StatusAnswer(REGION, (SourceClaims(text, (claim(text), claim(text, DRAFT))),), (contradiction,), text, 2),

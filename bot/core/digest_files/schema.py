@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.core.models import ClaimType, QuoteKind
+from bot.core.models import ClaimType, ItemState, QuoteKind
 
 FORMAT_VERSION = 1
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,120}$"
@@ -32,9 +32,34 @@ class ArticleIn(_Strict):
     text_file: str = Field(min_length=1)
 
 
+class DecisionIn(_Strict):
+    state: ItemState
+    by: str = Field(min_length=1, max_length=200)
+    at: dt.datetime
+
+
+class ItemReviewIn(_Strict):
+    """`review:` of one item: its state, who decided and when; an edit's former values; the
+    decisions before this one."""
+
+    state: ItemState
+    by: str | None = Field(default=None, min_length=1, max_length=200)
+    at: dt.datetime | None = None
+    was: dict[str, str] = {}
+    history: list[DecisionIn] = []
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, v: dt.datetime | None) -> dt.datetime | None:
+        if v is not None and v.tzinfo is None:
+            raise ValueError("a decision's time needs its offset (e.g. 2026-12-01T09:30:00+00:00)")
+        return v
+
+
 class KeyPointIn(_Strict):
     id: str = Field(pattern=_ID)
     evidence: str = Field(min_length=1)
+    review: ItemReviewIn | None = None
 
 
 class QuoteIn(_Strict):
@@ -47,6 +72,7 @@ class QuoteIn(_Strict):
     cue: str | None = None
     via: str | None = None
     said_on: str | None = None
+    review: ItemReviewIn | None = None
 
 
 class ClaimIn(_Strict):
@@ -58,6 +84,7 @@ class ClaimIn(_Strict):
     evidence: str = Field(min_length=1)
     via: str | None = None
     when: str | None = None
+    review: ItemReviewIn | None = None
 
 
 class ContradictionIn(_Strict):
@@ -67,6 +94,7 @@ class ContradictionIn(_Strict):
     why: str = Field(min_length=1, max_length=300)
     regions: list[str] = []
     confirmed: bool = True
+    review: ItemReviewIn | None = None
 
 
 class DigestFileIn(_Strict):

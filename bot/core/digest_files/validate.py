@@ -22,13 +22,18 @@ from rapidfuzz import fuzz
 
 from bot.core.dates import DateError, resolve_date
 from bot.core.digest_files.errors import DigestFileError
-from bot.core.digest_files.schema import DigestFileIn
+from bot.core.digest_files.schema import DigestFileIn, ItemReviewIn
 from bot.core.digest_files.yaml_lines import Located, field_name, parse_yaml
 from bot.core.gazetteer import Gazetteer, load_gazetteer
 from bot.core.models import (
+    ACCEPTED,
+    UNDECIDED,
     ArticleDigest,
     ArticleMeta,
     Contradiction,
+    Decision,
+    ItemReview,
+    ItemState,
     KeyPoint,
     Quote,
     RegionClaim,
@@ -136,8 +141,24 @@ def _closest(text: str, needle: str) -> str:
 class _Checker:
     """Validates one parsed file; each method checks one section and names what is wrong."""
 
-    def __init__(self, src: Located, text: str, ctx: ValidationContext, published: dt.date):
+    def __init__(self, src: Located, text: str, ctx: ValidationContext, published: dt.date, review: Review):
         self.src, self.text, self.ctx, self.published = src, text, ctx, published
+        # An item with no `review:` of its own takes the file's: a machine draft's items are
+        # undecided, a person's file stands behind every item in it.
+        self.default = UNDECIDED if review == Review.DRAFT else ACCEPTED
+        self.file_review = review
+
+    def review(self, given: ItemReviewIn | None, path: tuple[str | int, ...]) -> ItemReview:
+        if given is None:
+            return self.default
+        if given.state == ItemState.UNDECIDED and self.file_review == Review.REVIEWED:
+            raise self.src.error(
+                (*path, "review", "state"), "an undecided item in a reviewed file: decide it, or mark the file draft"
+            )
+        if given.state != ItemState.UNDECIDED and (given.by is None or given.at is None):
+            raise self.src.error((*path, "review"), f"a decision ({given.state}) needs `by` and `at`")
+        history = tuple(Decision(h.state, h.by, h.at) for h in given.history)
+        return ItemReview(given.state, given.by, given.at, tuple(sorted(given.was.items())), history)
 
     def span(self, needle: str, path: tuple[str | int, ...]) -> Span:
         start = self.text.find(needle)
@@ -203,6 +224,7 @@ class _Checker:
                     via=q.via,
                     cue=q.cue,
                     said_on=said_on,
+                    review=self.review(q.review, ("quotes", i)),
                 )
             )
             if not re.search(rf"(?<!\w){re.escape(q.mention)}(?!\w)", self.text):
@@ -230,6 +252,7 @@ class _Checker:
                     date_text=c.when,
                     via=c.via,
                     place=place,
+                    review=self.review(c.review, ("claims", i)),
                 )
             )
         return tuple(out)
@@ -242,7 +265,8 @@ class _Checker:
             if a == b:
                 raise self.src.error(("contradictions", i, "b"), "a contradiction needs two different spans")
             codes = tuple(self.region(r, ("contradictions", i, "regions", j))[0] for j, r in enumerate(x.regions))
-            out.append(Contradiction(x.id, a, b, x.why, tuple(dict.fromkeys(codes)), x.confirmed))
+            review = self.review(x.review, ("contradictions", i))
+            out.append(Contradiction(x.id, a, b, x.why, tuple(dict.fromkeys(codes)), x.confirmed, review))
         return tuple(out)
 
 
@@ -268,11 +292,12 @@ def validate(data: Any, src: Located, text: str, ctx: ValidationContext, file_st
         raise src.error(("id",), f"id {doc.id!r} must equal the file name {file_stem!r}")
     if not text.strip():
         raise src.error(("article", "text_file"), "the article text is empty")
-    check = _Checker(src, text, ctx, doc.article.published)
+    check = _Checker(src, text, ctx, doc.article.published, Review(doc.review))
     check.unique_ids(doc)
     captions = tuple(check.span(c, ("captions", i)) for i, c in enumerate(doc.captions))
     key_points = tuple(
-        KeyPoint(k.id, check.span(k.evidence, ("key_points", i, "evidence"))) for i, k in enumerate(doc.key_points)
+        KeyPoint(k.id, check.span(k.evidence, ("key_points", i, "evidence")), check.review(k.review, ("key_points", i)))
+        for i, k in enumerate(doc.key_points)
     )
     meta = ArticleMeta(
         id=doc.id,

@@ -9,15 +9,38 @@ from typing import Any
 import yaml
 
 from bot.core.digest_files.schema import FORMAT_VERSION
-from bot.core.models import ArticleDigest, Review
+from bot.core.models import ArticleDigest, ItemReview, Review
 
 
 def _plain(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v not in (None, "", [])}
 
 
+def review_data(review: ItemReview) -> dict[str, Any]:
+    """An item's `review:` block as written in its digest file."""
+    data: dict[str, Any] = {"state": review.state.value}
+    if review.by:
+        data["by"] = review.by
+    if review.at:
+        data["at"] = review.at.isoformat(timespec="seconds")
+    if review.was:
+        data["was"] = dict(review.was)
+    if review.history:
+        data["history"] = [
+            {"state": h.state.value, "by": h.by, "at": h.at.isoformat(timespec="seconds")} for h in review.history
+        ]
+    return data
+
+
 def digest_to_data(digest: ArticleDigest) -> dict[str, Any]:
     m = digest.meta
+    def reviewed(item: dict[str, Any], review: ItemReview) -> dict[str, Any]:
+        # Only a person's decision is written: an item without one takes the file's review
+        # (undecided in a machine draft, accepted in a person's file).
+        if review.by is not None:
+            item["review"] = review_data(review)
+        return item
+
     return {
         "format": FORMAT_VERSION,
         "id": m.id,
@@ -34,48 +57,57 @@ def digest_to_data(digest: ArticleDigest) -> dict[str, Any]:
             }
         ),
         "captions": [c.text for c in digest.captions],
-        "key_points": [{"id": k.id, "evidence": k.evidence.text} for k in digest.key_points],
+        "key_points": [reviewed({"id": k.id, "evidence": k.evidence.text}, k.review) for k in digest.key_points],
         "quotes": [
-            _plain(
-                {
-                    "id": q.id,
-                    "speaker": q.speaker,
-                    "mention": q.mention,
-                    "role": q.role,
-                    "kind": q.kind.value,
-                    "cue": q.cue,
-                    "words": q.words.text,
-                    "via": q.via,
-                    "said_on": q.said_on.isoformat() if q.said_on else None,
-                }
+            reviewed(
+                _plain(
+                    {
+                        "id": q.id,
+                        "speaker": q.speaker,
+                        "mention": q.mention,
+                        "role": q.role,
+                        "kind": q.kind.value,
+                        "cue": q.cue,
+                        "words": q.words.text,
+                        "via": q.via,
+                        "said_on": q.said_on.isoformat() if q.said_on else None,
+                    }
+                ),
+                q.review,
             )
             for q in digest.quotes
         ],
         "claims": [
-            _plain(
-                {
-                    "id": c.id,
-                    "region": c.place or c.region,
-                    "claim": c.claim.value,
-                    "actor": c.actor,
-                    "asserted_by": c.asserted_by,
-                    "via": c.via,
-                    "evidence": c.evidence.text,
-                    "when": c.date_text or (c.date.isoformat() if c.date else None),
-                }
+            reviewed(
+                _plain(
+                    {
+                        "id": c.id,
+                        "region": c.place or c.region,
+                        "claim": c.claim.value,
+                        "actor": c.actor,
+                        "asserted_by": c.asserted_by,
+                        "via": c.via,
+                        "evidence": c.evidence.text,
+                        "when": c.date_text or (c.date.isoformat() if c.date else None),
+                    }
+                ),
+                c.review,
             )
             for c in digest.claims
         ],
         "contradictions": [
-            _plain(
-                {
-                    "id": x.id,
-                    "a": x.a.text,
-                    "b": x.b.text,
-                    "why": x.why,
-                    "regions": list(x.regions),
-                    "confirmed": None if x.confirmed else False,
-                }
+            reviewed(
+                _plain(
+                    {
+                        "id": x.id,
+                        "a": x.a.text,
+                        "b": x.b.text,
+                        "why": x.why,
+                        "regions": list(x.regions),
+                        "confirmed": None if x.confirmed else False,
+                    }
+                ),
+                x.review,
             )
             for x in digest.contradictions
         ],

@@ -10,6 +10,7 @@ from bot.core.models import (
     ClaimItem,
     ClaimType,
     ContradictionItem,
+    ItemState,
     KeyPointItem,
     QuoteItem,
     QuoteKind,
@@ -49,7 +50,13 @@ def quote(n: int = 1, words: str = "Russia will never give up these lands", **kw
         "source": source(n),
     }
     values.update(kw)
+    values.setdefault("state", _state(values["source"]))  # type: ignore[arg-type]
     return QuoteItem(**values)  # type: ignore[arg-type]
+
+
+def _state(src: SourceRef) -> ItemState:
+    """Items of a machine draft's article are undecided."""
+    return ItemState.UNDECIDED if src.review == Review.DRAFT else ItemState.ACCEPTED
 
 
 def quotes_answer(count: int = 3, words: str = "Russia will never give up these lands") -> QuotesAnswer:
@@ -68,6 +75,7 @@ def claim(n: int = 1, evidence: str = "Russia proclaimed the annexation of four 
         "date_precision": "day",
     }
     values.update(kw)
+    values.setdefault("state", _state(values["source"]))  # type: ignore[arg-type]
     return ClaimItem(**values)  # type: ignore[arg-type]
 
 
