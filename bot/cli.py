@@ -13,19 +13,22 @@ from pathlib import Path
 import click
 
 from bot import __version__
-from bot.cli_options import with_settings
+from bot.cli_options import db_option, with_settings
 from bot.core.digest_files import check_dir
 from bot.settings import Settings
 
 
 @click.group(invoke_without_command=True)
 @click.version_option(__version__, prog_name="briefbot")
+@db_option
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, db_path: Path | None) -> None:
     """briefbot: curated, source-grounded news digests for Discord, Slack and the terminal.
 
-    With no command: runs the bot (the local console when no chat token is set).
+    With no command: runs the bot (the local console when no chat token is set). `--db PATH`
+    may come before the command or after it.
     """
+    ctx.ensure_object(dict)["db_path"] = db_path
     if ctx.invoked_subcommand is None:
         ctx.invoke(run)
 
@@ -49,7 +52,7 @@ def ask(line: tuple[str, ...], as_json: bool, settings: Settings) -> None:
     from bot.context import open_context
     from bot.frontends.console import answer_line
 
-    ctx = open_context(settings)
+    ctx = open_context(settings, refresh=True)
     text, ok = answer_line(ctx, " ".join(line), as_json=as_json)
     click.echo(text)
     sys.exit(0 if ok else 1)
@@ -111,9 +114,11 @@ from bot.ingest.cli import feeds, ingest  # noqa: E402  (ingestion registers its
 cli.add_command(ingest)
 cli.add_command(feeds)
 
-from bot.extract.cli import attributions_command, draft_command, review_command  # noqa: E402
+from bot.draft_cli import draft_command  # noqa: E402
+from bot.extract.cli import attributions_command  # noqa: E402
+from bot.review_cli import review_group  # noqa: E402
 
-for _command in (attributions_command, draft_command, review_command):
+for _command in (attributions_command, draft_command, review_group):
     cli.add_command(_command)
 
 

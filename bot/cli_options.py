@@ -30,14 +30,31 @@ def configure_logging(settings: Settings) -> None:
     )
 
 
+db_option = click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="SQLite database path."
+)
+
+
+def _given_db(db_path: Path | None) -> Path | None:
+    """--db of this command, else of a group above it (`briefbot --db X review show ...`)."""
+    if db_path is not None:
+        return db_path
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        if isinstance(ctx.obj, dict) and ctx.obj.get("db_path") is not None:
+            return Path(ctx.obj["db_path"])
+        ctx = ctx.parent
+    return None
+
+
 def with_settings(func: Callable[..., Any]) -> Callable[..., Any]:
     """Adds --db and passes `settings` (environment, then .env, then --db) to the command."""
 
-    @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="SQLite database path.")
+    @db_option
     @functools.wraps(func)
     def wrapper(*args: Any, db_path: Path | None = None, **kwargs: Any) -> Any:
         try:
-            settings = load_settings(db_path=db_path)
+            settings = load_settings(db_path=_given_db(db_path))
         except SettingsError as exc:
             raise click.ClickException(str(exc)) from None
         configure_logging(settings)

@@ -64,7 +64,8 @@ class Settings(BaseSettings):
     summaries_dir: Path = _setting(
         "BRIEFBOT_SUMMARIES",
         None,
-        "Folder of digest files loaded into the store (default: DATA/summaries, started from the packaged seed)",
+        "Folder of digest files loaded into the store (default: DATA/summaries; NAME-summaries beside "
+        "a store NAME.db kept elsewhere; started from the packaged seed)",
         STORE,
     )
     show_drafts: bool = _setting(
@@ -75,6 +76,12 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = _setting(
         "BRIEFBOT_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR (tokens are never logged)", STORE
+    )
+    reviewer: str = _setting(
+        "BRIEFBOT_REVIEWER",
+        "",
+        "Name recorded with decisions taken on the command line (default: the system user)",
+        STORE,
     )
     timezone: str = _setting("BRIEFBOT_TIMEZONE", "UTC", "Default IANA time zone of new subscriptions", DIGEST)
     digest_time: str = _setting(
@@ -104,6 +111,18 @@ class Settings(BaseSettings):
         "Sync commands to this one server instantly while setting up (default: global sync)",
         DISCORD,
     )
+    discord_review_channel: int | None = _setting(
+        "DISCORD_REVIEW_CHANNEL",
+        None,
+        "Channel id where each new machine draft is posted for editors to review",
+        DISCORD,
+    )
+    discord_editor_role: int | None = _setting(
+        "DISCORD_EDITOR_ROLE",
+        None,
+        "Role id of the editors: only they may accept, reject or edit drafted items",
+        DISCORD,
+    )
     discord_api_base: str = _setting(
         "DISCORD_API_BASE",
         "",
@@ -126,6 +145,12 @@ class Settings(BaseSettings):
         SLACK,
     )
     slack_port: int = _setting("SLACK_PORT", 3000, "Port of the HTTP mode server", SLACK, ge=0, le=65535)
+    slack_review_channel: str = _setting(
+        "SLACK_REVIEW_CHANNEL", "", "Channel id (C0123ABCD) where each new machine draft is posted for editors", SLACK
+    )
+    slack_editor_group: str = _setting(
+        "SLACK_EDITOR_GROUP", "", "User group of the editors (handle or id): only they act on drafted items", SLACK
+    )
     slack_api_base: str = _setting(
         "SLACK_API_BASE",
         "",
@@ -192,10 +217,15 @@ class Settings(BaseSettings):
         data = Path(given("data_dir", "BRIEFBOT_DATA") or default_data_dir()).expanduser()
         values = dict(values)
         values["data_dir"] = data
-        if given("db_path", "BRIEFBOT_DB") is None:
+        db = given("db_path", "BRIEFBOT_DB")
+        if db is None:
             values["db_path"] = data / "briefbot.db"
         if given("summaries_dir", "BRIEFBOT_SUMMARIES") is None:
-            values["summaries_dir"] = data / "summaries"
+            # A store and its digest folder go together: drafts made for one database must not
+            # be loaded into another. A store given elsewhere gets a folder beside it.
+            db_file = Path(db).expanduser() if db is not None else data / "briefbot.db"
+            same = db_file == data / "briefbot.db"
+            values["summaries_dir"] = data / "summaries" if same else db_file.with_name(f"{db_file.stem}-summaries")
         return values
 
     def zone(self) -> ZoneInfo:

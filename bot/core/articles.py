@@ -3,6 +3,7 @@
 Digest files (curated or drafted) replace an article's curated content in one transaction;
 ingestion (`save_ingested`) writes fetched articles and the addresses they were reached by.
 Keeping both here means one place decides which columns a digest owns and which ingestion owns.
+It also reads one article back as a drafter needs it (`article_source`, `article_with_text`).
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import hashlib
 import json
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import sqlite_utils
 
 from bot.core.db import Store
 from bot.core.models import (
     ArticleDigest,
+    ArticleMeta,
     Contradiction,
     ItemReview,
     ItemState,
@@ -334,3 +337,51 @@ def add_aliases(store: Store, urls: list[str], article_id: str) -> None:
     with store.transaction() as db:
         for url in urls:
             db.conn.execute("INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)", [url, article_id])
+
+
+# --------------------------------------------------------------------------------------------
+# Reading one article back (for drafting it again)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSource:
+    """What a draft is made from: a stored article's metadata, text and photo captions."""
+
+    meta: ArticleMeta
+    text: str
+    captions: tuple[Span, ...]
+
+
+def _source_of(row: dict[str, Any]) -> ArticleSource:
+    text = str(row["text"] or "")
+    spans = []
+    for start, end in json.loads(row.get("captions") or "[]"):
+        spans.append(Span(int(start), int(end), text[int(start) : int(end)]))
+    meta = ArticleMeta(
+        id=row["id"],
+        title=row["title"] or "",
+        publisher=row["publisher"] or "",
+        published=dt.date.fromisoformat(row["published"]),
+        url=row["url"] or "",
+        author=row["author"],
+        language=row["language"] or "en",
+    )
+    return ArticleSource(meta, text, tuple(spans))
+
+
+_SOURCE_COLUMNS = "id, title, publisher, published, url, author, language, text, captions"
+
+
+def article_source(store: Store, article_id: str) -> ArticleSource | None:
+    rows = store.rows(f"SELECT {_SOURCE_COLUMNS} FROM articles WHERE id = ?", [article_id])
+    return _source_of(rows[0]) if rows else None
+
+
+def article_with_text(store: Store, text: str) -> ArticleSource | None:
+    """The stored article with exactly this text, if any (drafting it again keeps its id)."""
+    rows = store.rows(f"SELECT {_SOURCE_COLUMNS} FROM articles WHERE content_hash = ? LIMIT 1", [text_hash(text)])
+    return _source_of(rows[0]) if rows else None
+
+
+def article_ids(store: Store) -> list[str]:
+    return [r["id"] for r in store.rows("SELECT id FROM articles ORDER BY id")]

@@ -367,6 +367,47 @@ class SubscriptionChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """One item of an article under review, as an editor judges it."""
+
+    item_id: str  # q3, c7...
+    kind: str  # key point | statement | claim | contradiction
+    state: ItemState
+    summary: str  # what the machine (or the last editor) made of it, in our words
+    spans: tuple[str, ...]  # the verbatim text it stands on
+    context: str  # the paragraph holding its (first) span
+    by: str | None = None
+    at: dt.datetime | None = None
+    was: tuple[tuple[str, str], ...] = ()
+    editable: tuple[str, ...] = ()  # what an edit may change: claim, actor, asserted_by, speaker, ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewAnswer:
+    """One article's items and where each stands."""
+
+    source: SourceRef
+    items: tuple[ReviewItem, ...]
+    counts: tuple[tuple[ItemState, int], ...]
+    page: int = 0  # chat front ends show a page of items at a time
+    pages: int = 1
+    message: str | None = None  # what the last action did: "accepted c1 (by anna)"
+
+
+@dataclass(frozen=True, slots=True)
+class PendingArticle:
+    source: SourceRef
+    counts: tuple[tuple[ItemState, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAnswer:
+    """Articles with undecided items, newest first."""
+
+    articles: tuple[PendingArticle, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class NotFound:
     """An unknown region, speaker or date: a short message and the closest matches."""
 
@@ -400,6 +441,8 @@ Answer = (
     | HelpAnswer
     | SubscriptionsAnswer
     | SubscriptionChanged
+    | ReviewAnswer
+    | PendingAnswer
     | NotFound
     | UsageError
     | Notice

@@ -81,10 +81,10 @@ def _source(row: dict) -> SourceRef:
 COUNT_CAP = 10_000
 
 
-def _bounded_count(store: Store, table: str, column: str, value: str) -> int:
-    """How many rows match, counted up to COUNT_CAP: answers say "10,000+" beyond it, and the
-    count never costs more as the store grows."""
-    sql = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {column} = ? LIMIT {COUNT_CAP})"
+def _bounded_count(store: Store, table: str, column: str, value: str, shown: str = "") -> int:
+    """How many rows match (`shown`: the `_shown` clause of alias t), counted up to COUNT_CAP:
+    answers say "10,000+" beyond it, and the count never costs more as the store grows."""
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {table} t WHERE t.{column} = ?{shown} LIMIT {COUNT_CAP})"
     return int(store.execute(sql, [value]).fetchone()[0])
 
 
@@ -173,7 +173,7 @@ def status(
         bucket = groups.setdefault(item.asserted_by, [])
         if len(bucket) < limits.claims_per_source:
             bucket.append(item)
-    total = _bounded_count(store, "region_claims", "region", region.code)
+    total = _bounded_count(store, "region_claims", "region", region.code, _shown(include_drafts, "t"))
     matched_as = None if match.matched.casefold() == region.name.casefold() else match.matched
     return StatusAnswer(
         region=region.info(),
@@ -216,7 +216,7 @@ def quotes(
         " ORDER BY q.published DESC, q.article_id, q.seq LIMIT ?",
         [speaker.id, limits.quotes],
     )
-    total = _bounded_count(store, "quotes", "speaker_id", speaker.id)
+    total = _bounded_count(store, "quotes", "speaker_id", speaker.id, _shown(include_drafts, "t"))
     matched_as = None if match.matched.casefold() == speaker.name.casefold() else match.matched
     return QuotesAnswer(
         speaker=speaker.info(),

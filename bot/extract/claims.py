@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.core.dates import DateError, resolve_date
 from bot.core.gazetteer import Gazetteer
-from bot.core.models import ClaimType, Contradiction, KeyPoint, RegionClaim, Span
+from bot.core.models import CLAIM_DESCRIPTIONS, ClaimType, Contradiction, KeyPoint, RegionClaim, Span
 from bot.extract.text import Token, has_word, paragraphs
 
 # Trigger patterns per claim type, tried on a sentence, most specific first.
@@ -282,9 +282,19 @@ def key_points(
     ]
 
 
-def candidate_contradictions(claims: Sequence[RegionClaim]) -> list[Contradiction]:
+def candidate_contradictions(
+    claims: Sequence[RegionClaim], names: Mapping[str, str] | None = None, place_names: Mapping[str, str] | None = None
+) -> list[Contradiction]:
     """Pairs of claims about one region whose types cannot both hold (or the same type, negated by
-    another party's denial), from different asserters or different sentences; never confirmed."""
+    another party's denial), from different asserters or different sentences; never confirmed.
+    `names` gives asserters' display names ("article" -> the outlet), `place_names` regions'."""
+    names = names or {}
+    place_names = place_names or {}
+
+    def says(claim: RegionClaim) -> str:
+        who = names.get(claim.asserted_by, claim.asserted_by)
+        return f"{who}: {claim.actor} {CLAIM_DESCRIPTIONS[claim.claim]} it"
+
     out: list[Contradiction] = []
     seen: set[tuple[str, str]] = set()
     for i, a in enumerate(claims):
@@ -297,10 +307,8 @@ def candidate_contradictions(claims: Sequence[RegionClaim]) -> list[Contradictio
             if key in seen:
                 continue
             seen.add(key)
-            why = (
-                f"{a.asserted_by}: {a.claim.value} ({a.actor}) vs {b.asserted_by}: {b.claim.value} ({b.actor}) "
-                f"about {a.place or a.region}"
-            )
+            where = a.place or place_names.get(a.region, a.region)
+            why = f"{where}: {says(a)}; {says(b)}"
             out.append(
                 Contradiction(
                     id=f"x{len(out) + 1}", a=a.evidence, b=b.evidence, why=why, regions=(a.region,), confirmed=False

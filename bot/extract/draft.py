@@ -7,6 +7,8 @@ replaces an existing file only when that file is still an untouched machine draf
 `draft` AND its content hash still equals the recorded one) or ingestion's empty skeleton
 (`review: none`, no curated section). A file a person promoted
 (`review: reviewed`), edited (hash differs) or wrote by hand (no hash) is never overwritten.
+A draft in which an editor has decided items is redrafted by merging: the decisions stay, the
+undecided rest is drafted anew (`merge_redraft`).
 """
 
 from __future__ import annotations
@@ -16,14 +18,23 @@ import hashlib
 import re
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from bot.core.digest_files import SPEAKERS_FILE, ValidationContext, dump_digest, read_digest, slugify
+from bot.core.digest_files import (
+    SPEAKERS_FILE,
+    DigestFileError,
+    ValidationContext,
+    dump_digest,
+    parse_yaml,
+    read_digest,
+    slugify,
+)
 from bot.core.gazetteer import Gazetteer
-from bot.core.models import ArticleDigest, ArticleMeta, Quote, Review, Span
+from bot.core.models import ArticleDigest, ArticleMeta, ItemState, KeyPoint, Quote, RegionClaim, Review, Span
 from bot.core.speakers import Speaker, SpeakerRegistry
 from bot.core.textnorm import fold
 from bot.extract.attributions import Attribution, extract_attributions
@@ -200,6 +211,7 @@ def make_draft(
         for a, b in att.content:
             assertions.append(Assertion(a, b, speaker.id, via))
     claims = region_claims(text, gazetteer, meta.published, assertions, skip)
+    names = {s.id: s.name for s in speakers if s is not None} | {"article": meta.publisher}
     digest = ArticleDigest(
         meta=meta,
         text=text,
@@ -208,7 +220,9 @@ def make_draft(
         captions=tuple(captions),
         quotes=tuple(quotes),
         claims=tuple(claims),
-        contradictions=tuple(candidate_contradictions(claims)),
+        contradictions=tuple(
+            candidate_contradictions(claims, names, {c: r.name for c, r in gazetteer.regions.items()})
+        ),
     )
     return DraftResult(digest, list(resolver.new.values()))
 
@@ -228,31 +242,167 @@ def render_draft(digest: ArticleDigest) -> str:
 
 
 def draft_state(path: Path) -> str:
-    """'missing', 'skeleton' (ingestion's empty file), 'untouched-draft' (safe to replace), or why
-    it must be kept: 'reviewed', 'curating' (a skeleton a person started), 'edited',
-    'hand-written' or 'unreadable'."""
+    """'missing', 'skeleton' (ingestion's empty file), 'untouched-draft' (safe to replace),
+    'reviewing' (a draft in which an editor decided items: redrafted only by merging, see
+    `merge_redraft`), or why it must be kept: 'reviewed', 'curating' (a skeleton a person
+    started), 'edited', 'hand-written' or 'unreadable'."""
     if not path.exists():
         return "missing"
     try:
         raw = path.read_text("utf-8")
-        data = yaml.safe_load(raw)
+        data, _ = parse_yaml(raw, path.name)  # the loader's own reader: no aliases, bounded
         text_file = path.parent / str(data["article"]["text_file"])
         text = text_file.read_text("utf-8") if text_file.is_file() else ""
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, TypeError, KeyError):
+    except (OSError, UnicodeDecodeError, DigestFileError, TypeError, KeyError):
         return "unreadable"
     if not isinstance(data, dict):
         return "unreadable"
     if data.get("review") == "none":
-        curated = any(data.get(k) for k in ("key_points", "quotes", "claims", "contradictions"))
+        curated = any(data.get(k) for k in SECTIONS)
         return "curating" if curated else "skeleton"
     if data.get("review") != "draft":
         return "reviewed"
+    if _has_decisions(data):
+        return "reviewing"
     match = HASH_RE.match(raw)
     if match is None:
         return "hand-written"
     if _content_hash(raw[match.end() :], text) != match.group(1):
         return "edited"
     return "untouched-draft"
+
+
+SECTIONS = ("key_points", "quotes", "claims", "contradictions")
+REPLACEABLE = frozenset({"missing", "skeleton", "untouched-draft"})
+
+
+def _has_decisions(data: dict[str, Any]) -> bool:
+    return any(
+        isinstance(item, dict) and isinstance(item.get("review"), dict) and item["review"].get("by")
+        for section in SECTIONS
+        for item in data.get(section) or []
+    )
+
+
+def redraftable(path: Path, new_text: str | None = None) -> bool:
+    """May a new draft (of `new_text`, when the article's text changed) take this file's place?
+    Untouched machine files may; a draft with decisions may when every decided item's words are
+    still in the text (the decisions are carried over); anything else is a person's."""
+    state = draft_state(path)
+    if state in REPLACEABLE:
+        return True
+    if state != "reviewing":
+        return False
+    if new_text is None:
+        return True
+    try:
+        old = read_digest(path, _lenient_context(path.parent))
+    except DigestFileError:
+        return False
+    return all(
+        _relocate(span, new_text) is not None
+        for item in _decided(old)
+        if item.review.state != ItemState.REJECTED
+        for span in _spans(item)
+    )
+
+
+def _lenient_context(directory: Path) -> ValidationContext:
+    from bot.core.digest_files import default_context
+
+    return default_context(directory)
+
+
+# ------------------------------------------------------------------------------------------
+# Redrafting a draft an editor has started: decisions are kept, the rest is drafted anew
+
+
+def _decided(digest: ArticleDigest) -> list[Any]:
+    items: list[Any] = [*digest.key_points, *digest.quotes, *digest.claims, *digest.contradictions]
+    return [item for item in items if item.review.by]
+
+
+def _spans(item: Any) -> tuple[Span, ...]:
+    if isinstance(item, Quote):
+        return (item.words,)
+    if isinstance(item, (KeyPoint, RegionClaim)):
+        return (item.evidence,)
+    return (item.a, item.b)
+
+
+def _relocate(span: Span, text: str) -> Span | None:
+    """The same words in a changed text: the occurrence nearest the old place, or None."""
+    found = [m.start() for m in re.finditer(re.escape(span.text), text)] if span.text else []
+    if not found:
+        return None
+    start = min(found, key=lambda at: abs(at - span.start))
+    return Span(start, start + len(span.text), span.text)
+
+
+def _same_item_key(item: Any) -> tuple[str, ...]:
+    """What makes a new machine item "the one an editor already decided": the same words (and,
+    for a claim, the same region as first drafted, whatever an edit changed)."""
+    was = dict(item.review.was)
+    if isinstance(item, Quote):
+        return ("q", was.get("words", item.words.text))
+    if isinstance(item, RegionClaim):
+        return ("c", was.get("evidence", item.evidence.text), was.get("region", item.region))
+    if isinstance(item, KeyPoint):
+        return ("k", item.evidence.text)
+    return ("x", item.a.text, item.b.text)
+
+
+def merge_redraft(old: ArticleDigest, new: ArticleDigest) -> ArticleDigest | None:
+    """`new` (a fresh machine draft) with every decision of `old` carried over: decided items keep
+    their id, state, reviewer and history (their spans found again in the new text); new items
+    an editor already decided are dropped (a rejected claim is not proposed again); old
+    undecided items give way to the new draft's. None when the words of an item an editor
+    accepted or edited are no longer in the text: then the editor's file and text are kept."""
+    kept: dict[str, list[Any]] = {section: [] for section in SECTIONS}
+    decided_keys: set[tuple[str, ...]] = set()
+    for item in _decided(old):
+        found = [_relocate(span, new.text) for span in _spans(item)]
+        spans = [span for span in found if span is not None]
+        if len(spans) != len(found):
+            if item.review.state == ItemState.REJECTED:
+                continue  # words an editor rejected are gone from the page: nothing to keep
+            return None
+        if isinstance(item, Quote):
+            moved: Any = replace(item, words=spans[0])
+            section = "quotes"
+        elif isinstance(item, RegionClaim):
+            moved, section = replace(item, evidence=spans[0]), "claims"
+        elif isinstance(item, KeyPoint):
+            moved, section = replace(item, evidence=spans[0]), "key_points"
+        else:
+            moved, section = replace(item, a=spans[0], b=spans[1]), "contradictions"
+        kept[section].append(moved)
+        decided_keys.add(_same_item_key(item))
+    used = {item.id for items in kept.values() for item in items}
+    prefix = {"key_points": "k", "quotes": "q", "claims": "c", "contradictions": "x"}
+    merged: dict[str, tuple[Any, ...]] = {}
+    for section in SECTIONS:
+        fresh = []
+        counter = 0
+        for item in getattr(new, section):
+            if _same_item_key(item) in decided_keys:
+                continue
+            counter += 1
+            while f"{prefix[section]}{counter}" in used:
+                counter += 1
+            fresh_id = f"{prefix[section]}{counter}"
+            used.add(fresh_id)
+            fresh.append(replace(item, id=fresh_id))
+        ordered = sorted([*kept[section], *fresh], key=lambda it: _spans(it)[0].start)
+        merged[section] = tuple(ordered)
+    return replace(
+        new,
+        meta=replace(new.meta, title=old.meta.title),
+        key_points=merged["key_points"],
+        quotes=merged["quotes"],
+        claims=merged["claims"],
+        contradictions=merged["contradictions"],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,16 +435,26 @@ def append_draft_speakers(directory: Path, speakers: Sequence[Speaker]) -> list[
 
 def write_draft(result: DraftResult, directory: Path, ctx: ValidationContext) -> WriteOutcome:
     """Validate the draft with the curated files' validator, then write NAME.yaml + NAME.txt,
-    unless a person's file is there (see the module docstring)."""
+    unless a person's file is there (see the module docstring). A draft an editor has started
+    is merged: every decision stays (`merge_redraft`)."""
     directory.mkdir(parents=True, exist_ok=True)
     digest = result.digest
     path = directory / f"{digest.meta.id}.yaml"
     state = draft_state(path)
-    if state not in ("missing", "skeleton", "untouched-draft"):
+    if state == "reviewing":
+        try:
+            merged = merge_redraft(read_digest(path, ctx), digest)
+        except DigestFileError as exc:
+            return WriteOutcome(path, False, f"kept: a draft under review that does not load ({exc})")
+        if merged is None:
+            return WriteOutcome(path, False, "kept: a draft under review whose decided words are no longer in the text")
+        digest = merged
+    elif state not in REPLACEABLE:
         return WriteOutcome(path, False, f"kept: {state} file")
     for speaker in result.new_speakers:
         ctx.speakers.add(speaker)
-    content = render_draft(digest)
+    # A merged draft holds decisions: it is a person's file now, so it carries no drafter's hash.
+    content = dump_digest(digest) if state == "reviewing" else render_draft(digest)
     with tempfile.TemporaryDirectory() as staging:  # validate exactly what will be written
         (Path(staging) / f"{digest.meta.id}.txt").write_text(digest.text, "utf-8")
         (Path(staging) / f"{digest.meta.id}.yaml").write_text(content, "utf-8")
@@ -302,7 +462,11 @@ def write_draft(result: DraftResult, directory: Path, ctx: ValidationContext) ->
     append_draft_speakers(directory, result.new_speakers)
     (directory / f"{digest.meta.id}.txt").write_text(digest.text, "utf-8")
     path.write_text(content, "utf-8")
-    reasons = {"missing": "new", "skeleton": "filled an ingested skeleton"}
+    reasons = {
+        "missing": "new",
+        "skeleton": "filled an ingested skeleton",
+        "reviewing": "redrafted, every decision kept",
+    }
     return WriteOutcome(path, True, reasons.get(state, "replaced an untouched draft"))
 
 
@@ -323,6 +487,6 @@ def list_drafts(directory: Path) -> list[tuple[Path, str]]:
         if path.name == SPEAKERS_FILE:
             continue
         state = draft_state(path)
-        if state in ("untouched-draft", "edited", "hand-written"):
+        if state in ("untouched-draft", "reviewing", "edited", "hand-written"):
             out.append((path, state))
     return out

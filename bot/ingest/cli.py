@@ -35,12 +35,41 @@ def _now() -> dt.datetime:
     show_default=True,
     help="Extraction worker processes (0: extract in this process; 2 on a 2-core machine for big batches).",
 )
+@click.option("--title", help="A local file's title (default: what the file says, else its first line).")
+@click.option("--outlet", help="A local file's outlet, e.g. Reuters.")
+@click.option("--published", metavar="YYYY-MM-DD", help="A local file's publication date.")
+@click.option("--url", help="A local file's web address.")
+@click.option("--author", help="A local file's author.")
 @with_settings
-def ingest(sources: tuple[str, ...], as_json: bool, no_skeleton: bool, workers: int, settings: Settings) -> None:
-    """Store articles from URLs, saved HTML pages, pasted-text files and RSS/Atom/JSON feeds."""
+def ingest(
+    sources: tuple[str, ...],
+    as_json: bool,
+    no_skeleton: bool,
+    workers: int,
+    settings: Settings,
+    **meta_options: str | None,
+) -> None:
+    """Store articles from URLs, saved HTML pages, pasted-text files and RSS/Atom/JSON feeds.
+
+    A local file needs its publication date and web address: from the file itself, from
+    NAME.json beside it ({"title", "outlet", "published", "url"}), or from the options.
+    """
+    from bot.context import open_context
+    from bot.ingest.file_meta import FileMetaError, from_options
     from bot.ingest.pipeline import Ingestor, extraction_pool
 
-    store = Store(settings.db_path)
+    try:
+        file_meta = from_options(**meta_options)
+    except FileMetaError as exc:
+        raise click.UsageError(str(exc)) from None
+    local = [s for s in sources if "://" not in s]
+    if not file_meta.empty and len(local) != 1:
+        raise click.UsageError(
+            "--title, --outlet, --published, --url and --author describe one local file; "
+            "for several, put a NAME.json beside each"
+        )
+    ctx = open_context(settings, refresh=True)  # the seed and every digest file loaded first
+    store = ctx.store
     executor = extraction_pool(workers) if workers else None
     try:
         ingestor = Ingestor(
@@ -50,6 +79,7 @@ def ingest(sources: tuple[str, ...], as_json: bool, no_skeleton: bool, workers: 
             executor=executor,
             export_skeletons=not no_skeleton,
             progress=not as_json and sys.stderr.isatty(),
+            file_meta=file_meta,
         )
         results = asyncio.run(ingestor.ingest(sources))
     finally:

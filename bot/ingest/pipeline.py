@@ -40,6 +40,7 @@ from bot.ingest.clean import ExtractionError
 from bot.ingest.dedupe import StoryIndex, canonical_url, content_hash, minhash, signature_bytes
 from bot.ingest.feeds import FeedEntry, FeedError, ParsedFeed, looks_like_feed, parse_feed
 from bot.ingest.fetch import Fetcher, FetchError, FetchResult
+from bot.ingest.file_meta import FileMeta, FileMetaError, missing_message, read_sidecar
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -145,8 +146,10 @@ class Ingestor:
         summaries_dir: Path | None = None,
         export_skeletons: bool = True,
         progress: bool = False,
+        file_meta: FileMeta | None = None,
     ) -> None:
         self.store = store
+        self.file_meta = file_meta or FileMeta()  # command-line metadata for local files
         # Drafting (CPU-heavy, and it appends to the speaker registry file) runs on one thread of its
         # own: never on the event loop, and never two drafts at once.
         self._drafter: ThreadPoolExecutor | None = None
@@ -280,9 +283,33 @@ class Ingestor:
             if not parsed.entries:
                 raise SourceError("the feed has no entries with a web address")
             return await self.ingest_entries(parsed, feed_id=None, skip_known=False)
-        doc = await self._read(kind, data, None, None)
+        doc = self._with_file_meta(source, await self._read(kind, data, None, None))
         fetched = FetchResult(source, source, 200, "text/html" if kind == "html" else "text/plain", None, data)
         return [await self._save(source, doc, fetched, fetch_status="file", feed_id=None, entry=None, feed_outlet=None)]
+
+    def _with_file_meta(self, source: str, doc: ReadDocument) -> ReadDocument:
+        """A local file's metadata: options, then its `.json` sidecar, then what it declares;
+        refused without a publication date or a web address (bot/ingest/file_meta.py says why)."""
+        path = Path(source)
+        try:
+            sidecar = read_sidecar(path) if path.suffix.lower() != ".json" else FileMeta()
+        except FileMetaError as exc:
+            raise SourceError(str(exc)) from None
+        declared = FileMeta(doc.title, doc.publisher, doc.published, doc.canonical_url, doc.author)
+        meta = self.file_meta.over(sidecar.over(declared))
+        problem = missing_message(source, meta)
+        if problem:
+            raise SourceError(problem)
+        given = doc.published != meta.published
+        return dataclasses.replace(
+            doc,
+            title=meta.title,
+            publisher=meta.publisher,
+            published=meta.published,
+            canonical_url=meta.url,
+            author=meta.author,
+            date_source="given" if given else doc.date_source,
+        )
 
     async def _fetch_and_store(
         self, url: str, *, feed_id: int | None, entry: FeedEntry | None, feed_outlet: str | None
@@ -457,7 +484,7 @@ class Ingestor:
                 **extra,
             )
 
-        verdict = self._decide(meta, text_digest, signature)
+        verdict = self._decide(meta, doc.text, text_digest, signature)
         if verdict.status in ("duplicate", "kept"):  # nothing new stored (kept: curated, its text stays)
             assert verdict.duplicate_of is not None
             if verdict.status == "duplicate":
@@ -504,7 +531,7 @@ class Ingestor:
         )
         return stored_result, stored
 
-    def _decide(self, meta: _Metadata, text_digest: str, signature: Any) -> _Verdict:
+    def _decide(self, meta: _Metadata, text: str, text_digest: str, signature: Any) -> _Verdict:
         """The dedup verdict: a known address, the same text, the same outlet's near-identical
         copy, or a new article (sharing a story with another outlet's copy when one is found)."""
         existing = storage.article_by_url(self.store, meta.keys) if meta.keys else None
@@ -515,7 +542,7 @@ class Ingestor:
                 )
             curated = existing["review"] not in (None, "", Review.NONE.value)
             if existing["review"] == Review.DRAFT.value:  # a machine draft no one touched is redrafted
-                curated = not _replaceable(self.summaries_dir / f"{existing['id']}.yaml")
+                curated = not _replaceable(self.summaries_dir / f"{existing['id']}.yaml", text)
             if curated:
                 return _Verdict(
                     "kept",
@@ -576,8 +603,13 @@ class Ingestor:
         )
         directory = self.summaries_dir
         yaml_path = directory / f"{article.id}.yaml"
-        if not _replaceable(yaml_path):
+        if not _replaceable(yaml_path, article.text):
             return None  # never overwrite an editor's work
+        from bot.extract.draft import draft_state
+
+        if draft_state(yaml_path) == "reviewing":  # redrafted by merging: the decisions stay
+            self._draft(digest, directory)
+            return str(yaml_path)
         try:
             path = write_digest_files(digest, directory)
         except OSError as exc:
@@ -624,12 +656,13 @@ class _Verdict:
     reason: str | None = None
 
 
-def _replaceable(yaml_path: Path) -> bool:
-    """Only a missing file, an untouched skeleton or an untouched machine draft may be rewritten:
-    anything a person has started, edited or reviewed is theirs."""
-    from bot.extract.draft import draft_state
+def _replaceable(yaml_path: Path, new_text: str | None = None) -> bool:
+    """Only a missing file, an untouched skeleton or machine draft, or a draft under review whose
+    decided words are all in the new text (its decisions are carried over) may be rewritten:
+    anything else a person has started, edited or reviewed is theirs."""
+    from bot.extract.draft import redraftable
 
-    return draft_state(yaml_path) in {"missing", "skeleton", "untouched-draft"}
+    return redraftable(yaml_path, new_text)
 
 
 def _first_words(text: str, limit: int = 80) -> str:

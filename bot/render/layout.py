@@ -35,10 +35,13 @@ from bot.core.models import (
     KeyPointItem,
     NotFound,
     Notice,
+    PendingAnswer,
     QuoteItem,
     QuoteKind,
     QuotesAnswer,
     Review,
+    ReviewAnswer,
+    ReviewItem,
     SourceRef,
     SourcesAnswer,
     StatusAnswer,
@@ -119,6 +122,24 @@ class SourceLine:
         return f"{out}, via {self.via}" if self.via else out
 
 
+class Verb(enum.StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    EDIT = "edit"
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A control an editor may use on an item (renderers draw buttons, menus or a command hint).
+    `options` are the choices of an edit: (field, value, label)."""
+
+    verb: Verb
+    article: str
+    item: str  # "" for the whole article
+    label: str
+    options: tuple[tuple[str, str, str], ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
     """One unit of an answer (a claim, a quote, an article...), never split across pages.
@@ -131,6 +152,7 @@ class Item:
     source: SourceLine | None = None
     details: tuple[Line, ...] = ()
     note: str | None = None  # a label of the item itself: "candidate, not confirmed"
+    actions: tuple[Action, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +184,8 @@ class Layout:
     private: bool = False  # shown to the caller only (errors, help, subscriptions)
     tone: Tone = Tone.ANSWER
     rerun: Rerun | None = None  # read-only answers can be redrawn page by page
+    actions: tuple[Action, ...] = ()  # controls on the whole answer (accept all, pages of a review)
+    page: tuple[int, int] | None = None  # (page, pages) of an answer the front end pages itself
 
     @property
     def is_message(self) -> bool:
@@ -466,6 +490,95 @@ def _not_found(answer: NotFound) -> Layout:
     return Layout(message=plain(text), private=True, tone=Tone.ERROR)
 
 
+_STATE_WORDS = {
+    ItemState.UNDECIDED: "undecided",
+    ItemState.ACCEPTED: "accepted",
+    ItemState.REJECTED: "rejected",
+    ItemState.EDITED: "edited",
+}
+CLAIM_CHOICES = tuple((c.value, c.value.replace("_", " ")) for c in ClaimType)
+
+
+def _counts(counts: tuple[tuple[ItemState, int], ...]) -> str:
+    return ", ".join(f"{n} {_STATE_WORDS[state]}" for state, n in counts if n)
+
+
+def _decided(item: ReviewItem) -> str:
+    if item.state == ItemState.UNDECIDED or not item.by:
+        return _STATE_WORDS[item.state]
+    when = f", {item.at.strftime('%d %b %Y %H:%M')} UTC" if item.at else ""
+    return f"{_STATE_WORDS[item.state]} by {item.by}{when}"
+
+
+def _review_item(article: str, item: ReviewItem) -> Item:
+    details: list[Line] = [plain(f"in: {item.context}")] if item.context not in item.spans else []
+    if item.was:
+        details.append(plain("changed from: " + "; ".join(f"{k} {v}" for k, v in item.was)))
+    actions: list[Action] = []
+    if item.state != ItemState.ACCEPTED:
+        actions.append(Action(Verb.ACCEPT, article, item.item_id, f"Accept {item.item_id}"))
+    if item.state != ItemState.REJECTED:
+        actions.append(Action(Verb.REJECT, article, item.item_id, f"Reject {item.item_id}"))
+    if "claim" in item.editable:
+        actions.append(
+            Action(
+                Verb.EDIT,
+                article,
+                item.item_id,
+                f"Claim type of {item.item_id}",
+                tuple(("claim", value, label) for value, label in CLAIM_CHOICES),
+            )
+        )
+    lead = (
+        Run(item.item_id, Style.CODE),
+        Run(f" {item.kind}" + (": " if item.summary else ""), Style.PLAIN),
+        Run(item.summary, Style.STRONG),
+        Run(f" [{_decided(item)}]", Style.EMPH),
+    )
+    return Item(lead, item.spans, None, tuple(details), actions=tuple(actions))
+
+
+def _review(answer: ReviewAnswer) -> Layout:
+    src = answer.source
+    article = src.article_id
+    notes = [plain(f"{src.publisher}, {day(src.published)}"), plain(_counts(answer.counts))]
+    if answer.message:
+        notes.insert(0, plain(answer.message))
+    undecided = dict(answer.counts).get(ItemState.UNDECIDED, 0)
+    actions = []
+    if undecided:
+        actions += [
+            Action(Verb.ACCEPT, article, "", f"Accept all {undecided} undecided"),
+            Action(Verb.REJECT, article, "", f"Reject all {undecided} undecided"),
+        ]
+    empty = "Nothing was drafted from this article."
+    return Layout(
+        title=f"Review: {src.title}",
+        notes=tuple(notes),
+        sections=(Section(None, tuple(_review_item(article, i) for i in answer.items), empty=empty),),
+        footer=f"article {article} · every quoted span is verbatim from the article",
+        private=True,
+        actions=tuple(actions),
+        page=(answer.page, answer.pages) if answer.pages > 1 else None,
+    )
+
+
+def _pending(answer: PendingAnswer) -> Layout:
+    items = []
+    for article in answer.articles:
+        src = article.source
+        lead = (Run(src.title or "(untitled)", Style.STRONG, url=src.url),)
+        details = (plain(f"id {src.article_id}"), plain(_counts(article.counts)))
+        source = SourceLine(src.publisher, day(src.published), "", None, None)
+        items.append(Item(lead, (), source, details))
+    return Layout(
+        title="Drafts to review",
+        notes=(plain(f"{len(items)} article{'s' * (len(items) != 1)} with undecided items, newest first"),),
+        sections=(Section(None, tuple(items), empty="No machine draft is waiting for a decision."),),
+        private=True,
+    )
+
+
 def layout(answer: Answer) -> Layout:
     """Any answer of the core, laid out."""
     match answer:
@@ -485,6 +598,10 @@ def layout(answer: Answer) -> Layout:
             return _subscriptions(answer)
         case SubscriptionChanged():
             return _subscription_changed(answer)
+        case ReviewAnswer():
+            return _review(answer)
+        case PendingAnswer():
+            return _pending(answer)
         case NotFound():
             return _not_found(answer)
         case UsageError():

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bot.cli import cli
 from bot.core.digest_files import check_dir, default_context, read_digest
 from bot.core.gazetteer import load_gazetteer
 from bot.core.models import ArticleMeta, Review
-from bot.extract.cli import draft_command, review_command
+from bot.draft_cli import draft_command
 from bot.extract.compare import compare
 from bot.extract.draft import draft_state, make_draft, write_draft
 
@@ -26,9 +27,12 @@ TEXT = (
 
 
 @pytest.fixture()
-def summaries(tmp_path: Path) -> Path:
+def summaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "summaries"
     folder.mkdir()
+    monkeypatch.setenv("BRIEFBOT_DB", str(tmp_path / "draft.db"))
+    monkeypatch.setenv("BRIEFBOT_SUMMARIES", str(folder))
+    monkeypatch.chdir(tmp_path)
     shutil.copy(ROOT / "summaries" / "speakers.yaml", folder / "speakers.yaml")
     (tmp_path / "article.txt").write_text(TEXT, encoding="utf-8")
     return folder
@@ -94,17 +98,22 @@ def test_untouched_draft_is_replaced_but_edited_or_reviewed_files_are_kept(summa
     assert result.exit_code == 1 and "kept: edited" in result.output
     assert path.read_text(encoding="utf-8") == edited
 
-    listed = CliRunner().invoke(review_command, [str(summaries)])
-    assert "2022-09-16-test-izium.yaml" in listed.output and "edited by a person" in listed.output
-    promoted = CliRunner().invoke(review_command, [str(summaries), "--promote", "2022-09-16-test-izium"])
+    listed = CliRunner().invoke(cli, ["review"])
+    assert "Kyiv says it recaptured Izium" in listed.output and "undecided" in listed.output, listed.output
+    refused = CliRunner().invoke(cli, ["review", "promote", "2022-09-16-test-izium"])
+    assert refused.exit_code == 1 and "still undecided" in refused.output
+    accepted = CliRunner().invoke(cli, ["review", "accept", "2022-09-16-test-izium", "--all", "--by", "Ed"])
+    assert accepted.exit_code == 0, accepted.output
+    promoted = CliRunner().invoke(cli, ["review", "promote", "2022-09-16-test-izium", "--by", "Ed"])
     assert promoted.exit_code == 0, promoted.output
     assert draft_state(path) == "reviewed"
+    assert "title: Kyiv says" in path.read_text(encoding="utf-8")  # the person's edit stays
     assert check_dir(summaries).ok
     before = path.read_text(encoding="utf-8")
     result = draft(summaries)
     assert result.exit_code == 1 and "kept: reviewed" in result.output
     assert path.read_text(encoding="utf-8") == before
-    assert CliRunner().invoke(review_command, [str(summaries)]).output.strip() == "no drafts"
+    assert "No machine draft is waiting" in CliRunner().invoke(cli, ["review"]).output
 
 
 @pytest.mark.parametrize(
@@ -121,7 +130,7 @@ def test_empty_article_is_a_clear_error(summaries: Path, text: str, message: str
 
 def test_missing_metadata_is_a_clear_error(summaries: Path) -> None:
     result = CliRunner().invoke(draft_command, [str(summaries.parent / "article.txt"), "--summaries", str(summaries)])
-    assert result.exit_code != 0 and "--publisher" in result.output and "Traceback" not in result.output
+    assert result.exit_code != 0 and "--outlet" in result.output and "Traceback" not in result.output
     bad_date = draft(summaries, "--published", "16/09/2022")
     assert bad_date.exit_code != 0 and "not a date" in bad_date.output
 

@@ -31,14 +31,14 @@ def test_ingest_json_lines_and_exit_status(server: LocalServer, env: dict[str, s
     result = CliRunner().invoke(cli, ["ingest", "--json", url, str(SEED), f"{server.base}/image.png", url])
     assert result.exit_code == 1  # one source was refused
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["status"] for line in lines] == ["new", "new", "refused", "duplicate"]
+    # the seed text (its metadata in the .json beside it) is the packaged seed, loaded first
+    assert [line["status"] for line in lines] == ["new", "duplicate", "refused", "duplicate"]
+    assert lines[1]["id"] == "2022-12-08-newsweek-kremlin-territory" and lines[1]["reason"] == "already stored"
     first = lines[0]
     assert set(first) >= {"id", "url", "outlet", "title", "author", "published", "language", "status", "text"}
     assert first["outlet"] == "CNBC" and first["author"] == "Natasha Turak"
     assert lines[2]["reason"] == "not a page or a feed (content type image/png)"
     assert (Path(env["BRIEFBOT_SUMMARIES"]) / f"{first['id']}.yaml").is_file()
-    # the seed has no web address: no skeleton (a digest file needs the article's URL)
-    assert not list(Path(env["BRIEFBOT_SUMMARIES"]).glob("*newsweek*"))
 
 
 def test_ingested_articles_are_listed_by_sources_and_digest(server: LocalServer, env: dict[str, str]) -> None:
@@ -66,6 +66,80 @@ def test_plain_output_and_one_line_errors(env: dict[str, str], tmp_path: Path) -
     assert f"refused   {empty}: empty file" in result.stderr
     assert "refused   file:///etc/passwd: only http and https URLs are fetched, not 'file'" in result.stderr
     assert "Traceback" not in result.output
+
+
+PASTED = (
+    "Ukraine says it recaptured Izium\n\n"
+    "Ukrainian forces recaptured Izium on Thursday, the defence ministry said in a statement.\n\n"
+    "Kremlin spokesman Dmitry Peskov said Russia still controls the city of Izium and its surroundings.\n\n"
+    "Olena Kovalenko, a local teacher, said the shelling of Kharkiv had stopped this month after weeks.\n"
+)
+
+
+def test_pasted_text_needs_a_date_and_an_address(env: dict[str, str], tmp_path: Path) -> None:
+    pasted = tmp_path / "izium.txt"
+    pasted.write_text(PASTED, "utf-8")
+    refused = CliRunner().invoke(cli, ["ingest", str(pasted)])
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[0] == (
+        f"refused   {pasted}: no publication date and no web address: give --published YYYY-MM-DD --url URL, "
+        "or put them in izium.json beside it"
+    )
+    sources = CliRunner().invoke(cli, ["ask", "/sources"])
+    assert "Izium" not in sources.stdout  # nothing stored, nothing dated today
+
+    given = CliRunner().invoke(
+        cli,
+        ["ingest", str(pasted), "--published", "2022-09-16", "--url", "https://example.org/izium", "--outlet", "Wire"],
+    )
+    assert given.exit_code == 0, given.output
+    [article_id] = [line.split()[1] for line in given.stdout.splitlines() if line.startswith("new ")]
+    assert article_id.startswith("2022-09-16-wire-")
+    digest_file = Path(env["BRIEFBOT_SUMMARIES"]) / f"{article_id}.yaml"
+    assert "review: draft" in digest_file.read_text("utf-8")  # drafted like any other article
+    status = CliRunner().invoke(cli, ["ask", "/status Kharkiv"])
+    assert "Wire, 16 Sep 2022" in status.stdout and "automatic, not reviewed" in status.stdout
+    sources = CliRunner().invoke(cli, ["ask", "/sources"])
+    assert sources.stdout.count("Ukraine says it recaptured Izium") == 1
+    assert "1 Dec 2026" not in sources.stdout
+
+
+def test_pasted_text_metadata_from_a_json_beside_it(env: dict[str, str], tmp_path: Path) -> None:
+    pasted = tmp_path / "izium.txt"
+    pasted.write_text(PASTED, "utf-8")
+    # the shared seed's shape: link, source.title, published_date with a time
+    (tmp_path / "izium.json").write_text(
+        json.dumps(
+            {
+                "title": "Izium retaken",
+                "link": "https://example.org/izium",
+                "source": {"title": "Kyiv Wire"},
+                "published_date": "2022-09-16T07:00:00+00:00",
+            }
+        ),
+        "utf-8",
+    )
+    result = CliRunner().invoke(cli, ["ingest", "--json", str(pasted)])
+    assert result.exit_code == 0, result.output
+    [line] = [json.loads(x) for x in result.stdout.splitlines()]
+    assert (line["title"], line["outlet"], line["published"], line["url"]) == (
+        "Izium retaken",
+        "Kyiv Wire",
+        "2022-09-16",
+        "https://example.org/izium",
+    )
+    # options win over the sidecar; a broken sidecar is named with its line
+    (tmp_path / "broken.txt").write_text(PASTED, "utf-8")
+    (tmp_path / "broken.json").write_text('{\n  "title": "x",\n  "url": \n}', "utf-8")
+    broken = CliRunner().invoke(cli, ["ingest", str(tmp_path / "broken.txt")])
+    assert broken.exit_code == 1 and f"{tmp_path / 'broken.json'}:4: not valid JSON" in broken.stderr
+    assert "Traceback" not in broken.output
+    several = CliRunner().invoke(
+        cli, ["ingest", str(pasted), str(tmp_path / "broken.txt"), "--published", "2022-09-16"]
+    )
+    assert several.exit_code == 2 and "describe one local file" in several.output
+    bad_date = CliRunner().invoke(cli, ["ingest", str(pasted), "--published", "16/09/2022"])
+    assert bad_date.exit_code == 2 and "'16/09/2022' is not a date" in bad_date.output
 
 
 def test_feeds_add_list_remove(server: LocalServer, env: dict[str, str]) -> None:

@@ -297,6 +297,8 @@ async def test_hostile_files(db: Store, settings: Settings, tmp_path: Path) -> N
         + "</div></body><div><p>tail <b>bold <i>italic</p></html><!-- never closed",
         "utf-8",
     )
+    # a saved page that names no date or address of its own takes them from the .json beside it
+    (tmp_path / "malformed.json").write_text('{"published": "2022-04-12", "url": "https://example.org/a"}', "utf-8")
     binary = tmp_path / "binary.html"
     binary.write_bytes(b"\x00\x01\x02" * 1000 + b"<html>")
     huge = tmp_path / "huge.html"

@@ -128,7 +128,7 @@ def _read_all(paths: list[Path], ctx: ValidationContext, workers: int) -> Iterat
         yield from _read_all(paths[done:], ctx, 1)
 
 
-def _registry_for(store: Store, directory: Path) -> tuple[SpeakerRegistry, list[Speaker]]:
+def registry_for(store: Store, directory: Path) -> tuple[SpeakerRegistry, list[Speaker]]:
     reg_path = directory / SPEAKERS_FILE
     curated = read_registry_file(reg_path) if reg_path.is_file() else []
     registry = load_registry(store)
@@ -143,7 +143,7 @@ def check_dir(directory: Path, store: Store | None = None) -> LoadReport:
     own = store is None
     store = store or Store(":memory:")
     try:
-        registry, _ = _registry_for(store, directory)
+        registry, _ = registry_for(store, directory)
     finally:
         if own:
             store.close()
@@ -183,7 +183,7 @@ def load_dir(
         report.errors.append(DigestFileError(str(directory), None, "", "no such folder"))
         return report
     loaded_at = (now or dt.datetime.now(dt.UTC)).isoformat()
-    registry, curated = _registry_for(store, directory)
+    registry, curated = registry_for(store, directory)
     save_speakers(store, curated)
     ctx = ValidationContext(load_gazetteer(), registry)
     wanted = set(only) if only is not None else None

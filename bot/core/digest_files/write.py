@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ruamel.yaml import YAML
 
 from bot.core.digest_files.schema import FORMAT_VERSION
 from bot.core.models import ArticleDigest, ItemReview, Review
@@ -34,6 +35,7 @@ def review_data(review: ItemReview) -> dict[str, Any]:
 
 def digest_to_data(digest: ArticleDigest) -> dict[str, Any]:
     m = digest.meta
+
     def reviewed(item: dict[str, Any], review: ItemReview) -> dict[str, Any]:
         # Only a person's decision is written: an item without one takes the file's review
         # (undecided in a machine draft, accepted in a person's file).
@@ -120,6 +122,19 @@ HEADER = (
 )
 
 
+def digest_yaml() -> YAML:
+    """The one YAML emitter of digest files (machine drafts and editors' decisions alike), so a
+    decision rewrites only the lines of the items it touches: one line per value, no folding
+    (a folded line of an article's words is harder to compare with the text), lists at their
+    key's indentation."""
+    emitter = YAML(typ="rt")
+    emitter.preserve_quotes = True
+    emitter.width = 1_000_000
+    emitter.indent(mapping=2, sequence=2, offset=0)
+    emitter.allow_unicode = True
+    return emitter
+
+
 def dump_digest(digest: ArticleDigest) -> str:
     """The digest as a digest file (YAML); `read_digest` of the result gives the digest back."""
     data = digest_to_data(digest)
@@ -128,7 +143,9 @@ def dump_digest(digest: ArticleDigest) -> str:
         Review.NONE: "# review: none = ingested, not yet curated: fill the sections, then set review.\n",
     }
     note = notes.get(digest.review, "")
-    return HEADER + note + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    buffer = io.StringIO()
+    digest_yaml().dump(data, buffer)
+    return HEADER + note + buffer.getvalue()
 
 
 def write_digest_files(digest: ArticleDigest, directory: Path) -> Path:
