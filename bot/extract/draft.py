@@ -212,6 +212,7 @@ def make_draft(
             assertions.append(Assertion(a, b, speaker.id, via))
     claims = region_claims(text, gazetteer, meta.published, assertions, skip)
     names = {s.id: s.name for s in speakers if s is not None} | {"article": meta.publisher}
+    region_names = {code: region.name for code, region in gazetteer.regions.items()}
     digest = ArticleDigest(
         meta=meta,
         text=text,
@@ -220,9 +221,7 @@ def make_draft(
         captions=tuple(captions),
         quotes=tuple(quotes),
         claims=tuple(claims),
-        contradictions=tuple(
-            candidate_contradictions(claims, names, {c: r.name for c, r in gazetteer.regions.items()})
-        ),
+        contradictions=tuple(candidate_contradictions(claims, names, region_names)),
     )
     return DraftResult(digest, list(resolver.new.values()))
 
