@@ -340,12 +340,17 @@ def _relocate(span: Span, text: str) -> Span | None:
 
 def _same_item_key(item: Any) -> tuple[str, ...]:
     """What makes a new machine item "the one an editor already decided": the same words (and,
-    for a claim, the same region as first drafted, whatever an edit changed)."""
+    for a claim, the same region and type as first drafted, whatever an edit changed)."""
     was = dict(item.review.was)
     if isinstance(item, Quote):
         return ("q", was.get("words", item.words.text))
     if isinstance(item, RegionClaim):
-        return ("c", was.get("evidence", item.evidence.text), was.get("region", item.region))
+        return (
+            "c",
+            was.get("evidence", item.evidence.text),
+            was.get("region", item.region),
+            was.get("claim", item.claim.value),
+        )
     if isinstance(item, KeyPoint):
         return ("k", item.evidence.text)
     return ("x", item.a.text, item.b.text)

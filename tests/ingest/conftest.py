@@ -132,12 +132,14 @@ class LocalServer:
         self.base = ""
         self.never = None  # asyncio.Event created in the server loop
         self.feed_pages = [GUARDIAN_HK, HILL_OMAR, CNBC_EMIRATES]
+        self.pages: dict[str, str] = {}  # /page/{name}: pages a test writes and changes
 
     def app(self) -> web.Application:
         app = web.Application()
         r = app.router
         r.add_get("/html/{name}", self.html)
         r.add_get("/wire/{site}", self.wire)
+        r.add_get("/page/{name}", self.page)
         r.add_get("/undated", self.undated)
         r.add_get("/feed/bbc.xml", self.bbc_feed)
         r.add_get("/feed/conditional.xml", self.conditional_feed)
@@ -240,6 +242,13 @@ class LocalServer:
         site = request.match_info["site"]
         extra = "Updated with the governor's comments." if site == "Daily Courier" else ""
         return web.Response(text=wire_page(site, extra), content_type="text/html")
+
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        self.hits.hit(request)
+        html = self.pages.get(request.match_info["name"])
+        if html is None:
+            return web.Response(status=404)
+        return web.Response(text=html, content_type="text/html")
 
     async def undated(self, request: web.Request) -> web.StreamResponse:
         self.hits.hit(request)

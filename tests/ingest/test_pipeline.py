@@ -26,6 +26,7 @@ from tests.ingest.conftest import (
     SEED,
     LocalServer,
     page_id,
+    wire_page,
 )
 
 FIXED_NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
@@ -395,6 +396,50 @@ async def test_skeleton_refreshed_on_update_unless_an_editor_started(
     [again] = await run(db, settings, f"{server.base}/wire/Kyiv Herald")
     assert again.status == "duplicate" and "curated" in (again.reason or "")  # stored text kept
     assert "review: reviewed" in yaml_path.read_text("utf-8")
+
+
+async def test_a_page_update_keeps_every_editors_decision(server: LocalServer, db: Store, settings: Settings) -> None:
+    """The page changes after an editor decided some items: the article is redrafted from the new
+    text, every decision stays with its item, and only new words bring new undecided items."""
+    from bot.core import queries
+    from bot.core.gazetteer import load_gazetteer
+    from bot.core.models import ItemState
+    from bot.core.review import Desk
+    from bot.core.speakers import load_registry
+
+    server.pages["update"] = wire_page("Kyiv Herald")
+    url = f"{server.base}/page/update"
+    [first] = await run(db, settings, url)
+    assert first.status == "new" and first.id
+    desk = Desk(db, settings.summaries_dir)
+    claims = desk.sheet(first.id).digest.claims
+    pushed = next(c for c in claims if c.claim.value == "recaptured")
+    shelling = next(c for c in claims if c.claim.value == "shelling")
+    at = dt.datetime(2022, 5, 11, 9, 0, tzinfo=dt.UTC)
+    desk.decide(first.id, [pushed.id], ItemState.ACCEPTED, by="Olha", at=at)
+    desk.decide(first.id, [shelling.id], ItemState.REJECTED, by="Olha", at=at)
+    desk.decide(first.id, ["q1"], ItemState.EDITED, by="Olha", at=at, changes={"kind": "mixed"})
+
+    lead = "Ukrainian forces also recaptured Balakliia on Wednesday, the general staff said."
+    server.pages["update"] = wire_page("Kyiv Herald", extra_lead=lead)
+    [updated] = await run(db, settings, url)
+    assert updated.status == "updated" and updated.id == first.id
+    after = desk.sheet(first.id).digest
+    assert after.text.startswith(lead) and "KYIV (Reuters)" in after.text
+    assert db["articles"].get(first.id)["text"] == after.text
+    by_id = {c.id: c for c in after.claims}
+    assert by_id[pushed.id].review.state == ItemState.ACCEPTED and by_id[pushed.id].review.by == "Olha"
+    assert by_id[shelling.id].review.state == ItemState.REJECTED
+    q1 = next(q for q in after.quotes if q.id == "q1")
+    assert q1.review.state == ItemState.EDITED and q1.kind.value == "mixed"
+    again = [c for c in after.claims if c.claim == shelling.claim and c.evidence.text == shelling.evidence.text]
+    assert [c.id for c in again] == [shelling.id]  # a rejected claim is not proposed again
+    new = [c for c in after.claims if lead in c.evidence.text]
+    assert new and all(c.review.state == ItemState.UNDECIDED for c in new)
+    answer = queries.status(db, load_gazetteer(), load_registry(db), "Kharkiv")
+    states = {c.item_id: c.state for g in answer.by_source for c in g.claims}  # type: ignore[union-attr]
+    assert states[f"{first.id}#{pushed.id}"] == ItemState.ACCEPTED
+    assert f"{first.id}#{shelling.id}" not in states
 
 
 async def test_extraction_in_a_worker_process(server: LocalServer, db: Store, settings: Settings) -> None:
