@@ -20,10 +20,14 @@ from dateparser.date import DateDataParser
 from rapidfuzz import process
 
 from bot.context import Context
-from bot.core import queries, subscriptions
+from bot.core import articles, queries, subscriptions
 from bot.core.models import (
     Answer,
+    FeedChanged,
+    FeedLine,
+    FeedsAnswer,
     HelpAnswer,
+    ItemState,
     NotFound,
     Notice,
     SubscriptionChanged,
@@ -31,6 +35,7 @@ from bot.core.models import (
     SubscriptionsAnswer,
     UsageError,
 )
+from bot.core.review import Desk, ReviewError, pending_answer, sheet_answer
 from bot.core.textnorm import clean_input
 
 log = logging.getLogger(__name__)
@@ -49,6 +54,9 @@ class ParamKind(enum.StrEnum):
     TIME = "time"
     TIMEZONE = "timezone"
     CHANNEL = "channel"  # a channel picked in the client (Discord); text front ends use the current one
+    ARTICLE = "article"  # an article id (Discord completes the drafts waiting for review)
+    CHOICE = "choice"  # one of the parameter's `choices` (Discord shows them as a menu)
+    URL = "url"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +66,8 @@ class Param:
     description: str
     required: bool = False
     rest: bool = True  # takes the rest of the line (names have spaces: "Dmitry Peskov")
+    choices: tuple[str, ...] = ()  # a CHOICE parameter's values
+    max_len: int = 100  # characters (MAX_ARG); an address may be longer than a name
 
     @property
     def typed(self) -> bool:
@@ -70,8 +80,9 @@ class CommandSpec:
     name: str
     params: tuple[Param, ...]
     description: str
-    manage: bool = False  # changes or lists the channel's subscriptions: managers only
+    manage: bool = False  # changes or lists the channel's subscriptions or feeds: managers only
     readonly: bool = True  # safe to re-run from a page button
+    edit: bool = False  # reviews machine drafts: editors only
 
     def usage(self, prefix: str = "/", *, picked: bool = False) -> str:
         """'/status REGION'; with `picked`, picked parameters (channels) are shown too."""
@@ -81,6 +92,8 @@ class CommandSpec:
                 parts.append(p.name.upper() if p.required else f"[{p.name.upper()}]")
         return " ".join(parts)
 
+
+FEED_ACTIONS = ("list", "add", "remove")
 
 COMMANDS: dict[str, CommandSpec] = {
     spec.name: spec
@@ -126,6 +139,22 @@ COMMANDS: dict[str, CommandSpec] = {
             readonly=False,
         ),
         CommandSpec("subscriptions", (), "The daily digests here and their state", manage=True),
+        CommandSpec(
+            "review",
+            (Param("article", ParamKind.ARTICLE, "An article id (default: list the drafts waiting)"),),
+            "Machine drafts waiting for review, or one article's items to accept or reject",
+            edit=True,
+        ),
+        CommandSpec(
+            "feeds",
+            (
+                Param("action", ParamKind.CHOICE, "add, list or remove", rest=False, choices=FEED_ACTIONS),
+                Param("url", ParamKind.URL, "The feed's address (add, remove) or its number (remove)", max_len=500),
+            ),
+            "Follow a feed (add URL), stop (remove URL), or list the followed feeds",
+            manage=True,
+            readonly=False,
+        ),
     )
 }
 ALIASES = {"quotes": "quote", "region": "status", "contradiction": "contradictions", "source": "sources", "?": "help"}
@@ -136,12 +165,26 @@ MANAGERS = {
     "discord": "server managers (Manage Server)",
     "slack": "workspace admins and owners (or members of the subscriber group)",
 }
+# Who may review machine drafts (both set in the settings: BRIEFBOT_DISCORD_EDITOR_ROLE, ...).
+EDITORS = {
+    "discord": "editors (the editor role; Manage Server when no role is set)",
+    "slack": "editors (the editor user group; workspace admins when no group is set)",
+}
+# Items per page of a review card: Discord has five rows of controls (one per item, one for
+# the article); a Slack message stays readable with five items and their controls.
+REVIEW_PAGE_SIZE = {"discord": 4, "slack": 5}
 
 
-def managers_only(platform: str) -> Notice:
+def managers_only(platform: str, command: str = "subscribe") -> Notice:
     """The refusal of a managing command to someone who may not manage the channel."""
     who = MANAGERS.get(platform, "channel managers")
-    return Notice(f"Only {who} can change or list the daily digests.", ok=False)
+    what = "followed feeds" if command == "feeds" else "the daily digests"
+    return Notice(f"Only {who} can change or list {what}.", ok=False)
+
+
+def editors_only(platform: str) -> Notice:
+    who = EDITORS.get(platform, "editors")
+    return Notice(f"Only {who} can review machine drafts.", ok=False)
 
 
 def prefix_for(platform: str) -> str:
@@ -163,6 +206,12 @@ class Caller:
     channel: str = "console"
     user: str = "local"
     can_manage: bool = True
+    can_edit: bool = True  # may review machine drafts (the front end decides, like can_manage)
+    name: str = ""  # who the caller is, as a decision records it ("Olha (Discord 1234)")
+
+    @property
+    def reviewer(self) -> str:
+        return self.name or self.user
 
 
 CONSOLE = Caller()
@@ -210,9 +259,20 @@ def bind(spec: CommandSpec, rest: str, prefix: str = "/") -> Command | UsageErro
 
 
 def _bounded(spec: CommandSpec, args: dict[str, str], prefix: str) -> Command | UsageError:
+    params = {p.name: p for p in spec.params}
     for key, value in args.items():
-        if len(value) > MAX_ARG:
-            return UsageError(f"the {key} is too long ({len(value)} characters; at most {MAX_ARG})", spec.usage(prefix))
+        param = params[key]
+        if len(value) > param.max_len:
+            return UsageError(
+                f"the {key} is too long ({len(value)} characters; at most {param.max_len})", spec.usage(prefix)
+            )
+        if param.choices:
+            value = value.casefold()
+            if value not in param.choices:
+                return UsageError(
+                    f"{prefix}{spec.name} {value[:20]}: say {', '.join(param.choices)}", spec.usage(prefix)
+                )
+            args[key] = value
     return Command(spec.name, args)
 
 
@@ -236,7 +296,7 @@ def help_answer(platform: str = "console") -> HelpAnswer:
     prefix = prefix_for(platform)
     rows = []
     for spec in COMMANDS.values():
-        description = spec.description + (" (managers only)" if spec.manage else "")
+        description = spec.description + (" (managers only)" if spec.manage else " (editors only)" if spec.edit else "")
         rows.append((spec.usage(prefix, picked=platform == "discord"), description))
     return HelpAnswer(tuple(rows))
 
@@ -270,7 +330,9 @@ def _execute(ctx: Context, command: Command, caller: Caller) -> Answer:
     drafts = ctx.settings.show_drafts
     spec = COMMANDS[command.name]
     if spec.manage and not caller.can_manage:
-        return managers_only(caller.platform)
+        return managers_only(caller.platform, spec.name)
+    if spec.edit and not caller.can_edit:
+        return editors_only(caller.platform)
     match command.name:
         case "status":
             return queries.status(ctx.store, ctx.gazetteer, ctx.speakers, args["region"], include_drafts=drafts)
@@ -290,6 +352,10 @@ def _execute(ctx: Context, command: Command, caller: Caller) -> Answer:
             return unsubscribe(ctx, _in_channel(caller, args))
         case "subscriptions":
             return subscriptions_answer(ctx, caller)
+        case "review":
+            return review_answer(ctx, caller, args.get("article"))
+        case "feeds":
+            return feeds_answer(ctx, args.get("action", "list"), args.get("url"), prefix_for(caller.platform))
     return UsageError(f"unknown command /{command.name}", "/help")  # pragma: no cover - COMMANDS is exhaustive
 
 
@@ -352,6 +418,127 @@ def subscriptions_answer(ctx: Context, caller: Caller) -> SubscriptionsAnswer:
             )
             for s in rows
         ),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Reviewing machine drafts (the CLI has its own commands: bot/review_cli.py; both use core.review)
+
+
+def desk(ctx: Context) -> Desk:
+    return Desk(ctx.store, ctx.settings.summaries_dir)
+
+
+def review_answer(ctx: Context, caller: Caller, article: str | None, page: int = 0) -> Answer:
+    """`/review`: the drafts waiting; `/review ID`: that article's items, a page at a time."""
+    review_desk = desk(ctx)
+    if not article:
+        return pending_answer(review_desk)
+    try:
+        sheet = review_desk.sheet(article.strip())
+    except ReviewError:
+        waiting = [s.digest.meta.id for s in review_desk.pending()]
+        close = [m[0] for m in process.extract(article, waiting, limit=3, score_cutoff=50)]
+        return NotFound("article", article, tuple(close))
+    return sheet_answer(sheet, review_desk, page=page, per_page=REVIEW_PAGE_SIZE.get(caller.platform, 0))
+
+
+def review_action(
+    ctx: Context,
+    caller: Caller,
+    handle: str,
+    verb: str,
+    item: str,
+    page: int,
+    changes: dict[str, str] | None = None,
+) -> Answer:
+    """A press of a review control in chat (Discord button or menu, Slack action): the decision
+    taken with the caller as reviewer, then the card's page as it now stands. Never raises."""
+    if not caller.can_edit:
+        return editors_only(caller.platform)
+    article = articles.article_for_handle(ctx.store, handle)
+    if article is None:
+        return Notice("This draft is no longer stored; run /review again.", ok=False)
+    review_desk = desk(ctx)
+    per_page = REVIEW_PAGE_SIZE.get(caller.platform, 0)
+    states = {"accept": ItemState.ACCEPTED, "reject": ItemState.REJECTED, "edit": ItemState.EDITED}
+    message = None
+    try:
+        if verb in states:
+            items = [item] if item else None
+            review_desk.decide(
+                article, items, states[verb], by=caller.reviewer, at=ctx.clock(), changes=changes if changes else None
+            )
+            done = {"accept": "accepted", "reject": "rejected", "edit": "edited"}[verb]
+            what = item or "every undecided item"
+            change = ", ".join(f"{k} → {v}" for k, v in (changes or {}).items())
+            message = f"{done} {what}" + (f" ({change})" if change else "") + f" — by {caller.reviewer}"
+        elif verb != "page":
+            return Notice("This control no longer works; run /review again.", ok=False)
+        sheet = review_desk.sheet(article)
+    except ReviewError as exc:
+        return Notice(str(exc), ok=False)
+    return sheet_answer(sheet, review_desk, page=page, per_page=per_page, message=message)
+
+
+# --------------------------------------------------------------------------------------------
+# Followed feeds from chat (the CLI's `briefbot feeds` does the same through bot.ingest)
+
+
+def feeds_answer(ctx: Context, action: str, target: str | None, prefix: str = "/") -> Answer:
+    from bot.ingest import storage
+
+    usage = COMMANDS["feeds"].usage(prefix)
+    if action == "list":
+        rows = storage.list_feeds(ctx.store)
+        return FeedsAnswer(
+            tuple(
+                FeedLine(
+                    f.id, f.url, f.title, f.last_polled_at, f.next_poll_at, f.failures, f.last_error, f.last_status
+                )
+                for f in rows
+            )
+        )
+    if not target:
+        return UsageError(f"{prefix}feeds {action} needs the feed's address", usage)
+    if action == "remove":
+        found = storage.find_feed(ctx.store, target)
+        if found is None:
+            urls = [f.url for f in storage.list_feeds(ctx.store)]
+            close = [m[0] for m in process.extract(target, urls, limit=3, score_cutoff=50)]
+            return NotFound("feed", target, tuple(close))
+        storage.remove_feed(ctx.store, found.id)
+        return FeedChanged(found.url, following=False, title=found.title)
+    return add_feed(ctx, target, usage)
+
+
+def add_feed(ctx: Context, url: str, usage: str) -> Answer:
+    """Follow a feed after fetching it once (it must parse as RSS, Atom or JSON Feed). Runs on a
+    reader thread, so the fetch gets an event loop of its own there."""
+    import asyncio
+
+    from bot.ingest import storage
+    from bot.ingest.feeds import FeedError, parse_feed
+    from bot.ingest.fetch import Fetcher, FetchError
+
+    if not url.startswith(("http://", "https://")):
+        return UsageError("a feed is added by its http(s) address", usage)
+
+    async def check() -> tuple[str | None, int]:
+        async with Fetcher(ctx.settings) as fetcher:
+            fetched = await fetcher.fetch(url)
+        parsed = parse_feed(fetched.body, fetched.final_url)
+        return parsed.title, len(parsed.entries)
+
+    try:
+        title, count = asyncio.run(check())
+    except (FetchError, FeedError) as exc:
+        return Notice(f"Not following {url[:200]}: {exc}", ok=False)
+    feed, created = storage.add_feed(ctx.store, url, ctx.clock())
+    if title:
+        storage.set_feed_title(ctx.store, feed.id, title)
+    return FeedChanged(
+        url, following=True, changed=created, title=title, entries=count, poll_minutes=ctx.settings.feed_poll_minutes
     )
 
 

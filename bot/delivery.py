@@ -97,6 +97,27 @@ class Deliverer(Protocol):
         ...
 
 
+@runtime_checkable
+class ReviewDeliverer(Protocol):
+    """Posts machine drafts' review cards to its platform's review channel (None: not set)."""
+
+    platform: str
+    review_page_size: int
+
+    @property
+    def review_channel(self) -> str | None: ...
+
+    async def post_review_card(self, channel: str, answer: Answer, key: str) -> str:
+        """Post the card (`answer`: a ReviewAnswer) once per `key`; return its message id."""
+        ...
+
+
+def review_card_key(platform: str, channel: str, article_id: str) -> str:
+    """A 25-character key fixed by (platform, channel, article): a retried card post repeats it."""
+    raw = f"review\x1f{platform}\x1f{channel}\x1f{article_id}".encode()
+    return "rv" + hashlib.blake2b(raw, digest_size=16).hexdigest()[:23]
+
+
 def idempotency_key(platform: str, workspace: str, channel: str, local_date: dt.date) -> str:
     """A 25-character key fixed by the slot alone (Discord accepts nonces of up to 25 chars)."""
     raw = f"{platform}\x1f{workspace}\x1f{channel}\x1f{local_date.isoformat()}".encode()

@@ -2,8 +2,9 @@
 
 Discord when DISCORD_TOKEN is set, Slack when SLACK_BOT_TOKEN is set (side by side, on one
 store), and the local console when neither is; the scheduler runs beside them in the same
-loop: the daily digests (each front end is the deliverer of its platform), and the polls of
-followed feeds (`briefbot feeds add URL`).
+loop: the daily digests (each front end is the deliverer of its platform), the polls of
+followed feeds (`briefbot feeds add URL`), and the review cards of new drafts (to the review
+channel of each platform that has one).
 """
 
 from __future__ import annotations
@@ -11,20 +12,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 
 from bot.context import Context
 from bot.delivery import DeliveryError
 from bot.frontends.console import ConsoleDeliverer, run_console
 from bot.ingest.polling import schedule_feed_polls
+from bot.schedule.review_queue import ReviewQueue
 from bot.schedule.scheduler import DigestScheduler
 
 log = logging.getLogger(__name__)
 
 
-async def start_schedules(scheduler: DigestScheduler, ctx: Context) -> None:
-    """Digests and feed polls, on the one APScheduler of the process."""
+async def start_schedules(
+    scheduler: DigestScheduler, ctx: Context, deliverers: Mapping[str, object] | None = None
+) -> None:
+    """Digests, feed polls and review cards, on the one APScheduler of the process."""
     await scheduler.start()
     schedule_feed_polls(scheduler.scheduler, ctx.store, ctx.settings, ctx.clock)
+    ReviewQueue(ctx.store, ctx.settings.summaries_dir, deliverers or {}, ctx.clock).start(scheduler.scheduler)
 
 
 async def run(ctx: Context) -> None:
@@ -58,7 +64,7 @@ async def run(ctx: Context) -> None:
         # from queueing retries of missed digests.
         while discord_frontend is not None and not discord_frontend.is_ready():
             await asyncio.sleep(0.5)
-        await start_schedules(scheduler, ctx)
+        await start_schedules(scheduler, ctx, deliverers)
 
     digests = asyncio.create_task(start_digests_once_online(), name="digest-scheduler")
     try:

@@ -120,7 +120,7 @@ class Settings(BaseSettings):
     discord_editor_role: int | None = _setting(
         "DISCORD_EDITOR_ROLE",
         None,
-        "Role id of the editors: only they may accept, reject or edit drafted items",
+        "Role id of the editors: only they accept, reject or edit drafted items (unset: Manage Server)",
         DISCORD,
     )
     discord_api_base: str = _setting(
@@ -149,7 +149,10 @@ class Settings(BaseSettings):
         "SLACK_REVIEW_CHANNEL", "", "Channel id (C0123ABCD) where each new machine draft is posted for editors", SLACK
     )
     slack_editor_group: str = _setting(
-        "SLACK_EDITOR_GROUP", "", "User group of the editors (handle or id): only they act on drafted items", SLACK
+        "SLACK_EDITOR_GROUP",
+        "",
+        "User group of the editors (handle or id): only they act on drafts (unset: workspace admins)",
+        SLACK,
     )
     slack_api_base: str = _setting(
         "SLACK_API_BASE",

@@ -30,6 +30,7 @@ from bot.core.models import (
     Review,
     Span,
 )
+from bot.core.schema import article_handle
 
 
 def text_hash(text: str) -> str:
@@ -61,6 +62,7 @@ def _rows(digest: ArticleDigest, digest_hash: str, loaded_at: str) -> dict[str, 
 
     article = {
         "id": aid,
+        "handle": article_handle(aid),
         "title": meta.title,
         "publisher": meta.publisher,
         "author": meta.author,
@@ -272,6 +274,7 @@ class StoredArticle:
 def _row(article: StoredArticle, loaded_at: str) -> dict:
     return {
         "id": article.id,
+        "handle": article_handle(article.id),
         "title": article.title,
         "publisher": article.publisher,
         "author": article.author,
@@ -381,6 +384,12 @@ def article_with_text(store: Store, text: str) -> ArticleSource | None:
     """The stored article with exactly this text, if any (drafting it again keeps its id)."""
     rows = store.rows(f"SELECT {_SOURCE_COLUMNS} FROM articles WHERE content_hash = ? LIMIT 1", [text_hash(text)])
     return _source_of(rows[0]) if rows else None
+
+
+def article_for_handle(store: Store, handle: str) -> str | None:
+    """The id of the article a chat control names by its handle (`schema.article_handle`)."""
+    rows = store.rows("SELECT id FROM articles WHERE handle = ?", [handle])
+    return str(rows[0]["id"]) if rows else None
 
 
 def article_ids(store: Store) -> list[str]:

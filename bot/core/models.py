@@ -392,6 +392,8 @@ class ReviewAnswer:
     page: int = 0  # chat front ends show a page of items at a time
     pages: int = 1
     message: str | None = None  # what the last action did: "accepted c1 (by anna)"
+    handle: str = ""  # the article's short name in chat controls (bot.core.schema.article_handle)
+    speakers: tuple[tuple[str, str], ...] = ()  # (id, name): whom a statement may be given to
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,6 +407,37 @@ class PendingAnswer:
     """Articles with undecided items, newest first."""
 
     articles: tuple[PendingArticle, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLine:
+    """One followed feed, as `/feeds list` shows it."""
+
+    feed_id: int
+    url: str
+    title: str | None
+    last_polled_at: str | None
+    next_poll_at: str | None
+    failures: int
+    last_error: str | None
+    last_status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedsAnswer:
+    feeds: tuple[FeedLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedChanged:
+    """A feed followed or no longer followed (`/feeds add`, `/feeds remove`)."""
+
+    url: str
+    following: bool
+    changed: bool = True  # False: it was already followed (add) or not followed (remove)
+    title: str | None = None
+    entries: int | None = None
+    poll_minutes: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,6 +476,8 @@ Answer = (
     | SubscriptionChanged
     | ReviewAnswer
     | PendingAnswer
+    | FeedsAnswer
+    | FeedChanged
     | NotFound
     | UsageError
     | Notice

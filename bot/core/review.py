@@ -43,6 +43,7 @@ from bot.core.models import (
     SourceRef,
     Span,
 )
+from bot.core.schema import article_handle
 from bot.core.speakers import SpeakerRegistry, load_registry
 
 SECTIONS = {"k": "key_points", "q": "quotes", "c": "claims", "x": "contradictions"}
@@ -382,7 +383,41 @@ def sheet_answer(
         items = items[page * per_page : (page + 1) * per_page]
     meta = sheet.digest.meta
     source = SourceRef(meta.id, meta.publisher, meta.title, meta.published, meta.url, sheet.digest.review)
-    return ReviewAnswer(source, tuple(items), tuple(sheet.counts().items()), page, pages, message)
+    return ReviewAnswer(
+        source,
+        tuple(items),
+        tuple(sheet.counts().items()),
+        page,
+        pages,
+        message,
+        handle=article_handle(meta.id),
+        speakers=speaker_choices(sheet, names),
+    )
+
+
+SPEAKER_CHOICES = 25  # Discord's select menus hold 25 options
+
+
+def speaker_choices(sheet: Sheet, names: SpeakerRegistry) -> tuple[tuple[str, str], ...]:
+    """Whom a statement of this article may be given to: the speakers the article names first,
+    then the registry's reviewed speakers, at most SPEAKER_CHOICES."""
+    ids = [q.speaker for q in sheet.digest.quotes]
+    ids += [c.asserted_by for c in sheet.digest.claims if c.asserted_by != "article"]
+    ids += sorted((s.id for s in names.by_id.values() if not s.draft), key=lambda i: names.display_name(i))
+    chosen = [i for i in dict.fromkeys(ids) if i in names][:SPEAKER_CHOICES]
+    return tuple((i, names.display_name(i)) for i in chosen)
+
+
+def waiting_articles(store: Store, text: str, limit: int = 25) -> list[tuple[str, str]]:
+    """(label, id) of drafts with undecided items whose id or title holds `text`, newest first:
+    what an article option completes to in chat."""
+    like = f"%{text.strip().casefold()}%"
+    rows = store.rows(
+        "SELECT id, title FROM articles WHERE pending > 0 AND digest_file IS NOT NULL"
+        " AND (lower(id) LIKE ? OR lower(title) LIKE ?) ORDER BY published DESC, id LIMIT ?",
+        [like, like, limit],
+    )
+    return [(f"{r['title'] or r['id']}"[:100], str(r["id"])) for r in rows]
 
 
 def pending_answer(desk: Desk) -> PendingAnswer:

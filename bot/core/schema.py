@@ -7,10 +7,17 @@ names (`PRAGMA user_version`).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlite_utils
+
+
+def article_handle(article_id: str) -> str:
+    """A short, stable name of an article for chat controls (a Discord custom id holds 100
+    characters, an article id up to 121): 12 hex digits of its id's BLAKE2b hash."""
+    return hashlib.blake2b(article_id.encode("utf-8"), digest_size=6).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,10 +288,42 @@ def _item_review(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_articles_pending ON articles (pending) WHERE pending > 0")
 
 
+def _review_queue(db: sqlite_utils.Database) -> None:
+    """Editors' review queue in chat: every article's short handle (chat controls name it), the
+    review channels and since when they take drafts, and the review card posted for each draft."""
+    db.execute("ALTER TABLE articles ADD COLUMN handle TEXT")
+    db.conn.create_function("bb_article_handle", 1, article_handle, deterministic=True)
+    db.execute("UPDATE articles SET handle = bb_article_handle(id)")
+    db.execute("CREATE UNIQUE INDEX idx_articles_handle ON articles (handle)")
+    db.execute(
+        """CREATE TABLE review_channels (
+            platform TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            since TEXT NOT NULL,             -- drafts loaded from then on get a card here
+            PRIMARY KEY (platform, channel)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE review_cards (
+            platform TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            article_id TEXT NOT NULL,
+            status TEXT NOT NULL,            -- posting | posted
+            claimed_at TEXT NOT NULL,
+            message_id TEXT,
+            posted_at TEXT,
+            error TEXT,
+            PRIMARY KEY (platform, channel, article_id)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_review_cards_article ON review_cards (article_id)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_core", _core),
     Migration("0002_ingest", _ingest),
     Migration("0003_digest_posts", _digest_posts),
     Migration("0004_digest_leases", _digest_leases),
     Migration("0005_item_review", _item_review),
+    Migration("0006_review_queue", _review_queue),
 )

@@ -15,14 +15,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.core.models import Answer
-from bot.render.layout import Item, Layout, Line, Rerun, Run, SourceLine, Style, Tone, continued, cut_marker
+from bot.render.layout import (
+    CONTROL_CODES,
+    Action,
+    Item,
+    Layout,
+    Line,
+    Rerun,
+    Run,
+    Section,
+    SourceLine,
+    Style,
+    Tone,
+    Verb,
+    continued,
+    control_id,
+    cut_marker,
+)
 from bot.render.layout import layout as lay_out
 
-# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits,
+# https://discord.com/developers/docs/components/reference)
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
 FIELDS_MAX = 25
@@ -31,6 +48,12 @@ FOOTER_MAX = 2048
 EMBEDS_PER_MESSAGE = 10
 MESSAGE_EMBED_CHARS = 6000
 CONTENT_MAX = 2000
+ACTION_ROWS = 5
+BUTTONS_PER_ROW = 5
+CUSTOM_ID_MAX = 100
+BUTTON_LABEL_MAX = 80
+SELECT_OPTIONS_MAX = 25
+OPTION_TEXT_MAX = 100
 
 # A page's description stays well under 4,096 so title + footer + description < 6,000 and
 # a page is still readable on a phone.
@@ -42,15 +65,19 @@ COLOURS = {Tone.ANSWER: COLOUR, Tone.WARNING: 0xC27C0E, Tone.ERROR: 0xB3261E}
 
 @dataclass(frozen=True, slots=True)
 class DiscordMessage:
-    """One message body: `embeds` are Discord embed objects, `content` plain text."""
+    """One message body: `embeds` are Discord embed objects, `content` plain text, `components`
+    action rows of message components (a review card's buttons and menus)."""
 
     embeds: tuple[dict[str, Any], ...] = ()
     content: str | None = None
+    components: tuple[dict[str, Any], ...] = ()
 
     def body(self) -> dict[str, Any]:
         out: dict[str, Any] = {"embeds": list(self.embeds), "allowed_mentions": ALLOWED_MENTIONS_NONE}
         if self.content is not None:
             out["content"] = self.content
+        if self.components:
+            out["components"] = list(self.components)
         return out
 
 
@@ -218,10 +245,91 @@ def _short(view: Layout) -> RenderedAnswer:
     return RenderedAnswer(pages=(DiscordMessage(content=_clip(text, CONTENT_MAX)),), ephemeral=view.private)
 
 
+# ------------------------------------------------------------------------------ review controls
+# (their ids: `layout.control_id`; a press is checked by the front end, never trusted from the id)
+
+
+def _button(label: str, custom_id: str, style: int, disabled: bool = False) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": 2,
+        "style": style,
+        "label": _clip(label, BUTTON_LABEL_MAX),
+        "custom_id": custom_id,
+    }
+    if disabled:
+        button["disabled"] = True
+    return button
+
+
+_STYLES = {Verb.ACCEPT: 3, Verb.REJECT: 4, Verb.EDIT: 2, Verb.PAGE: 2}  # success, danger, secondary
+
+
+def _control(action: Action) -> dict[str, Any] | None:
+    if action.verb == Verb.EDIT:
+        custom_id = control_id("m", action, action.field)
+        label = f"{action.label} {action.item}".strip() if action.item else action.label
+    else:
+        custom_id = control_id(CONTROL_CODES[action.verb], action)
+        label = f"{action.label} {action.item}" if action.item else action.label
+    if len(custom_id) > CUSTOM_ID_MAX or not action.key:
+        return None  # cannot happen with handles and drafted ids; the command line still works
+    return _button(label, custom_id, _STYLES[action.verb], disabled=action.done)
+
+
+def _row(controls: Iterable[dict[str, Any] | None]) -> dict[str, Any] | None:
+    kept = [c for c in controls if c is not None][:BUTTONS_PER_ROW]
+    return {"type": 1, "components": kept} if kept else None
+
+
+def review_components(view: Layout) -> tuple[dict[str, Any], ...]:
+    """A row of buttons per item (accept, reject, an edit's menu), then the article's row (pages,
+    accept all, reject all): at most five rows, as Discord allows."""
+    item_rows = [_row(_control(a) for a in item.actions) for item in view.items() if item.actions]
+    rows = [r for r in item_rows if r is not None][: ACTION_ROWS - 1]
+    article_row = _row(_control(a) for a in view.actions)
+    if article_row is not None:
+        rows.append(article_row)
+    return tuple(rows)
+
+
+def edit_menu(view: Layout, item: str, field: str) -> tuple[dict[str, Any], ...] | None:
+    """The components of a card whose edit menu is open: a select of the edit's choices for
+    `item`, and a button back to the card. None when the card has no such edit."""
+    action = next(
+        (a for i in view.items() for a in i.actions if a.verb == Verb.EDIT and a.item == item and a.field == field),
+        None,
+    )
+    if action is None or not action.options:
+        return None
+    options = [
+        {"label": _clip(label, OPTION_TEXT_MAX), "value": value}
+        for value, label in action.options[:SELECT_OPTIONS_MAX]
+        if len(value) <= OPTION_TEXT_MAX
+    ]
+    select = {
+        "type": 3,
+        "custom_id": control_id("e", action, field),
+        "placeholder": _clip(f"{action.label.rstrip('…')} of {item}", 150),
+        "options": options,
+        "min_values": 1,
+        "max_values": 1,
+    }
+    back = Action(Verb.PAGE, action.article, action.key, "", "Back", action.page)
+    return (
+        {"type": 1, "components": [select]},
+        {"type": 1, "components": [_button("Back", control_id("p", back), 2)]},
+    )
+
+
 def render_layout(view: Layout, *, budget: int = PAGE_BUDGET) -> RenderedAnswer:
-    """A layout as Discord pages (one embed each)."""
+    """A layout as Discord pages (one embed each); a review card is one page with its controls."""
     if view.is_message:
         return _short(view)
+    if view.actions or any(item.actions for item in view.items()):
+        single = render_layout(replace(view, actions=(), sections=_without_actions(view.sections)), budget=budget)
+        first = single.pages[0]
+        card = DiscordMessage(embeds=first.embeds, content=first.content, components=review_components(view))
+        return RenderedAnswer(pages=(card,), ephemeral=view.private)
     descriptions = paginate(_blocks(view, budget), budget)
     messages = []
     for n, description in enumerate(descriptions, start=1):
@@ -236,6 +344,10 @@ def render_layout(view: Layout, *, budget: int = PAGE_BUDGET) -> RenderedAnswer:
         messages.append(DiscordMessage(embeds=(embed,)))
     rerun = view.rerun if len(messages) > 1 else None
     return RenderedAnswer(pages=tuple(messages), ephemeral=view.private, rerun=rerun)
+
+
+def _without_actions(sections: tuple[Section, ...]) -> tuple[Section, ...]:
+    return tuple(replace(s, items=tuple(replace(i, actions=()) for i in s.items)) for s in sections)
 
 
 def render(answer: Answer, *, budget: int = PAGE_BUDGET) -> RenderedAnswer:

@@ -18,11 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.dates import format_date
 from bot.core.models import (
+    CLAIM_DESCRIPTIONS,
     Answer,
     ArticleItem,
     BriefingAnswer,
@@ -30,6 +32,8 @@ from bot.core.models import (
     ClaimType,
     ContradictionItem,
     ContradictionsAnswer,
+    FeedChanged,
+    FeedsAnswer,
     HelpAnswer,
     ItemState,
     KeyPointItem,
@@ -126,18 +130,67 @@ class Verb(enum.StrEnum):
     ACCEPT = "accept"
     REJECT = "reject"
     EDIT = "edit"
+    PAGE = "page"
 
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """A control an editor may use on an item (renderers draw buttons, menus or a command hint).
-    `options` are the choices of an edit: (field, value, label)."""
+    """A control an editor may use (renderers draw buttons, menus or a command hint).
+
+    `key` is the article's short handle, what a chat control carries; `item` is "" for the whole
+    article (accept all, reject all); `page` is the page the control redraws (a page button's
+    target, else the page it sits on); an edit's `field` is what it changes and `options` its
+    choices as (value, label)."""
 
     verb: Verb
     article: str
-    item: str  # "" for the whole article
+    key: str
+    item: str
     label: str
-    options: tuple[tuple[str, str, str], ...] = ()
+    page: int = 0
+    field: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+    done: bool = False  # the item already stands so (a renderer may show it pressed or disabled)
+
+
+# A review control carries all it needs in its id (the article's short handle, the item, the
+# page), so a press works after a restart and needs no state: `bb:rv:VERB:KEY:ITEM:PAGE[:FIELD]`.
+# VERB is a (accept), r (reject), m (open the menu of an edit), e (an edit chosen in that menu:
+# the value comes with the press) or p (a page, or back from a menu). The same ids serve
+# Discord's custom ids (at most 100 characters) and Slack's action ids. Who pressed is checked
+# by the front end on every press, never read from the id.
+
+CONTROL_PREFIX = "bb:rv:"
+_CONTROL = re.compile(
+    r"bb:rv:(?P<verb>[armep]):(?P<key>[0-9a-f]{12}):(?P<item>[A-Za-z0-9._-]{0,40}):(?P<page>[0-9]{1,4})"
+    r"(?::(?P<field>[a-z_]{1,20}))?"
+)
+_VERBS = {"a": "accept", "r": "reject", "m": "menu", "e": "edit", "p": "page"}
+CONTROL_CODES = {Verb.ACCEPT: "a", Verb.REJECT: "r", Verb.PAGE: "p"}
+
+
+@dataclass(frozen=True, slots=True)
+class ControlPress:
+    """A review control pressed: `verb` accept | reject | menu | edit | page."""
+
+    verb: str
+    key: str
+    item: str
+    page: int
+    field: str = ""
+
+
+def control_id(code: str, action: Action, field: str = "") -> str:
+    """The id of a control: `code` a, r, m, e or p (see above)."""
+    out = f"{CONTROL_PREFIX}{code}:{action.key}:{action.item}:{action.page}"
+    return f"{out}:{field}" if field else out
+
+
+def parse_control(control: str) -> ControlPress | None:
+    match = _CONTROL.fullmatch(control)
+    if match is None:
+        return None
+    return ControlPress(_VERBS[match["verb"]], match["key"], match["item"], int(match["page"]), match["field"] or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,7 +549,7 @@ _STATE_WORDS = {
     ItemState.REJECTED: "rejected",
     ItemState.EDITED: "edited",
 }
-CLAIM_CHOICES = tuple((c.value, c.value.replace("_", " ")) for c in ClaimType)
+CLAIM_CHOICES = tuple((c.value, CLAIM_DESCRIPTIONS[c]) for c in ClaimType)
 
 
 def _counts(counts: tuple[tuple[ItemState, int], ...]) -> str:
@@ -510,56 +563,76 @@ def _decided(item: ReviewItem) -> str:
     return f"{_STATE_WORDS[item.state]} by {item.by}{when}"
 
 
-def _review_item(article: str, item: ReviewItem) -> Item:
-    details: list[Line] = [plain(f"in: {item.context}")] if item.context not in item.spans else []
+CONTEXT_CHARS = 420  # of a paragraph shown around an item's words: enough to judge it, short enough for a card
+
+
+def context_window(context: str, words: str, limit: int = CONTEXT_CHARS) -> str:
+    """The paragraph around `words`, cut (with a visible "…") to about `limit` characters."""
+    if len(context) <= limit:
+        return context
+    at = max(0, context.find(words))
+    spare = max(0, limit - len(words)) // 2
+    start = max(0, at - spare)
+    end = min(len(context), at + len(words) + spare)
+    head = "… " if start > 0 else ""
+    tail = " …" if end < len(context) else ""
+    return f"{head}{context[start:end].strip()}{tail}"
+
+
+def _review_item(answer: ReviewAnswer, item: ReviewItem) -> Item:
+    article, key, page = answer.source.article_id, answer.handle, answer.page
+    details: list[Line] = []
+    if item.context not in item.spans:
+        details.append(plain(f"in: {context_window(item.context, item.spans[0] if item.spans else '')}"))
     if item.was:
         details.append(plain("changed from: " + "; ".join(f"{k} {v}" for k, v in item.was)))
-    actions: list[Action] = []
-    if item.state != ItemState.ACCEPTED:
-        actions.append(Action(Verb.ACCEPT, article, item.item_id, f"Accept {item.item_id}"))
-    if item.state != ItemState.REJECTED:
-        actions.append(Action(Verb.REJECT, article, item.item_id, f"Reject {item.item_id}"))
+    actions = [
+        Action(Verb.ACCEPT, article, key, item.item_id, "Accept", page, done=item.state.reviewed),
+        Action(Verb.REJECT, article, key, item.item_id, "Reject", page, done=item.state == ItemState.REJECTED),
+    ]
     if "claim" in item.editable:
-        actions.append(
-            Action(
-                Verb.EDIT,
-                article,
-                item.item_id,
-                f"Claim type of {item.item_id}",
-                tuple(("claim", value, label) for value, label in CLAIM_CHOICES),
-            )
-        )
+        actions.append(Action(Verb.EDIT, article, key, item.item_id, "Claim type…", page, "claim", CLAIM_CHOICES))
+    if "speaker" in item.editable and answer.speakers:
+        actions.append(Action(Verb.EDIT, article, key, item.item_id, "Speaker…", page, "speaker", answer.speakers))
     lead = (
         Run(item.item_id, Style.CODE),
         Run(f" {item.kind}" + (": " if item.summary else ""), Style.PLAIN),
         Run(item.summary, Style.STRONG),
-        Run(f" [{_decided(item)}]", Style.EMPH),
+        Run(" "),
+        Run(f"[{_decided(item)}]", Style.EMPH),
     )
     return Item(lead, item.spans, None, tuple(details), actions=tuple(actions))
 
 
 def _review(answer: ReviewAnswer) -> Layout:
     src = answer.source
-    article = src.article_id
+    article, key, page = src.article_id, answer.handle, answer.page
     notes = [plain(f"{src.publisher}, {day(src.published)}"), plain(_counts(answer.counts))]
     if answer.message:
         notes.insert(0, plain(answer.message))
     undecided = dict(answer.counts).get(ItemState.UNDECIDED, 0)
     actions = []
+    if page > 0:
+        actions.append(Action(Verb.PAGE, article, key, "", f"◀ Page {page}", page - 1))
     if undecided:
         actions += [
-            Action(Verb.ACCEPT, article, "", f"Accept all {undecided} undecided"),
-            Action(Verb.REJECT, article, "", f"Reject all {undecided} undecided"),
+            Action(Verb.ACCEPT, article, key, "", f"Accept all {undecided} undecided", page),
+            Action(Verb.REJECT, article, key, "", f"Reject all {undecided} undecided", page),
         ]
+    if page < answer.pages - 1:
+        actions.append(Action(Verb.PAGE, article, key, "", f"Page {page + 2} ▶", page + 1))
     empty = "Nothing was drafted from this article."
+    footer = f"article {article} · every quoted span is verbatim from the article"
+    if answer.pages > 1:
+        footer = f"Page {page + 1} of {answer.pages} · {footer}"
     return Layout(
         title=f"Review: {src.title}",
         notes=tuple(notes),
-        sections=(Section(None, tuple(_review_item(article, i) for i in answer.items), empty=empty),),
-        footer=f"article {article} · every quoted span is verbatim from the article",
+        sections=(Section(None, tuple(_review_item(answer, i) for i in answer.items), empty=empty),),
+        footer=footer,
         private=True,
         actions=tuple(actions),
-        page=(answer.page, answer.pages) if answer.pages > 1 else None,
+        page=(page, answer.pages) if answer.pages > 1 else None,
     )
 
 
@@ -577,6 +650,35 @@ def _pending(answer: PendingAnswer) -> Layout:
         sections=(Section(None, tuple(items), empty="No machine draft is waiting for a decision."),),
         private=True,
     )
+
+
+def _feeds(answer: FeedsAnswer) -> Layout:
+    items = []
+    for feed in answer.feeds:
+        if feed.failures:
+            state = f"failing ({feed.failures}×: {feed.last_error or 'unknown error'})"
+        else:
+            state = feed.last_status or "not polled yet"
+        lead = (Run(feed.title or feed.url, Style.STRONG, url=feed.url),)
+        details = (plain(f"feed {feed.feed_id} · last poll {feed.last_polled_at or '-'} · {state}"),)
+        items.append(Item(lead, (), None, details))
+    empty = "No feeds followed. Add one with /feeds add URL."
+    return Layout(title="Followed feeds", sections=(Section(None, tuple(items), empty=empty),), private=True)
+
+
+def _feed_changed(answer: FeedChanged) -> Layout:
+    name = answer.title or answer.url
+    if answer.following and not answer.changed:
+        message = f"Already following {name}."
+    elif answer.following:
+        every = f"; polled every {answer.poll_minutes:g} minutes" if answer.poll_minutes else ""
+        entries = f" ({answer.entries} entries now)" if answer.entries is not None else ""
+        message = f"Following {name}{entries}{every}. New articles are drafted for review."
+    elif answer.changed:
+        message = f"Stopped following {name}; its articles stay."
+    else:
+        message = f"{name} was not followed."
+    return Layout(message=plain(message), private=True)
 
 
 def layout(answer: Answer) -> Layout:
@@ -602,6 +704,10 @@ def layout(answer: Answer) -> Layout:
             return _review(answer)
         case PendingAnswer():
             return _pending(answer)
+        case FeedsAnswer():
+            return _feeds(answer)
+        case FeedChanged():
+            return _feed_changed(answer)
         case NotFound():
             return _not_found(answer)
         case UsageError():

@@ -20,22 +20,39 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
     PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
 )
 
 from bot.core.models import Answer
+from bot.render.layout import (
+    CONTROL_CODES,
+    Action,
+    Layout,
+    Line,
+    Run,
+    SourceLine,
+    Style,
+    Verb,
+    continued,
+    control_id,
+    cut_marker,
+    not_shown,
+)
 from bot.render.layout import Item as LayoutItem
-from bot.render.layout import Layout, Line, Run, SourceLine, Style, continued, cut_marker, not_shown
 from bot.render.layout import layout as lay_out
 
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks).
@@ -335,7 +352,75 @@ def line_plain(line: Line) -> str:
     return "".join(r.text or f"#{r.channel}" for r in line)
 
 
+# --------------------------------------------------------------------------------------------
+# Review cards: each item with its controls (buttons, and menus for an edit), then the article's
+
+BUTTON_TEXT_MAX = 75
+OPTION_TEXT_MAX = 75
+OPTION_VALUE_MAX = 150
+SELECT_OPTIONS_MAX = 100
+_BUTTON_STYLES = {Verb.ACCEPT: "primary", Verb.REJECT: "danger"}
+
+
+def _plain(text: str, limit: int) -> PlainTextObject:
+    return PlainTextObject(text=text if len(text) <= limit else text[: limit - 1] + "…", emoji=False)
+
+
+def _button(action: Action) -> ButtonElement:
+    text = f"{action.label} {action.item}" if action.item else action.label
+    if action.done:
+        text = f"✓ {text}"  # Slack buttons cannot be disabled: a pressed state is shown in words
+    return ButtonElement(
+        text=_plain(text, BUTTON_TEXT_MAX),
+        action_id=control_id(CONTROL_CODES[action.verb], action),
+        style=_BUTTON_STYLES.get(action.verb) if not action.done else None,
+    )
+
+
+def _menu(action: Action) -> StaticSelectElement | None:
+    options = [
+        Option(value=value, text=_plain(text, OPTION_TEXT_MAX))
+        for value, text in action.options[:SELECT_OPTIONS_MAX]
+        if len(value) <= OPTION_VALUE_MAX
+    ]
+    if not options:
+        return None
+    return StaticSelectElement(
+        placeholder=_plain(f"{action.label.rstrip('…')} of {action.item}", 150),
+        action_id=control_id("e", action, action.field),
+        options=options,
+    )
+
+
+def _controls(actions: Iterable[Action]) -> ActionsBlock | None:
+    elements: list[ButtonElement | StaticSelectElement] = []
+    for action in actions:
+        element = _menu(action) if action.verb == Verb.EDIT else _button(action)
+        if element is not None:
+            elements.append(element)
+    return ActionsBlock(elements=elements) if elements else None
+
+
+def review_card(view: Layout) -> SlackMessage:
+    """A review card in one message: header, notes, then every item (its text, and an actions
+    block of accept, reject and edit menus), then the article's controls (pages, all)."""
+    rendered = arrange(replace(view, sections=()))
+    blocks: list[Block] = list(rendered.head)
+    for item in view.items():
+        blocks.append(section(_item(item, None).text))
+        controls = _controls(item.actions)
+        if controls is not None:
+            blocks.append(controls)
+    article = _controls(view.actions)
+    if article is not None:
+        blocks += [DividerBlock(), article]
+    fallback = escape_mrkdwn(view.title[:FALLBACK_TEXT_CHARS])
+    return SlackMessage(text=fallback, blocks=[b.to_dict() for b in blocks[:MAX_BLOCKS]], ephemeral=view.private)
+
+
 def render_layout(view: Layout, *, max_messages: int | None = None, max_blocks: int = MAX_BLOCKS) -> list[SlackMessage]:
+    if view.actions or any(item.actions for item in view.items()):
+        return [review_card(view)]
     return pack(arrange(view), max_messages=max_messages, max_blocks=max_blocks)
 
 

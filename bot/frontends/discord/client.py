@@ -26,14 +26,22 @@ from discord import app_commands
 from bot import commands
 from bot.commands import Caller, Command, ParamKind, execute
 from bot.context import Context
-from bot.core.models import Answer, Notice
+from bot.core.models import Answer, Notice, ReviewAnswer
+from bot.core.review import waiting_articles
 from bot.core.subscriptions import Subscription
 from bot.delivery import ChannelGone, DeliveryError, Forbidden, NetworkError, RateLimited, Rejected
 from bot.frontends.discord import hooks
-from bot.frontends.discord.components import is_ours, page_view, parse_page
+from bot.frontends.discord.components import is_ours, page_view, parse_page, raw_view
 from bot.frontends.discord.pacing import DiscordPacer
 from bot.frontends.discord.slash import install, zone_completions
-from bot.render.discord_embeds import DiscordMessage, RenderedAnswer, render
+from bot.render.discord_embeds import (
+    DiscordMessage,
+    RenderedAnswer,
+    edit_menu,
+    render,
+)
+from bot.render.layout import ControlPress, parse_control
+from bot.render.layout import layout as lay_out
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -216,16 +224,26 @@ class DiscordFrontend:
             return self.ctx.speakers.complete(current, 25)
         if kind == ParamKind.TIMEZONE:
             return zone_completions(current)
+        if kind == ParamKind.ARTICLE:
+            return waiting_articles(self.ctx.store, current, 25)
         return []
 
     def caller(self, interaction: discord.Interaction[Any]) -> Caller:
+        """Who interacted, from what Discord sent with the interaction: the permissions it computed
+        for the member in this channel and the member's role ids (never from a custom id)."""
+        in_server = bool(interaction.guild_id)
+        manager = in_server and (interaction.permissions.manage_guild or interaction.permissions.administrator)
+        role = self.settings.discord_editor_role
+        editor = in_server and (role in hooks.member_role_ids(interaction.user) if role else manager)
+        user = interaction.user
         return Caller(
             platform=self.platform,
             workspace=str(interaction.guild_id or ""),
             channel=str(interaction.channel_id or ""),
-            user=str(interaction.user.id),
-            can_manage=bool(interaction.guild_id)
-            and (interaction.permissions.manage_guild or interaction.permissions.administrator),
+            user=str(user.id),
+            can_manage=manager,
+            can_edit=editor,
+            name=f"{user.name} (Discord {user.id})",
         )
 
     async def run_command(
@@ -273,7 +291,11 @@ class DiscordFrontend:
         await interaction.edit_original_response(**kwargs)
 
     async def on_component(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
-        """A press of one of our buttons, routed by its custom id."""
+        """A press of one of our buttons or menus, routed by its custom id."""
+        review = parse_control(custom_id)
+        if review is not None:
+            await self.on_review(interaction, review)
+            return
         press = parse_page(custom_id)
         spec = commands.COMMANDS.get(press.name) if press else None
         if press is None or spec is None or not spec.readonly or spec.manage:
@@ -293,6 +315,64 @@ class DiscordFrontend:
         kwargs = _discord_message_kwargs(rendered.page(index))
         kwargs["view"] = page_view(rendered, index)
         await interaction.response.edit_message(**kwargs)
+
+    # ------------------------------------------------------------------ the review queue
+
+    async def on_review(self, interaction: discord.Interaction[Any], press: ControlPress) -> None:
+        """A review card's control: the editor check, the decision (on a writer of the store's
+        threads: it rewrites the digest file and loads it), then the card redrawn in place (an
+        edit's menu opens in the card itself, so cards shown only to the caller work too)."""
+        caller = self.caller(interaction)
+        if not caller.can_edit:
+            await self.send_rendered(interaction, render(commands.editors_only(self.platform)))
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        changes = None
+        verb = press.verb
+        if verb == "edit":
+            values = [str(v) for v in data.get("values") or []]
+            if not values or not press.field:
+                await self.send_rendered(interaction, render(Notice(STALE_BUTTON, ok=False)))
+                return
+            changes = {press.field: values[0]}
+        action = "page" if verb == "menu" else verb
+        answer: Answer = Notice(commands.SORRY, ok=False)
+        try:
+            answer = await self.query(
+                lambda: commands.review_action(self.ctx, caller, press.key, action, press.item, press.page, changes)
+            )
+        except Exception:
+            log.exception("review control %s failed", verb)
+        rendered = render(answer)
+        if not isinstance(answer, ReviewAnswer):
+            await self.send_rendered(interaction, rendered)  # a refusal or an error: to the presser only
+            return
+        page = rendered.page(0)
+        kwargs = _discord_message_kwargs(page)
+        components = page.components
+        if verb == "menu":
+            menu = edit_menu(lay_out(answer), press.item, press.field)
+            components = menu if menu is not None else components
+        kwargs["view"] = raw_view(components)
+        await interaction.response.edit_message(**kwargs)
+
+    @property
+    def review_channel(self) -> str | None:
+        """Where new drafts are posted for editors (DISCORD_REVIEW_CHANNEL), or None."""
+        channel = self.settings.discord_review_channel
+        return str(channel) if channel else None
+
+    review_page_size = commands.REVIEW_PAGE_SIZE["discord"]
+
+    async def post_review_card(self, channel_id: str, answer: Answer, key: str) -> str:
+        """Post a draft's review card (bot.delivery.ReviewDeliverer); `key` is the nonce that
+        keeps a retried post from doubling. Returns the message id; raises bot.delivery's errors."""
+        page = render(answer).page(0)
+        kwargs = _discord_message_kwargs(page)
+        view = raw_view(page.components)
+        if view is not None:
+            kwargs["view"] = view
+        return await self._send(channel_id, kwargs, key[:NONCE_MAX])
 
     # ------------------------------------------------------------------ delivery (scheduler)
 

@@ -2,7 +2,9 @@
 
 Components are stateless so they keep working after a restart: a button's custom_id carries
 everything needed to act on a press (`bb:pg:2:status:region=UA-14` redraws page 2 of
-`/status UA-14`), built from the canonical ids of the answer, never from what a user typed.
+`/status UA-14`; `bb:rv:...` is a review card's control, its grammar in
+`bot/render/discord_embeds.py`), built from the canonical ids of the answer, never from what a
+user typed. A review card's rows come rendered; `RawComponents` sends them as they are.
 The client routes a press by the custom id's prefix (`route`) to the front end's handler; the
 views sent are stopped at once, so discord.py keeps no per-message state for them.
 """
@@ -67,6 +69,24 @@ def page_view(rendered: RenderedAnswer, page: int) -> discord.ui.View | None:
     if page < last:
         view.add_item(_button(f"Page {page + 2} ▶", page_custom_id(page + 1, name, args)))
     return sealed(view)
+
+
+class RawComponents(discord.ui.View):
+    """Components the renderer laid out as Discord's own JSON (a review card's rows), sent as
+    they are. discord.py sends a view as `view.to_components()`; this view returns the rendered
+    rows instead of building them from items. Stopped at once, like every view we send."""
+
+    def __init__(self, rows: tuple[dict[str, Any], ...]) -> None:
+        super().__init__(timeout=None)
+        self._rows = [dict(row) for row in rows]
+        self.stop()
+
+    def to_components(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._rows]
+
+
+def raw_view(rows: tuple[dict[str, Any], ...]) -> discord.ui.View | None:
+    return RawComponents(rows) if rows else None
 
 
 def _button(label: str, custom_id: str, style: discord.ButtonStyle = discord.ButtonStyle.secondary) -> Any:

@@ -8,7 +8,10 @@ discord.py (pinned to 2.7.1 in pyproject) has no public API for two things we ne
   `briefbot run` against the fake's gateway): ``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY``;
 * feeding an INTERACTION_CREATE payload into the client without a gateway connection (tests and
   the benchmark): ``client._connection.parse_interaction_create(payload)``, the very function the
-  gateway calls, so the command tree, views and responses run their real code paths.
+  gateway calls, so the command tree, views and responses run their real code paths;
+* the role ids of the member who interacted, as Discord sent them in the interaction
+  (``Member._roles``): ``Member.roles`` resolves them through the guild cache, which a bot with
+  only the guilds intent may not hold for every role, and the editor check must not depend on it.
 
 `missing_hooks()` lists the internals that are gone; tests/frontends/discord/test_hooks.py fails
 loudly when an upgrade of discord.py removes one of them.
@@ -61,6 +64,14 @@ def feed_interaction(client: discord.Client, payload: dict[str, Any]) -> None:
     client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
 
 
+def member_role_ids(user: Any) -> frozenset[int]:
+    """The role ids Discord sent for the member of an interaction (empty outside a server)."""
+    roles = getattr(user, "_roles", None)
+    if roles is None:
+        return frozenset()
+    return frozenset(int(r) for r in roles)
+
+
 def quiet_voice_warnings() -> None:
     """briefbot never joins voice: skip discord.py's startup warnings about voice libraries."""
     voice = getattr(discord, "VoiceClient", None)
@@ -81,6 +92,9 @@ def missing_hooks(client: discord.Client | None = None) -> list[str]:
     state_cls = getattr(discord.state, "ConnectionState", None)
     if state_cls is None or not callable(getattr(state_cls, "parse_interaction_create", None)):
         missing.append("discord.state.ConnectionState.parse_interaction_create")
+    member_slots = getattr(discord.Member, "__slots__", ())
+    if "_roles" not in member_slots:
+        missing.append("discord.Member._roles")
     if client is not None and not callable(
         getattr(getattr(client, "_connection", None), "parse_interaction_create", None)
     ):

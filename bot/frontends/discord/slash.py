@@ -4,7 +4,8 @@ Each entry of `bot.commands.COMMANDS` becomes an app command with an option per 
 Discord type and autocompletion chosen by the parameter's kind); every command answers through
 `DiscordFrontend.run_command`, which calls `bot.commands.execute` like every other front end.
 Commands for managers are hidden from members by `default_member_permissions` (Manage Server)
-and checked again when run, because a server can override who sees a command.
+and checked again when run, because a server can override who sees a command. Editors' commands
+(`/review`) are visible to all: the editor role is a server's own, checked when run.
 """
 
 from __future__ import annotations
@@ -83,8 +84,11 @@ _ANNOTATIONS: dict[ParamKind, Any] = {
     ParamKind.TIME: app_commands.Range[str, 1, 5],
     ParamKind.TIMEZONE: app_commands.Range[str, 1, 64],
     ParamKind.CHANNEL: app_commands.Transform[discord.abc.Snowflake, PostableChannel],
+    ParamKind.ARTICLE: app_commands.Range[str, 1, 121],
+    ParamKind.CHOICE: app_commands.Range[str, 1, 20],
+    ParamKind.URL: app_commands.Range[str, 1, 500],
 }
-_COMPLETED = frozenset({ParamKind.REGION, ParamKind.SPEAKER, ParamKind.TIMEZONE})
+_COMPLETED = frozenset({ParamKind.REGION, ParamKind.SPEAKER, ParamKind.TIMEZONE, ParamKind.ARTICLE})
 
 
 def _option_text(value: Any) -> str | None:
@@ -125,6 +129,9 @@ def app_command(spec: CommandSpec, runner: CommandRunner) -> app_commands.Comman
     callback.__signature__ = _signature(spec.params)  # type: ignore[attr-defined]
     if spec.params:
         app_commands.describe(**{p.name: p.description for p in spec.params})(callback)
+    choices = {p.name: [app_commands.Choice(name=c, value=c) for c in p.choices] for p in spec.params if p.choices}
+    if choices:
+        app_commands.choices(**choices)(callback)
     if spec.manage:
         app_commands.default_permissions(manage_guild=True)(callback)
         app_commands.guild_only()(callback)

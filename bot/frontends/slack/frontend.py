@@ -3,8 +3,9 @@
 Owns the Slack side of briefbot: the Bolt app and its transport (Socket Mode with an app-level
 token, or HTTP with the signing secret on a port), the `/briefbot` slash command (parsed by the
 shared `bot.commands` parser, answered by the shared query layer, rendered by
-`bot.render.slack_blocks`), the permission check for subscriptions, and `post_digest` for the
-scheduler. Everything runs on the caller's asyncio loop and holds no global state, so it can
+`bot.render.slack_blocks`), the review cards' controls (block_actions), the permission checks
+(managers for subscriptions and feeds, editors for reviews), and `post_digest` and
+`post_review_card` for the scheduler. Everything runs on the caller's asyncio loop and holds no global state, so it can
 run beside the Discord front end in one process on one store.
 """
 
@@ -28,10 +29,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands
 from bot.context import Context
-from bot.core.models import Answer, Notice, UsageError
+from bot.core.models import Answer, Notice, ReviewAnswer, UsageError
 from bot.core.subscriptions import Subscription
 from bot.delivery import ConfigError, DeliveryError, Forbidden, NetworkError, RateLimited
 from bot.frontends.slack.errors import delivery_error
+from bot.render.layout import CONTROL_PREFIX, parse_control
 from bot.render.slack_blocks import SlackMessage, render_messages
 from bot.settings import Settings
 
@@ -40,6 +42,8 @@ log = logging.getLogger("briefbot.slack")
 COMMAND = "/briefbot"
 EVENTS_PATH = "/slack/events"
 DIGEST_EVENT = "briefbot_digest"  # message metadata type carrying the digest's marker
+REVIEW_EVENT = "briefbot_review"  # ... and a review card's
+STALE = "This control no longer works; run /briefbot review again."
 HISTORY_PAGE = 200  # messages per page of history searched for a digest's marker
 HISTORY_PAGES = 100  # at most 20,000 messages since the slot; beyond, the check cannot prove absence
 HISTORY_MARGIN = dt.timedelta(hours=1)  # clocks differ: search from a little before the slot
@@ -102,11 +106,14 @@ class SlackFrontend:
         )
         secret = self.settings.slack_signing_secret.get_secret_value()
         self._verifier = SignatureVerifier(secret) if secret else None  # HTTP mode needs it (start() says so)
+        # Listeners from one table: the slash command, and every review control (its action id
+        # starts with the control prefix; bot/render/layout.py has the grammar).
         self.app.command(COMMAND)(self._on_command)
+        self.app.action(re.compile("^" + re.escape(CONTROL_PREFIX)))(self._on_review_action)
         self.app.error(self._on_error)
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
-        self._group_id: str | None = None
+        self._group_ids: dict[str, str] = {}  # user group handle -> id, looked up once
         self.port: int | None = None  # the bound port in HTTP mode
         self.team_id = ""
         self.bot_user_id = ""
@@ -223,17 +230,29 @@ class SlackFrontend:
         spec = commands.COMMANDS[parsed.name]
         try:
             can_manage = spec.manage and await self.may_manage_subscriptions(user)
+            can_edit = spec.edit and await self.may_review(user)
         except DeliveryError as exc:
             log.warning("Slack: permission check failed: %s", exc)
-            return Notice(f"Could not check with Slack who may change this channel's digests ({exc.code}).", ok=False)
+            what = (
+                "review drafts"
+                if spec.edit
+                else "follow feeds"
+                if spec.name == "feeds"
+                else "change this channel's digests"
+            )
+            return Notice(f"Could not check with Slack who may {what} ({exc.code}).", ok=False)
         if spec.manage and not can_manage:
-            return commands.managers_only(self.platform)
+            return commands.managers_only(
+                self.platform, "followed feeds" if spec.name == "feeds" else "the daily digests"
+            )
         caller = commands.Caller(
             platform=self.platform,
             workspace=str(command.get("team_id") or ""),
             channel=str(command.get("channel_id") or ""),
             user=user,
             can_manage=can_manage,
+            can_edit=can_edit,
+            name=f"{command.get('user_name') or user} (Slack {user})",
         )
         return await self.ctx.store.run(commands.execute, self.ctx, parsed, caller)
 
@@ -255,6 +274,109 @@ class SlackFrontend:
                 log.warning("Slack: response_url answered %s: %s", result.status_code, result.body[:200])
                 return
 
+    # ---------------------------------------------------------------- the review queue
+
+    async def _on_review_action(self, ack: AsyncAck, body: dict, respond: AsyncRespond) -> None:
+        """A review card's control (block_actions): acknowledged at once, the editor checked with
+        Slack, the decision taken on the store's threads, the card replaced in place through its
+        response_url (which works for cards in the review channel and for ephemeral ones)."""
+        await ack()
+        user = body.get("user") or {}
+        user_id = str(user.get("id") or "")
+        actions = body.get("actions") or [{}]
+        action = actions[0]
+        press = parse_control(str(action.get("action_id") or ""))
+        try:
+            allowed = await self.may_review(user_id)
+        except DeliveryError as exc:
+            log.warning("Slack: editor check failed: %s", exc)
+            await self._tell(
+                respond, Notice(f"Could not check with Slack who may review drafts ({exc.code}).", ok=False)
+            )
+            return
+        if press is None or not allowed:
+            await self._tell(respond, commands.editors_only(self.platform) if not allowed else Notice(STALE, ok=False))
+            return
+        changes = None
+        if press.verb == "edit":
+            value = str((action.get("selected_option") or {}).get("value") or "")
+            if not value or not press.field:
+                await self._tell(respond, Notice(STALE, ok=False))
+                return
+            changes = {press.field: value}
+        name = str(user.get("username") or user.get("name") or user_id)
+        caller = commands.Caller(
+            platform=self.platform,
+            workspace=str((body.get("team") or {}).get("id") or ""),
+            channel=str((body.get("channel") or {}).get("id") or ""),
+            user=user_id,
+            can_manage=False,
+            can_edit=True,
+            name=f"{name} (Slack {user_id})",
+        )
+        try:
+            answer: Answer = await self.ctx.store.run(
+                commands.review_action, self.ctx, caller, press.key, press.verb, press.item, press.page, changes
+            )
+        except Exception:
+            log.exception("Slack: review control failed")
+            answer = Notice(commands.SORRY, ok=False)
+        if not isinstance(answer, ReviewAnswer):
+            await self._tell(respond, answer)
+            return
+        [card] = await self.ctx.store.run(render_messages, answer)
+        try:
+            await respond(text=card.text, blocks=card.blocks, replace_original=True)
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            log.warning("Slack: response_url unreachable: %s", type(exc).__name__)
+
+    async def _tell(self, respond: AsyncRespond, answer: Answer) -> None:
+        """A refusal or an error, to the presser only; the card stays as it was."""
+        [message] = await self.ctx.store.run(render_messages, answer, max_messages=1)
+        try:
+            await respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            log.warning("Slack: response_url unreachable: %s", type(exc).__name__)
+
+    async def may_review(self, user_id: str) -> bool:
+        """Members of the editor group (SLACK_EDITOR_GROUP), else workspace admins and owners;
+        asked of Slack on every action. Raises a bot.delivery error when Slack cannot tell."""
+        if not user_id:
+            return False
+        group = self.settings.slack_editor_group.strip()
+        try:
+            if group:
+                group_id = await self._group_id(group, "SLACK_EDITOR_GROUP")
+                if not group_id:
+                    return False
+                members = await self.client.usergroups_users_list(usergroup=group_id)
+                return user_id in (members.get("users") or [])
+            return await self._is_admin(user_id)
+        except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
+            raise delivery_error(exc) from exc
+
+    @property
+    def review_channel(self) -> str | None:
+        """Where new drafts are posted for editors (SLACK_REVIEW_CHANNEL), or None."""
+        return self.settings.slack_review_channel.strip() or None
+
+    review_page_size = commands.REVIEW_PAGE_SIZE["slack"]
+
+    async def post_review_card(self, channel: str, answer: Answer, key: str) -> str:
+        """Post a draft's review card (bot.delivery.ReviewDeliverer); returns its ts. The card
+        carries `key` in its metadata. Raises bot.delivery's errors."""
+        [card] = await self.ctx.store.run(render_messages, answer)
+        response = await self._call(
+            "chat_postMessage",
+            channel,
+            text=card.text,
+            blocks=card.blocks,
+            metadata={"event_type": REVIEW_EVENT, "event_payload": {"marker": key}},
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return str(response["ts"])
+
     # ---------------------------------------------------------------- subscriptions
 
     async def may_manage_subscriptions(self, user_id: str) -> bool:
@@ -265,11 +387,9 @@ class SlackFrontend:
         if not user_id:
             return False
         try:
-            info = await self.client.users_info(user=user_id)
-            user = info.get("user") or {}
-            if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
+            if await self._is_admin(user_id):
                 return True
-            group = await self._subscriber_group_id()
+            group = await self._group_id(self.settings.slack_subscriber_group, "SLACK_SUBSCRIBER_GROUP")
             if not group:
                 return False
             members = await self.client.usergroups_users_list(usergroup=group)
@@ -277,22 +397,28 @@ class SlackFrontend:
         except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
             raise delivery_error(exc) from exc
 
-    async def _subscriber_group_id(self) -> str | None:
-        name = self.settings.slack_subscriber_group.strip().lstrip("@")
+    async def _is_admin(self, user_id: str) -> bool:
+        info = await self.client.users_info(user=user_id)
+        user = info.get("user") or {}
+        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+    async def _group_id(self, setting: str, env: str) -> str | None:
+        """A user group given by handle, name or id -> its id (the list is asked once per name)."""
+        name = setting.strip().lstrip("@")
         if not name:
             return None
         if _GROUP_ID.match(name):
             return name
-        if self._group_id is None:
+        if name not in self._group_ids:
             groups = await self.client.usergroups_list()
             for group in groups.get("usergroups") or []:
                 if name.lower() in (str(group.get("handle", "")).lower(), str(group.get("name", "")).lower()):
-                    self._group_id = str(group["id"])
+                    self._group_ids[name] = str(group["id"])
                     break
             else:
-                log.warning("Slack: no user group named %r (SLACK_SUBSCRIBER_GROUP)", name)
+                log.warning("Slack: no user group named %r (%s)", name, env)
                 return None
-        return self._group_id
+        return self._group_ids[name]
 
     # ---------------------------------------------------------------- the daily digest
 

@@ -13,6 +13,7 @@ import re
 import discord.http
 
 from bench.synthetic import Generator
+from bot import commands
 from bot.context import Context
 from bot.core.subscriptions import list_subscriptions
 from bot.frontends.discord.client import DiscordFrontend
@@ -44,8 +45,10 @@ async def test_login_and_sync_go_to_the_fake(frontend: DiscordFrontend, fake: Fa
         "subscribe",
         "unsubscribe",
         "subscriptions",
+        "review",
+        "feeds",
     }
-    for managed in ("subscribe", "unsubscribe", "subscriptions"):
+    for managed in ("subscribe", "unsubscribe", "subscriptions", "feeds"):
         assert int(names[managed]["default_member_permissions"]) == p.MANAGE_GUILD
         assert names[managed]["contexts"] == [0]  # servers only
     assert names["status"]["default_member_permissions"] is None
@@ -53,6 +56,10 @@ async def test_login_and_sync_go_to_the_fake(frontend: DiscordFrontend, fake: Fa
     assert region["name"] == "region" and region["autocomplete"] is True and region["required"] is True
     channel = next(o for o in names["subscribe"]["options"] if o["name"] == "channel")
     assert channel["type"] == 7 and sorted(channel["channel_types"]) == [0, 5]  # text and announcement
+    action = names["feeds"]["options"][0]
+    assert [c["value"] for c in action["choices"]] == ["list", "add", "remove"]
+    article = names["review"]["options"][0]
+    assert article["autocomplete"] is True and names["review"]["default_member_permissions"] is None
     # fixture teardown: every body, this PUT included, is valid against the spec
 
 
@@ -238,9 +245,9 @@ async def test_guild_sync_when_discord_guild_id_is_set(fake: FakeDiscord, ctx: C
         await bot.start(connect=False)
         (put,) = fake.sent("PUT", "/applications/{application_id}/guilds/{guild_id}/commands")
         assert put.path.endswith(f"/guilds/{p.GUILD_ID}/commands")
-        assert len(put.body) == 9
+        assert len(put.body) == len(commands.COMMANDS)
         assert fake.sent("PUT", "/applications/{application_id}/commands") == []
-        assert len(bot.synced) == 9
+        assert len(bot.synced) == len(commands.COMMANDS)
     finally:
         await bot.close()
         discord.http.Route.BASE = previous
