@@ -22,7 +22,9 @@ from rapidfuzz import process
 from bot.context import Context
 from bot.core import articles, queries, subscriptions
 from bot.core.models import (
+    CLAIM_DESCRIPTIONS,
     Answer,
+    ClaimType,
     FeedChanged,
     FeedLine,
     FeedsAnswer,
@@ -471,14 +473,25 @@ def review_action(
             )
             done = {"accept": "accepted", "reject": "rejected", "edit": "edited"}[verb]
             what = item or "every undecided item"
-            change = ", ".join(f"{k} → {v}" for k, v in (changes or {}).items())
+            change = ", ".join(_change_words(ctx, k, v) for k, v in (changes or {}).items())
             message = f"{done} {what}" + (f" ({change})" if change else "") + f" — by {caller.reviewer}"
+        elif verb == "promote":
+            review_desk.promote(article, by=caller.reviewer, at=ctx.clock())
+            message = f"marked reviewed — by {caller.reviewer}"
         elif verb != "page":
             return Notice("This control no longer works; run /review again.", ok=False)
         sheet = review_desk.sheet(article)
     except ReviewError as exc:
         return Notice(str(exc), ok=False)
     return sheet_answer(sheet, review_desk, page=page, per_page=per_page, message=message)
+
+
+def _change_words(ctx: Context, field: str, value: str) -> str:
+    if field == "claim" and value in ClaimType.__members__.values():
+        return f"claim type → {CLAIM_DESCRIPTIONS[ClaimType(value)]}"
+    if field in ("speaker", "asserted_by") and value in ctx.speakers:
+        return f"{field.replace('_', ' ')} → {ctx.speakers.display_name(value)}"
+    return f"{field.replace('_', ' ')} → {value}"
 
 
 # --------------------------------------------------------------------------------------------

@@ -261,7 +261,7 @@ def _button(label: str, custom_id: str, style: int, disabled: bool = False) -> d
     return button
 
 
-_STYLES = {Verb.ACCEPT: 3, Verb.REJECT: 4, Verb.EDIT: 2, Verb.PAGE: 2}  # success, danger, secondary
+_STYLES = {Verb.ACCEPT: 3, Verb.REJECT: 4, Verb.EDIT: 2, Verb.PAGE: 2, Verb.PROMOTE: 1}  # 1 primary 2 secondary
 
 
 def _control(action: Action) -> dict[str, Any] | None:

@@ -131,6 +131,7 @@ class Verb(enum.StrEnum):
     REJECT = "reject"
     EDIT = "edit"
     PAGE = "page"
+    PROMOTE = "promote"  # mark the article reviewed (offered once nothing is undecided)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,22 +157,23 @@ class Action:
 # A review control carries all it needs in its id (the article's short handle, the item, the
 # page), so a press works after a restart and needs no state: `bb:rv:VERB:KEY:ITEM:PAGE[:FIELD]`.
 # VERB is a (accept), r (reject), m (open the menu of an edit), e (an edit chosen in that menu:
-# the value comes with the press) or p (a page, or back from a menu). The same ids serve
+# the value comes with the press), p (a page, or back from a menu) or v (mark the article
+# reviewed). The same ids serve
 # Discord's custom ids (at most 100 characters) and Slack's action ids. Who pressed is checked
 # by the front end on every press, never read from the id.
 
 CONTROL_PREFIX = "bb:rv:"
 _CONTROL = re.compile(
-    r"bb:rv:(?P<verb>[armep]):(?P<key>[0-9a-f]{12}):(?P<item>[A-Za-z0-9._-]{0,40}):(?P<page>[0-9]{1,4})"
+    r"bb:rv:(?P<verb>[armepv]):(?P<key>[0-9a-f]{12}):(?P<item>[A-Za-z0-9._-]{0,40}):(?P<page>[0-9]{1,4})"
     r"(?::(?P<field>[a-z_]{1,20}))?"
 )
-_VERBS = {"a": "accept", "r": "reject", "m": "menu", "e": "edit", "p": "page"}
-CONTROL_CODES = {Verb.ACCEPT: "a", Verb.REJECT: "r", Verb.PAGE: "p"}
+_VERBS = {"a": "accept", "r": "reject", "m": "menu", "e": "edit", "p": "page", "v": "promote"}
+CONTROL_CODES = {Verb.ACCEPT: "a", Verb.REJECT: "r", Verb.PAGE: "p", Verb.PROMOTE: "v"}
 
 
 @dataclass(frozen=True, slots=True)
 class ControlPress:
-    """A review control pressed: `verb` accept | reject | menu | edit | page."""
+    """A review control pressed: `verb` accept | reject | menu | edit | page | promote."""
 
     verb: str
     key: str
@@ -619,6 +621,8 @@ def _review(answer: ReviewAnswer) -> Layout:
             Action(Verb.ACCEPT, article, key, "", f"Accept all {undecided} undecided", page),
             Action(Verb.REJECT, article, key, "", f"Reject all {undecided} undecided", page),
         ]
+    elif src.review == Review.DRAFT and answer.items:
+        actions.append(Action(Verb.PROMOTE, article, key, "", "Mark the article reviewed", page))
     if page < answer.pages - 1:
         actions.append(Action(Verb.PAGE, article, key, "", f"Page {page + 2} ▶", page + 1))
     empty = "Nothing was drafted from this article."

@@ -359,7 +359,7 @@ BUTTON_TEXT_MAX = 75
 OPTION_TEXT_MAX = 75
 OPTION_VALUE_MAX = 150
 SELECT_OPTIONS_MAX = 100
-_BUTTON_STYLES = {Verb.ACCEPT: "primary", Verb.REJECT: "danger"}
+_BUTTON_STYLES = {Verb.ACCEPT: "primary", Verb.REJECT: "danger", Verb.PROMOTE: "primary"}
 
 
 def _plain(text: str, limit: int) -> PlainTextObject:

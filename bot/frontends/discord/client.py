@@ -275,7 +275,7 @@ class DiscordFrontend:
     async def send_rendered(self, interaction: discord.Interaction[Any], rendered: RenderedAnswer) -> None:
         page = rendered.page(0)
         kwargs = _discord_message_kwargs(page)
-        view = page_view(rendered, 0)
+        view = raw_view(page.components) if page.components else page_view(rendered, 0)
         if not interaction.response.is_done():
             if view is not None:
                 kwargs["view"] = view
@@ -336,16 +336,28 @@ class DiscordFrontend:
                 return
             changes = {press.field: values[0]}
         action = "page" if verb == "menu" else verb
-        answer: Answer = Notice(commands.SORRY, ok=False)
-        try:
-            answer = await self.query(
-                lambda: commands.review_action(self.ctx, caller, press.key, action, press.item, press.page, changes)
+        # a decision rewrites the digest file and loads it: on the store's writer thread, and
+        # acknowledged first (DEFERRED_UPDATE_MESSAGE) when it takes long
+        work = asyncio.ensure_future(
+            self.ctx.store.run_write(
+                commands.review_action, self.ctx, caller, press.key, action, press.item, press.page, changes
             )
+        )
+        done, _ = await asyncio.wait({work}, timeout=self.defer_after)
+        if not done:
+            await interaction.response.defer()
+        answer: Answer
+        try:
+            answer = await work
         except Exception:
             log.exception("review control %s failed", verb)
+            answer = Notice(commands.SORRY, ok=False)
         rendered = render(answer)
-        if not isinstance(answer, ReviewAnswer):
-            await self.send_rendered(interaction, rendered)  # a refusal or an error: to the presser only
+        if not isinstance(answer, ReviewAnswer):  # a refusal or an error: to the presser only
+            if interaction.response.is_done():
+                await interaction.followup.send(ephemeral=True, **_discord_message_kwargs(rendered.page(0)))
+            else:
+                await self.send_rendered(interaction, rendered)
             return
         page = rendered.page(0)
         kwargs = _discord_message_kwargs(page)
@@ -354,7 +366,10 @@ class DiscordFrontend:
             menu = edit_menu(lay_out(answer), press.item, press.field)
             components = menu if menu is not None else components
         kwargs["view"] = raw_view(components)
-        await interaction.response.edit_message(**kwargs)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(**kwargs)
+        else:
+            await interaction.response.edit_message(**kwargs)
 
     @property
     def review_channel(self) -> str | None:

@@ -23,17 +23,19 @@ _ids = itertools.count(1400000000000000000)
 STRING, INTEGER, CHANNEL = 3, 4, 7
 
 
-def _member(permissions: int) -> dict[str, Any]:
+def _member(
+    permissions: int, roles: tuple[str, ...] = (), user_id: str = USER_ID, username: str = "reader"
+) -> dict[str, Any]:
     return {
         "user": {
-            "id": USER_ID,
-            "username": "reader",
+            "id": user_id,
+            "username": username,
             "discriminator": "0",
-            "global_name": "Reader",
+            "global_name": username.title(),
             "avatar": None,
             "public_flags": 0,
         },
-        "roles": [],
+        "roles": list(roles),
         "joined_at": "2024-01-01T00:00:00+00:00",
         "deaf": False,
         "mute": False,
@@ -103,7 +105,13 @@ class ChannelRef:
         self.name = name
 
 
-def slash(name: str, options: dict[str, Any] | None = None, *, permissions: int = MEMBER_PERMISSIONS) -> dict[str, Any]:
+def slash(
+    name: str,
+    options: dict[str, Any] | None = None,
+    *,
+    permissions: int = MEMBER_PERMISSIONS,
+    roles: tuple[str, ...] = (),
+) -> dict[str, Any]:
     options = options or {}
     data: dict[str, Any] = {
         "id": str(next(_ids)),
@@ -128,7 +136,9 @@ def slash(name: str, options: dict[str, Any] | None = None, *, permissions: int 
                 for cid, ref in channels.items()
             }
         }
-    return _base(2, data, permissions)
+    payload = _base(2, data, permissions)
+    payload["member"] = _member(permissions, roles)
+    return payload
 
 
 def in_dm(payload: dict[str, Any]) -> dict[str, Any]:
@@ -148,8 +158,37 @@ def autocomplete(name: str, options: dict[str, Any], focused: str) -> dict[str, 
     return _base(4, data, MEMBER_PERMISSIONS)
 
 
-def button(custom_id: str, message: dict[str, Any]) -> dict[str, Any]:
-    """A press of the button `custom_id` on `message` (as the fake stored it)."""
-    payload = _base(3, {"custom_id": custom_id, "component_type": 2}, MEMBER_PERMISSIONS)
+EDITOR_ROLE = "1300000000000000077"
+
+
+def button(
+    custom_id: str,
+    message: dict[str, Any],
+    *,
+    roles: tuple[str, ...] = (),
+    user_id: str = USER_ID,
+    username: str = "reader",
+    permissions: int = MEMBER_PERMISSIONS,
+) -> dict[str, Any]:
+    """A press of the button `custom_id` on `message` (as the fake stored it), by a member with
+    these role ids."""
+    payload = _base(3, {"custom_id": custom_id, "component_type": 2}, permissions)
+    payload["member"] = _member(permissions, roles, user_id, username)
+    payload["message"] = message
+    return payload
+
+
+def select(
+    custom_id: str,
+    values: list[str],
+    message: dict[str, Any],
+    *,
+    roles: tuple[str, ...] = (),
+    user_id: str = USER_ID,
+    username: str = "reader",
+) -> dict[str, Any]:
+    """A choice in the string select `custom_id` on `message`."""
+    payload = _base(3, {"custom_id": custom_id, "component_type": 3, "values": values}, MEMBER_PERMISSIONS)
+    payload["member"] = _member(MEMBER_PERMISSIONS, roles, user_id, username)
     payload["message"] = message
     return payload
