@@ -46,6 +46,7 @@ from bot.render.layout import (
     Run,
     SourceLine,
     Style,
+    Tone,
     Verb,
     continued,
     control_id,
@@ -326,7 +327,7 @@ def arrange(view: Layout) -> Rendered:
     """A layout as a title, head blocks and the items that may be split between messages."""
     if view.message is not None:
         text = _line(view.message)
-        if view.private:
+        if view.tone == Tone.ERROR:
             text = f"⚠ {text}"
         if view.usage:
             text += f"\nUsage: `{label(view.usage.replace('`', ''))}`"

@@ -242,9 +242,7 @@ class SlackFrontend:
             )
             return Notice(f"Could not check with Slack who may {what} ({exc.code}).", ok=False)
         if spec.manage and not can_manage:
-            return commands.managers_only(
-                self.platform, "followed feeds" if spec.name == "feeds" else "the daily digests"
-            )
+            return commands.managers_only(self.platform, spec.name)
         caller = commands.Caller(
             platform=self.platform,
             workspace=str(command.get("team_id") or ""),
