@@ -28,9 +28,6 @@ from bot.core.db import Store
 from bot.core.digest_files import DigestFileError, default_context, load_dir, parse_yaml, slugify
 from bot.core.gazetteer import load_gazetteer
 from bot.core.models import ArticleMeta, Span
-from bot.extract.attributions import AttributionModelMissing
-from bot.extract.draft import make_draft, write_draft
-from bot.extract.polnear import read_text
 from bot.ingest.file_meta import FileMeta, FileMetaError, from_options, read_sidecar
 from bot.settings import Settings
 
@@ -92,6 +89,8 @@ def _source(
 
 
 def _read(path: Path) -> str:
+    from bot.extract.polnear import read_text
+
     try:
         return read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
@@ -169,6 +168,10 @@ def draft_command(
 
 
 def _write(store: Store, folder: Path, meta: ArticleMeta, text: str, captions: list[Span]) -> None:
+    # the extractor (and the NLP libraries under it) load only when a draft is made
+    from bot.extract.attributions import AttributionModelMissing
+    from bot.extract.draft import make_draft, write_draft
+
     vctx = default_context(folder)
     try:
         result = make_draft(meta, text, vctx.speakers, load_gazetteer(), captions)

@@ -37,6 +37,10 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _shown_count(items: tuple[KeyPoint, ...] | tuple[Quote, ...] | tuple[RegionClaim, ...]) -> int:
+    return sum(item.review.state != ItemState.REJECTED for item in items)
+
+
 def _rows(digest: ArticleDigest, digest_hash: str, loaded_at: str) -> dict[str, list[dict]]:
     meta = digest.meta
     published = meta.published.isoformat()
@@ -75,9 +79,10 @@ def _rows(digest: ArticleDigest, digest_hash: str, loaded_at: str) -> dict[str, 
         "digest_hash": digest_hash,
         "content_hash": text_hash(digest.text),
         "loaded_at": loaded_at,
-        "key_point_count": len(digest.key_points),
-        "quote_count": len(digest.quotes),
-        "claim_count": len(digest.claims),
+        # what listings count is what answers show: a rejected item is not counted
+        "key_point_count": _shown_count(digest.key_points),
+        "quote_count": _shown_count(digest.quotes),
+        "claim_count": _shown_count(digest.claims),
         "pending": sum(item.review.state == ItemState.UNDECIDED for item in items),
     }
     key_points = [

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import click
 
-from bot.extract.attributions import AttributionModelMissing, extract_attributions
-from bot.extract.polnear import read_text
-
 
 def write_predictions(text_dir: Path, out: Path) -> int:
     """Attributions of every NAME.txt in a folder, one JSON line per document; returns the count."""
+    # imported here: `briefbot --help` and every other command start without the extractor
+    from bot.extract.attributions import extract_attributions
+    from bot.extract.polnear import read_text
+
     files = sorted(p for p in text_dir.glob("*.txt") if p.is_file())
     with open(out, "w", encoding="utf-8") as handle:
         for path in files:
@@ -39,6 +40,8 @@ def write_predictions(text_dir: Path, out: Path) -> int:
 )
 def attributions_command(text_dir: Path, out: Path) -> None:
     """Extract attributions from every NAME.txt in TEXT_DIR into a JSON Lines file."""
+    from bot.extract.attributions import AttributionModelMissing
+
     try:
         count = write_predictions(text_dir, out)
     except AttributionModelMissing as exc:

@@ -3,11 +3,12 @@
 A local file has no address and no fetch date to fall back on, so what the document itself does
 not say (title, outlet, publication date, web address, author) comes from `--title --outlet
 --published --url --author` or from `NAME.json` next to `NAME.txt` / `NAME.html`. The sidecar
-takes plain keys (`title`, `outlet`, `published`, `url`, `author`) or the shape of the shared
-seed's metadata (`link`, `source: {title}`, `published_date`). Options win over the sidecar,
-the sidecar over what the document declares. A file still without a publication date or a web
-address is refused by the pipeline: dated "today" it would put old news in today's digest, and
-without its address nothing shown from it could be traced back to its source.
+takes plain keys (`title`, `outlet`, `published`, `url`, `author`) or the names other tools
+save them under (`link`, `source: {title}`, `published_date`, `datePublished`, `provider:
+{name}`). Options win over the sidecar, the sidecar over what the document declares. A file
+still without a publication date or a web address is refused by the pipeline: dated "today" it
+would put old news in today's digest, and without its address nothing shown from it could be
+traced back to its source.
 """
 
 from __future__ import annotations
@@ -95,17 +96,34 @@ def read_sidecar(path: Path) -> FileMeta:
         raise FileMetaError(f"{side}:{exc.lineno}: not valid JSON ({exc.msg})") from None
     if not isinstance(data, dict):
         raise FileMetaError(f"{side}: expected a JSON object with title, outlet, published, url")
-    source = data.get("source")
-    outlet = data.get("outlet") or data.get("publisher") or (source.get("title") if isinstance(source, dict) else None)
-    published = data.get("published") or data.get("published_date")
-    url = data.get("url") or data.get("link")
+    published = _first(data, PUBLISHED_KEYS)
+    url = _first(data, URL_KEYS)
     return FileMeta(
-        title=_text(data.get("title")),
-        publisher=_text(outlet),
+        title=_text(_first(data, TITLE_KEYS)),
+        publisher=_text(_first(data, OUTLET_KEYS)),
         published=parse_date(published, f"{side}: published") if published else None,
         url=parse_url(url, f"{side}: url") if url else None,
-        author=_text(data.get("author")),
+        author=_text(_first(data, AUTHOR_KEYS)),
     )
+
+
+# The names metadata goes by in the records news tools and APIs save beside an article (the
+# shared seed's, news-search APIs', schema.org's), first match wins; "a.b" is b inside a.
+TITLE_KEYS = ("title", "headline")
+OUTLET_KEYS = ("outlet", "publisher", "source.title", "source.name", "provider.name", "site_name", "publisher.name")
+PUBLISHED_KEYS = ("published", "published_date", "datePublished", "date")
+URL_KEYS = ("url", "link", "webpageUrl")
+AUTHOR_KEYS = ("author", "byline", "author.name")
+
+
+def _first(data: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        value: Any = data
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value and isinstance(value, str | int | float):
+            return value
+    return None
 
 
 def missing_message(path: str, meta: FileMeta) -> str | None:

@@ -27,8 +27,10 @@ def seed_files() -> Traversable | Path | None:
 
 
 def initialise_folder(folder: Path) -> list[str]:
-    """Create `folder` from the seed when it does not exist or is empty; returns the files copied."""
-    if folder.is_dir() and any(folder.iterdir()):
+    """Create `folder` from the seed when it does not exist; returns the files copied. A folder
+    that exists, even empty, is the user's: made for another story, or by a tool that fills it
+    (the draft scorer drafts one article into an empty folder and reads back what is there)."""
+    if folder.exists():
         return []
     seed = seed_files()
     if seed is None:
