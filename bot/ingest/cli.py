@@ -24,6 +24,14 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _store(settings: Settings) -> Store:
+    """The store as every command sees it: its digest folder started from the seed when new,
+    and the digest files loaded (a poll drafts into that folder)."""
+    from bot.context import open_context
+
+    return open_context(settings, refresh=True).store
+
+
 @click.command()
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per stored article or refused source.")
@@ -129,7 +137,7 @@ def feeds_add(url: str, no_check: bool, settings: Settings) -> None:
             title, count = asyncio.run(check())
         except (FetchError, FeedError) as exc:
             raise click.ClickException(f"{url}: {exc}") from None
-    with Store(settings.db_path) as store:
+    with _store(settings) as store:
         feed, created = storage.add_feed(store, url, _now())
         if title:
             storage.set_feed_title(store, feed.id, title)
@@ -147,7 +155,7 @@ def feeds_list(as_json: bool, settings: Settings) -> None:
     """The followed feeds, their last poll and failures."""
     from bot.ingest import storage
 
-    with Store(settings.db_path) as store:
+    with _store(settings) as store:
         rows = storage.list_feeds(store)
     if as_json:
         for f in rows:
@@ -171,7 +179,7 @@ def feeds_remove(feed: str, settings: Settings) -> None:
     """Stop following FEED (its id or URL); its articles stay."""
     from bot.ingest import storage
 
-    with Store(settings.db_path) as store:
+    with _store(settings) as store:
         found = storage.find_feed(store, feed)
         if found is None:
             raise click.ClickException(f"no followed feed {feed!r} (see: briefbot feeds list)")
@@ -187,7 +195,7 @@ def feeds_poll(poll_all: bool, settings: Settings) -> None:
     from bot.ingest import storage
     from bot.ingest.polling import poll_feeds
 
-    with Store(settings.db_path) as store:
+    with _store(settings) as store:
         if poll_all:
             storage.make_all_due(store)
         results = asyncio.run(poll_feeds(store, settings, _now))

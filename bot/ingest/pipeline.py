@@ -34,6 +34,7 @@ from tqdm import tqdm
 from bot.core import articles
 from bot.core.articles import StoredArticle
 from bot.core.db import Store
+from bot.core.digest_files.seed import initialise_folder
 from bot.core.models import ArticleDigest, ArticleMeta, Review
 from bot.ingest import storage
 from bot.ingest.clean import ExtractionError
@@ -161,6 +162,8 @@ class Ingestor:
         self._lanes: asyncio.Queue[str] | None = None
         self.summaries_dir = summaries_dir if summaries_dir is not None else settings.summaries_dir
         self.export_skeletons = export_skeletons
+        if export_skeletons:  # a folder made here for the first time starts from the seed, as everywhere
+            initialise_folder(self.summaries_dir)
         self.progress = progress
         self._index: StoryIndex | None = None
         self._bar: tqdm | None = None
