@@ -13,6 +13,9 @@ from pathlib import Path
 
 import click
 
+from bot.cli_options import with_settings
+from bot.settings import Settings
+
 
 def write_predictions(text_dir: Path, out: Path) -> int:
     """Attributions of every NAME.txt in a folder, one JSON line per document; returns the count."""
@@ -38,7 +41,8 @@ def write_predictions(text_dir: Path, out: Path) -> int:
     type=click.Path(dir_okay=False, path_type=Path),
     help="where to write the predictions (the scorer's JSON Lines format)",
 )
-def attributions_command(text_dir: Path, out: Path) -> None:
+@with_settings  # for --db and the settings' logging, like every command (the store is not used)
+def attributions_command(text_dir: Path, out: Path, settings: Settings) -> None:
     """Extract attributions from every NAME.txt in TEXT_DIR into a JSON Lines file."""
     from bot.extract.attributions import AttributionModelMissing
 

@@ -223,6 +223,10 @@ async def test_accept_all_then_mark_reviewed_from_chat(
     bot: DiscordFrontend, fake: FakeDiscord, review_ctx: Context
 ) -> None:
     card = await posted_card(bot, fake, review_ctx)
+    key = next(iter(buttons(card))).split(":")[3]
+    early = await interact(bot, fake, p.button(f"bb:rv:v:{key}::0", card, **EDITOR))  # forged: not offered yet
+    assert early["data"]["flags"] & EPHEMERAL and "14 item(s) still undecided" in early["data"]["content"]
+    assert "review: draft" in digest_path(review_ctx).read_text("utf-8")
     done = await interact(bot, fake, p.button(control(card, "Accept all 14 undecided"), card, **EDITOR))
     assert "14 accepted" in done["data"]["embeds"][0]["description"]
     after = fake.messages[f"original:{fake.sent('POST', CALLBACK)[-1].path.split('/')[2]}"]
