@@ -439,7 +439,7 @@ def review_answer(ctx: Context, caller: Caller, article: str | None, page: int =
     try:
         sheet = review_desk.sheet(article.strip())
     except ReviewError:
-        waiting = [s.digest.meta.id for s in review_desk.pending()]
+        waiting = [p.source.article_id for p in review_desk.pending()]
         close = [m[0] for m in process.extract(article, waiting, limit=3, score_cutoff=50)]
         return NotFound("article", article, tuple(close))
     return sheet_answer(sheet, review_desk, page=page, per_page=REVIEW_PAGE_SIZE.get(caller.platform, 0))

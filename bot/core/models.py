@@ -407,6 +407,7 @@ class PendingAnswer:
     """Articles with undecided items, newest first."""
 
     articles: tuple[PendingArticle, ...]
+    total: int = 0  # how many articles have undecided items (more than listed when many wait)
 
 
 @dataclass(frozen=True, slots=True)

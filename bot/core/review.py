@@ -46,6 +46,7 @@ from bot.core.models import (
 from bot.core.schema import article_handle
 from bot.core.speakers import SpeakerRegistry, load_registry
 
+PENDING_LIMIT = 50  # drafts listed by `briefbot review` and /review, newest first
 SECTIONS = {"k": "key_points", "q": "quotes", "c": "claims", "x": "contradictions"}
 KIND_OF = {"key_points": "key point", "quotes": "statement", "claims": "claim", "contradictions": "contradiction"}
 # What an edit may change, per section: the digest-file field of each option.
@@ -140,18 +141,40 @@ class Desk:
         except DigestFileError as exc:
             raise ReviewError(str(exc)) from None
 
-    def pending(self) -> list[Sheet]:
-        """Every article with undecided items, newest first."""
+    def pending(self, limit: int = PENDING_LIMIT) -> list[PendingArticle]:
+        """Articles with undecided items, newest first, with counts per state: from the store
+        alone (no file is read), so the list costs the same with ten drafts or ten thousand."""
         rows = self.store.rows(
-            "SELECT id FROM articles WHERE pending > 0 AND digest_file IS NOT NULL ORDER BY published DESC, id"
+            "SELECT id, title, publisher, published, url, review FROM articles"
+            " WHERE pending > 0 AND digest_file IS NOT NULL ORDER BY published DESC, id LIMIT ?",
+            [limit],
         )
-        out = []
-        for row in rows:
-            try:
-                out.append(self.sheet(row["id"]))
-            except ReviewError:
-                continue  # a file an editor is in the middle of changing: listed again once valid
-        return out
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        marks = ", ".join("?" * len(ids))
+        counts: dict[str, dict[ItemState, int]] = {i: dict.fromkeys(ItemState, 0) for i in ids}
+        for table in ("key_points", "quotes", "region_claims", "contradictions"):
+            for row in self.store.rows(
+                f"SELECT article_id, state, count(*) AS n FROM {table} WHERE article_id IN ({marks})"
+                " GROUP BY article_id, state",
+                ids,
+            ):
+                counts[row["article_id"]][ItemState(row["state"])] += row["n"]
+        return [
+            PendingArticle(
+                SourceRef(
+                    r["id"],
+                    r["publisher"],
+                    r["title"],
+                    dt.date.fromisoformat(r["published"]),
+                    r["url"] or "",
+                    Review(r["review"]),
+                ),
+                tuple(counts[r["id"]].items()),
+            )
+            for r in rows
+        ]
 
     # ------------------------------------------------------------------ decisions
 
@@ -421,9 +444,6 @@ def waiting_articles(store: Store, text: str, limit: int = 25) -> list[tuple[str
 
 
 def pending_answer(desk: Desk) -> PendingAnswer:
-    out = []
-    for sheet in desk.pending():
-        meta = sheet.digest.meta
-        source = SourceRef(meta.id, meta.publisher, meta.title, meta.published, meta.url, sheet.digest.review)
-        out.append(PendingArticle(source, tuple(sheet.counts().items())))
-    return PendingAnswer(tuple(out))
+    listed = tuple(desk.pending())
+    total = desk.store.one("SELECT count(*) FROM articles WHERE pending > 0 AND digest_file IS NOT NULL")
+    return PendingAnswer(listed, int(total[0]) if total else len(listed))

@@ -650,7 +650,11 @@ def _pending(answer: PendingAnswer) -> Layout:
         items.append(Item(lead, (), source, details))
     return Layout(
         title="Drafts to review",
-        notes=(plain(f"{len(items)} article{'s' * (len(items) != 1)} with undecided items, newest first"),),
+        notes=(
+            plain(
+                f"{counted(len(items), max(answer.total, len(items)), 'article')} with undecided items, newest first"
+            ),
+        ),
         sections=(Section(None, tuple(items), empty="No machine draft is waiting for a decision."),),
         private=True,
     )
