@@ -14,12 +14,16 @@ is ready to be promoted (`review: reviewed`) when no item is undecided.
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import dataclasses
 import datetime as dt
 import io
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +50,9 @@ from bot.core.models import (
 from bot.core.schema import article_handle
 from bot.core.speakers import SpeakerRegistry, load_registry
 
+KEPT_TREES = 16  # round-trip trees of recently decided files kept in memory (`Desk._parsed`)
+_TREES: collections.OrderedDict[str, tuple[str, Any]] = collections.OrderedDict()
+_TREES_LOCK = threading.Lock()
 PENDING_LIMIT = 50  # drafts listed by `briefbot review` and /review, newest first
 SECTIONS = {"k": "key_points", "q": "quotes", "c": "claims", "x": "contradictions"}
 KIND_OF = {"key_points": "key point", "quotes": "statement", "claims": "claim", "contradictions": "contradiction"}
@@ -119,6 +126,7 @@ class Desk:
     folder: Path
     speakers: SpeakerRegistry | None = None
     _yaml: YAML = field(default_factory=digest_yaml)
+    _tree_is_file: bool = False  # the last write's text is the tree's own dump (it may be kept)
 
     def path(self, article_id: str) -> Path:
         if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,120}", article_id):
@@ -197,18 +205,18 @@ class Desk:
             raise ReviewError("a decision needs the name of who takes it")
         with self._lock(article_id):
             path = self.path(article_id)
-            data = self._read(path)
-            targets = self._targets(data, article_id, item_ids)
-            for section, index, item_id in targets:
-                item = data[section][index]
-                if changes:
-                    self._edit(item, section, item_id, changes)
-                    state_now = ItemState.EDITED
-                else:
-                    state_now = state
-                _record(item, state_now, by, at, default=_file_default(data))
-            self._write(path, data)
-        return self.sheet(article_id)
+            context = self.context()
+            with self._parsed(path) as data:
+                targets = self._targets(data, article_id, item_ids)
+                for section, index, item_id in targets:
+                    item = data[section][index]
+                    if changes:
+                        self._edit(item, section, item_id, changes, context)
+                        state_now = ItemState.EDITED
+                    else:
+                        state_now = state
+                    _record(item, state_now, by, at, default=_file_default(data))
+                return self._write(path, data, context)
 
     def promote(self, article_id: str, *, by: str, at: dt.datetime) -> Sheet:
         """Mark the article reviewed; refused while any item is undecided (they are named)."""
@@ -218,10 +226,9 @@ class Desk:
             if sheet.undecided:
                 shown = ", ".join(sheet.undecided[:12]) + (" ..." if len(sheet.undecided) > 12 else "")
                 raise ReviewError(f"{len(sheet.undecided)} item(s) still undecided: {shown}")
-            data = self._read(path)
-            data["review"] = Review.REVIEWED.value
-            self._write(path, data, header_drop=True)
-        return self.sheet(article_id)
+            with self._parsed(path) as data:
+                data["review"] = Review.REVIEWED.value
+                return self._write(path, data, self.context(), header_drop=True)
 
     # ------------------------------------------------------------------ the file
 
@@ -230,11 +237,31 @@ class Desk:
         locks.mkdir(exist_ok=True)
         return FileLock(str(locks / f"{article_id}.lock"), timeout=30)
 
-    def _read(self, path: Path) -> Any:
-        data = self._yaml.load(path.read_text("utf-8"))
+    @contextlib.contextmanager
+    def _parsed(self, path: Path) -> Iterator[Any]:
+        """The file's round-trip tree, to change in place. ruamel.yaml's parser is pure Python and
+        most of a decision's time, so the tree of the text last written or read is kept (per
+        file, keyed by the exact text): the next decision on an unchanged file starts from it.
+        A change that fails part way drops the kept tree; the file itself is never touched then."""
+        text = path.read_text("utf-8")
+        key = str(path.resolve())
+        with _TREES_LOCK:
+            kept = _TREES.pop(key, None)
+        data = kept[1] if kept is not None and kept[0] == text else self._yaml.load(text)
         if not isinstance(data, CommentedMap):
             raise ReviewError(f"{path.name} is not a digest file")
-        return data
+        try:
+            yield data
+        except BaseException:
+            raise  # the tree may be half changed: not kept
+        else:
+            if not self._tree_is_file:
+                return
+            written = path.read_text("utf-8")
+            with _TREES_LOCK:
+                _TREES[key] = (written, data)
+                while len(_TREES) > KEPT_TREES:
+                    _TREES.popitem(last=False)
 
     def _targets(self, data: Any, article_id: str, item_ids: Iterable[str] | None) -> list[tuple[str, int, str]]:
         where: dict[str, tuple[str, int]] = {}
@@ -259,7 +286,9 @@ class Desk:
             )
         return [(*where[i], i) for i in wanted]
 
-    def _edit(self, item: Any, section: str, item_id: str, changes: Mapping[str, str]) -> None:
+    def _edit(
+        self, item: Any, section: str, item_id: str, changes: Mapping[str, str], context: ValidationContext
+    ) -> None:
         was: dict[str, str] = {}
         for key, raw in changes.items():
             if key not in EDITABLE[section]:
@@ -268,7 +297,7 @@ class Desk:
             if not value:
                 raise ReviewError(f"{key.replace('_', ' ')}: a value is needed")
             if key in ("speaker", "asserted_by") and value != "article":
-                value = self._speaker_id(value)
+                value = self._speaker_id(value, context.speakers)
             before = item.get(key)
             if before is not None and str(before) != value:
                 was[key] = str(before)
@@ -281,9 +310,8 @@ class Desk:
             merged.setdefault(key, value)  # the machine's original value stays on record
         item["__was__"] = merged
 
-    def _speaker_id(self, name: str) -> str:
+    def _speaker_id(self, name: str, registry: SpeakerRegistry) -> str:
         """A speaker as an editor names it ("Dmitry Peskov", "peskov", an id) -> its registry id."""
-        registry = self.context().speakers
         if name in registry:
             return name
         match = registry.resolve(name)
@@ -292,19 +320,21 @@ class Desk:
             raise ReviewError(f"unknown speaker {name[:60]!r}" + (f" (closest: {hint})" if hint else ""))
         return match.speaker.id
 
-    def _write(self, path: Path, data: Any, *, header_drop: bool = False) -> None:
+    def _write(self, path: Path, data: Any, context: ValidationContext, *, header_drop: bool = False) -> Sheet:
+        """Dump, validate, replace the file, load it; returns the sheet of what was written."""
         buffer = io.StringIO()
         self._yaml.dump(data, buffer)
-        text = buffer.getvalue()
+        dumped = text = buffer.getvalue()
         if header_drop or _has_decisions(data):
             # The drafter's hash says the file is untouched; it is a person's file now.
             text = HASH_LINE.sub("", text)
         if header_drop:
             text = DRAFT_NOTE.sub("", text)
+        self._tree_is_file = text == dumped  # else the kept tree would bring the dropped lines back
         try:  # validated exactly as it will be written, before it replaces the file
             parsed, located = parse_yaml(text, path.name)
             article_text = (path.parent / str(data["article"]["text_file"])).read_text("utf-8")
-            validate(parsed, located, article_text, self.context(), path.stem)
+            digest = validate(parsed, located, article_text, context, path.stem)
         except DigestFileError as exc:
             raise ReviewError(str(exc)) from None
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".new", delete=False) as tmp:
@@ -315,6 +345,7 @@ class Desk:
             raise ReviewError(str(report.errors[0]))
         if self.speakers is not None:
             self.speakers = load_registry(self.store)
+        return Sheet(dataclasses.replace(digest, source_file=path.name), path)
 
 
 def _file_default(data: Any) -> ItemState:

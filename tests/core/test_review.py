@@ -233,3 +233,24 @@ def test_a_redraft_keeps_every_decision(desk: Desk) -> None:
     kept = write_draft(make_draft(META, without_accepted, ctx.speakers, load_gazetteer()), desk.folder, ctx)
     assert not kept.written and "no longer in the text" in kept.reason
     assert (desk.folder / f"{ARTICLE}.txt").read_text("utf-8") == without_rejected
+
+
+def test_a_file_changed_between_decisions_is_read_again(desk: Desk) -> None:
+    """Decisions reuse the parsed file only while its text is exactly what was written."""
+    path = desk.folder / f"{ARTICLE}.yaml"
+    desk.decide(ARTICLE, ["k1"], ItemState.ACCEPTED, by="Ed", at=AT)
+    desk.decide(ARTICLE, ["k2"], ItemState.ACCEPTED, by="Ed", at=AT)  # from the kept tree
+    # an editor changes the file by hand (a comment and a title) between two decisions
+    edited = path.read_text("utf-8").replace("claims:\n", "claims:  # hand note\n", 1)
+    edited = edited.replace("title: Ukraine says it recaptured Izium", "title: Kyiv says it recaptured Izium")
+    path.write_text(edited, "utf-8")
+    desk.decide(ARTICLE, ["k3"], ItemState.REJECTED, by="Ed", at=AT)
+    after = path.read_text("utf-8")
+    assert "claims:  # hand note" in after and "title: Kyiv says it recaptured Izium" in after
+    desk.decide(ARTICLE, None, ItemState.ACCEPTED, by="Ed", at=AT)
+    desk.promote(ARTICLE, by="Ed", at=AT)
+    desk.decide(ARTICLE, ["k3"], ItemState.ACCEPTED, by="Ed", at=AT)  # a decision after promotion
+    final = path.read_text("utf-8")
+    assert "review: reviewed" in final and "made by a machine" not in final and "drafter-sha256" not in final
+    k3 = next(k for k in desk.sheet(ARTICLE).digest.key_points if k.id == "k3")
+    assert k3.review.state == ItemState.ACCEPTED and [h.state for h in k3.review.history] == [ItemState.REJECTED]
