@@ -599,7 +599,7 @@ def _review_item(answer: ReviewAnswer, item: ReviewItem) -> Item:
     lead = (
         Run(item.item_id, Style.CODE),
         Run(f" {item.kind}" + (": " if item.summary else ""), Style.PLAIN),
-        Run(item.summary, Style.STRONG),
+        *((Run(item.summary, Style.STRONG),) if item.summary else ()),
         Run(" "),
         Run(f"[{_decided(item)}]", Style.EMPH),
     )

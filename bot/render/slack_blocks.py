@@ -279,6 +279,8 @@ def pack(rendered: Rendered, *, max_messages: int | None = None, max_blocks: int
 def _run(run: Run) -> str:
     if run.channel:
         return f"<#{run.channel}>" if re.fullmatch(r"[CGD][A-Z0-9]{2,}", run.channel) else label(f"#{run.channel}")
+    if not run.text:
+        return ""  # an empty styled run would show its markers ("**")
     if run.url:
         text = link(run.url, run.text)
     elif run.style == Style.CODE:
