@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 from bot import __version__
 from bot.cli_options import db_option, with_settings
@@ -66,7 +67,20 @@ def load(directory: Path | None, settings: Settings) -> None:
     from bot.context import open_context
 
     ctx = open_context(settings, load_if_empty=False)
-    report = ctx.load_summaries(directory or settings.summaries_dir)
+    # Counts, rate and time left on a terminal; nothing when piped or redirected. The bar starts
+    # at the first window, when the folder's size is known.
+    bars: list[tqdm] = []
+
+    def step(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, unit="file", file=sys.stderr, disable=not sys.stderr.isatty()))
+        bars[0].update(done - bars[0].n)
+
+    try:
+        report = ctx.load_summaries(directory or settings.summaries_dir, progress=step)
+    finally:
+        for bar in bars:
+            bar.close()
     for err in report.errors:
         click.echo(f"error: {err}", err=True)
     click.echo(

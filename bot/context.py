@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.core.db import Store
 from bot.core.digest_files import LoadReport, load_dir
+from bot.core.digest_files.load import Progress
 from bot.core.digest_files.seed import initialise_folder
 from bot.core.gazetteer import Gazetteer, load_gazetteer
 from bot.core.speakers import SpeakerRegistry, load_registry
@@ -41,8 +42,8 @@ class Context:
     def reload_speakers(self) -> None:
         self.speakers = load_registry(self.store)
 
-    def load_summaries(self, directory: Path | None = None) -> LoadReport:
-        report = load_dir(self.store, directory or self.settings.summaries_dir, now=self.clock())
+    def load_summaries(self, directory: Path | None = None, *, progress: Progress | None = None) -> LoadReport:
+        report = load_dir(self.store, directory or self.settings.summaries_dir, now=self.clock(), progress=progress)
         self.reload_speakers()
         return report
 

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,16 +229,26 @@ def forget_digest_file(store: Store, article_id: str) -> str:
     return "unlisted"
 
 
-def loaded_hash(store: Store, digest_file: str) -> str | None:
-    """The digest hash of the article loaded from this file name, if any."""
-    row = store.one("SELECT digest_hash FROM articles WHERE digest_file = ?", [digest_file])
-    return row[0] if row else None
+def loaded_hashes(store: Store, digest_files: list[str]) -> dict[str, str]:
+    """The digest hash of the article loaded from each of these file names, where there is one
+    (read from an index that holds both, so the article rows are not read)."""
+    out: dict[str, str] = {}
+    for start in range(0, len(digest_files), 500):
+        chunk = digest_files[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        cursor = store.execute(f"SELECT digest_file, digest_hash FROM articles WHERE digest_file IN ({marks})", chunk)
+        out.update((str(name), str(h)) for name, h in cursor)
+    return out
 
 
-def loaded_file_names(store: Store) -> list[tuple[str, str]]:
-    """(digest file name, article id) of every article loaded from a file."""
-    cursor = store.execute("SELECT digest_file, id FROM articles WHERE digest_file IS NOT NULL AND digest_file != ''")
-    return [(str(name), str(article_id)) for name, article_id in cursor.fetchall()]
+def loaded_file_names(store: Store) -> Iterator[tuple[str, str]]:
+    """(digest file name, article id) of every article loaded from a file, in name order, read
+    as they are iterated (a million articles are not held)."""
+    cursor = store.execute(
+        "SELECT digest_file, id FROM articles WHERE digest_file IS NOT NULL AND digest_file != '' ORDER BY digest_file"
+    )
+    for name, article_id in cursor:
+        yield str(name), str(article_id)
 
 
 def digest_file_of(store: Store, article_id: str) -> str | None:

@@ -157,7 +157,7 @@ def test_deleting_the_digest_file_of_an_ingested_article_keeps_the_article_unrev
     )
     assert store.one("SELECT count(*) FROM key_points WHERE article_id = 'fetched'") == (0,)
     assert store.one("SELECT 1 FROM articles WHERE id = 'curated-only'") is None
-    assert articles.loaded_file_names(store) == [("stays.yaml", "stays")]
+    assert list(articles.loaded_file_names(store)) == [("stays.yaml", "stays")]
 
 
 def test_loading_an_empty_folder_removes_nothing(tmp_path: Path) -> None:

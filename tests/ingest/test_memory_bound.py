@@ -41,7 +41,7 @@ SCRIPT = textwrap.dedent(
     report = load_dir(Store(db), folder, workers=1)
     for error in report.errors:
         print("refused:", error)
-    print("loaded:", report.loaded)
+    print("loaded:", list(report.loaded))
     print("peak kB:", open("/proc/self/status").read().split("VmPeak:")[1].split()[0])
     """
 )

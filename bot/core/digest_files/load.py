@@ -15,7 +15,8 @@ import logging
 import multiprocessing
 import os
 import re
-from collections.abc import Iterable, Iterator
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -33,13 +34,56 @@ log = logging.getLogger(__name__)
 
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
 PARALLEL_BATCH = 1024
+LOAD_WINDOW = 4096  # files hashed, parsed and written together: all that is held at once
+NAMES_KEPT = 1000  # file names a report keeps per outcome (the counts are exact)
+
+Progress = Callable[[int, int], None]  # (files done, files in the folder)
+
+
+class FileNames:
+    """The files a load reports under one outcome: the exact count, and the first NAMES_KEPT
+    names (a folder of a million files must not cost memory per file). Compares equal to the
+    list of its names when it holds them all."""
+
+    __slots__ = ("count", "names")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.names: list[str] = []
+
+    def add(self, name: str) -> None:
+        self.count += 1
+        if len(self.names) < NAMES_KEPT:
+            self.names.append(name)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FileNames):
+            return (self.count, self.names) == (other.count, other.names)
+        if isinstance(other, list):
+            return self.count == len(other) and self.names == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        more = f" +{self.count - len(self.names)} more" if self.count > len(self.names) else ""
+        return f"FileNames({self.names!r}{more})"
 
 
 @dataclass
 class LoadReport:
-    loaded: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
+    loaded: FileNames = field(default_factory=FileNames)
+    unchanged: FileNames = field(default_factory=FileNames)
+    removed: FileNames = field(default_factory=FileNames)
     errors: list[DigestFileError] = field(default_factory=list)
 
     @property
@@ -50,6 +94,40 @@ class LoadReport:
 def digest_files(directory: Path) -> list[Path]:
     """The digest files of a folder (every `*.yaml` but the speaker registry), in name order."""
     return sorted(p for p in directory.glob("*.yaml") if p.name != SPEAKERS_FILE)
+
+
+def _is_digest_name(name: str) -> bool:
+    return name.endswith(".yaml") and name != SPEAKERS_FILE
+
+
+class _SortedNames:
+    """The digest file names of a folder, in name order, sorted in a scratch SQLite file rather
+    than a list: a folder of a million files then costs the loader no memory per file."""
+
+    def __init__(self, directory: Path) -> None:
+        self._db = sqlite3.connect("")  # "": a private temporary file, deleted on close
+        self._db.execute("CREATE TABLE names (name TEXT PRIMARY KEY) WITHOUT ROWID")
+        with os.scandir(directory) as entries:
+            batch: list[tuple[str]] = []
+            for entry in entries:
+                if _is_digest_name(entry.name):
+                    batch.append((entry.name,))
+                if len(batch) >= LOAD_WINDOW:
+                    self._db.executemany("INSERT INTO names VALUES (?)", batch)
+                    batch.clear()
+            self._db.executemany("INSERT INTO names VALUES (?)", batch)
+        self.count = int(self._db.execute("SELECT count(*) FROM names").fetchone()[0])
+
+    def windows(self) -> Iterator[list[str]]:
+        cursor = self._db.execute("SELECT name FROM names ORDER BY name")
+        while rows := cursor.fetchmany(LOAD_WINDOW):
+            yield [r[0] for r in rows]
+
+    def __contains__(self, name: str) -> bool:
+        return self._db.execute("SELECT 1 FROM names WHERE name = ?", [name]).fetchone() is not None
+
+    def close(self) -> None:
+        self._db.close()
 
 
 _TEXT_FILE_LINE = re.compile(rb"^\s*text_file:\s*['\"]?([^'\"\n#/\\]+?)['\"]?\s*(#.*)?$", re.MULTILINE)
@@ -102,30 +180,47 @@ def _read_in_worker(speakers: tuple[Speaker, ...], path: Path) -> ArticleDigest 
     return _read_one(path, _worker_context(speakers))
 
 
-def _read_all(paths: list[Path], ctx: ValidationContext, workers: int) -> Iterator[ArticleDigest | DigestFileError]:
-    """Parse and validate files, in order; across worker processes for large folders.
+class _Parser:
+    """Parses and validates digest files, in order: in this process for a few, across worker
+    processes for many (started on first need and kept for the whole load).
 
     Parsing and validation are pure CPU work on independent files, so they spread over the
-    cores; writing stays in this process, one transaction per article, in file order.
+    cores; writing stays in the loading process, one transaction per article, in file order.
     """
-    if workers <= 1 or len(paths) < PARALLEL_MIN_FILES:
-        for path in paths:
-            yield _read_one(path, ctx)
-        return
-    mp = multiprocessing.get_context("forkserver")
-    mp.set_forkserver_preload(["bot.core.digest_files", "bot.core.gazetteer"])
-    task = functools.partial(_read_in_worker, tuple(ctx.speakers.by_id.values()))
-    done = 0
-    try:
-        with ProcessPoolExecutor(workers, mp_context=mp) as pool:
-            # Batches bound what is parsed but not yet written: memory stays flat in the folder size.
+
+    def __init__(self, ctx: ValidationContext, workers: int) -> None:
+        self.ctx, self.workers = ctx, workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Parser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+
+    def read(self, paths: list[Path]) -> Iterator[ArticleDigest | DigestFileError]:
+        if self._pool is None and (self.workers <= 1 or len(paths) < PARALLEL_MIN_FILES):
+            for path in paths:
+                yield _read_one(path, self.ctx)
+            return
+        if self._pool is None:
+            mp = multiprocessing.get_context("forkserver")
+            mp.set_forkserver_preload(["bot.core.digest_files", "bot.core.gazetteer"])
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=mp)
+        task = functools.partial(_read_in_worker, tuple(self.ctx.speakers.by_id.values()))
+        done = 0
+        try:
+            # Batches bound what is parsed but not yet written.
             for start in range(0, len(paths), PARALLEL_BATCH):
-                for result in pool.map(task, paths[start : start + PARALLEL_BATCH], chunksize=32):
+                for result in self._pool.map(task, paths[start : start + PARALLEL_BATCH], chunksize=32):
                     yield result
                     done += 1
-    except BrokenProcessPool:  # workers cannot start here (e.g. a __main__ read from stdin)
-        log.warning("loader worker processes failed; parsing the remaining files in this process")
-        yield from _read_all(paths[done:], ctx, 1)
+        except BrokenProcessPool:  # workers cannot start here (e.g. a __main__ read from stdin)
+            log.warning("loader worker processes failed; parsing the remaining files in this process")
+            self._pool.shutdown(wait=False)
+            self._pool, self.workers = None, 1
+            yield from self.read(paths[done:])
 
 
 def registry_for(store: Store, directory: Path) -> tuple[SpeakerRegistry, list[Speaker]]:
@@ -150,17 +245,18 @@ def check_dir(directory: Path, store: Store | None = None) -> LoadReport:
     ctx = ValidationContext(load_gazetteer(), registry)
     ids: dict[str, str] = {}
     paths = digest_files(directory)
-    for path, result in zip(paths, _read_all(paths, ctx, 1), strict=True):
-        if isinstance(result, DigestFileError):
-            report.errors.append(result)
-            continue
-        if result.meta.id in ids:
-            report.errors.append(
-                DigestFileError(_label(path), None, "id", f"duplicate article id (also in {ids[result.meta.id]})")
-            )
-            continue
-        ids[result.meta.id] = path.name
-        report.loaded.append(path.name)
+    with _Parser(ctx, 1) as parser:
+        for path, result in zip(paths, parser.read(paths), strict=True):
+            if isinstance(result, DigestFileError):
+                report.errors.append(result)
+                continue
+            if result.meta.id in ids:
+                report.errors.append(
+                    DigestFileError(_label(path), None, "id", f"duplicate article id (also in {ids[result.meta.id]})")
+                )
+                continue
+            ids[result.meta.id] = path.name
+            report.loaded.add(path.name)
     return report
 
 
@@ -171,11 +267,13 @@ def load_dir(
     now: dt.datetime | None = None,
     only: Iterable[str] | None = None,
     workers: int | None = None,
+    progress: Progress | None = None,
 ) -> LoadReport:
     """Load a folder of digest files into the store (see the module docstring).
 
-    What is already loaded is looked up per file, not held, and large folders are parsed by
-    `workers` processes (default: one per core).
+    Files go through in windows of LOAD_WINDOW, so memory does not grow with the folder; what
+    is already loaded is looked up per window, not held; large folders are parsed by `workers`
+    processes (default: one per core). `progress(done, total)` is called after each window.
     """
     report = LoadReport()
     directory = Path(directory)
@@ -187,17 +285,38 @@ def load_dir(
     save_speakers(store, curated)
     ctx = ValidationContext(load_gazetteer(), registry)
     wanted = set(only) if only is not None else None
+    names = _SortedNames(directory)
+    try:
+        with _Parser(ctx, workers if workers is not None else (os.cpu_count() or 1)) as parser:
+            done = 0
+            for window in names.windows():
+                done += len(window)
+                if wanted is not None:
+                    window = [name for name in window if name in wanted]
+                _load_window(store, directory, window, parser, loaded_at, report)
+                if progress is not None:
+                    progress(done, names.count)
+        if wanted is None:
+            _forget_deleted(store, directory, names, report)
+    finally:
+        names.close()
+    return report
+
+
+def _load_window(
+    store: Store, directory: Path, window: list[str], parser: _Parser, loaded_at: str, report: LoadReport
+) -> None:
+    """Load one window of files: skip the unchanged, parse the rest, write each in its own transaction."""
+    loaded = articles.loaded_hashes(store, window)
     pending: list[tuple[Path, str]] = []
-    for path in digest_files(directory):
-        if wanted is not None and path.name not in wanted:
-            continue
+    for name in window:
+        path = directory / name
         digest_hash = _file_hash(path)
-        if articles.loaded_hash(store, path.name) == digest_hash:
-            report.unchanged.append(path.name)
+        if loaded.get(name) == digest_hash:
+            report.unchanged.add(name)
         else:
             pending.append((path, digest_hash))
-    results = _read_all([p for p, _ in pending], ctx, workers if workers is not None else (os.cpu_count() or 1))
-    for (path, digest_hash), result in zip(pending, results, strict=True):
+    for (path, digest_hash), result in zip(pending, parser.read([p for p, _ in pending]), strict=True):
         if isinstance(result, DigestFileError):
             report.errors.append(result)
             continue
@@ -206,22 +325,21 @@ def load_dir(
             report.errors.append(DigestFileError(_label(path), None, "id", f"duplicate article id (also in {other})"))
             continue
         articles.write_digest(store, replace(result, source_file=path.name), digest_hash, loaded_at)
-        report.loaded.append(path.name)
-    if wanted is None:
-        _forget_deleted(store, directory, report)
-    return report
+        report.loaded.add(path.name)
 
 
-def _forget_deleted(store: Store, directory: Path, report: LoadReport) -> None:
+def _forget_deleted(store: Store, directory: Path, names: _SortedNames, report: LoadReport) -> None:
     """Articles whose digest file is gone lose what the file gave them. A folder with no digest
     file and no speaker registry is far more likely the wrong folder than an editor deleting
     everything: then nothing is removed, and the report says why."""
-    loaded = articles.loaded_file_names(store)
-    gone = [
-        (name, aid) for name, aid in loaded if not (directory / name).exists() and not (directory / name).is_symlink()
-    ]
-    wrong_folder = not digest_files(directory) and not (directory / SPEAKERS_FILE).exists()
-    if gone and len(gone) == len(loaded) and wrong_folder:
+    loaded = 0
+    gone: list[tuple[str, str]] = []
+    for name, article_id in articles.loaded_file_names(store):
+        loaded += 1
+        if name not in names and not (directory / name).exists() and not (directory / name).is_symlink():
+            gone.append((name, article_id))
+    wrong_folder = names.count == 0 and not (directory / SPEAKERS_FILE).exists()
+    if gone and len(gone) == loaded and wrong_folder:
         report.errors.append(
             DigestFileError(
                 str(directory),
@@ -234,4 +352,4 @@ def _forget_deleted(store: Store, directory: Path, report: LoadReport) -> None:
         return
     for name, article_id in gone:
         articles.forget_digest_file(store, article_id)
-        report.removed.append(name)
+        report.removed.add(name)
