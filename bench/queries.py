@@ -32,6 +32,24 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
+def _rows(answer: object) -> int:
+    """How many items an answer holds (what its cost is bounded by, with the answer caps)."""
+    from bot.core.models import BriefingAnswer, ContradictionsAnswer, QuotesAnswer, SourcesAnswer, StatusAnswer
+
+    if isinstance(answer, StatusAnswer):
+        return sum(len(g.claims) for g in answer.by_source) + len(answer.contradictions)
+    if isinstance(answer, QuotesAnswer):
+        return len(answer.quotes)
+    if isinstance(answer, BriefingAnswer):
+        parts = (answer.articles, answer.key_points, answer.regions, answer.quotes, answer.contradictions)
+        return sum(len(part) for part in parts)
+    if isinstance(answer, ContradictionsAnswer):
+        return len(answer.items)
+    if isinstance(answer, SourcesAnswer):
+        return len(answer.articles)
+    raise TypeError(type(answer))
+
+
 def run_one(n: int, workdir: Path) -> dict:
     from bench.synthetic import speakers as synthetic_speakers
     from bench.synthetic import write_corpus
@@ -69,12 +87,17 @@ def run_one(n: int, workdir: Path) -> dict:
     }
     timings = {}
     for name, call in cases.items():
-        samples = []
+        samples, rows = [], 0
         for _ in range(QUERY_RUNS):
             t0 = time.perf_counter()
-            call()
+            answer = call()
             samples.append((time.perf_counter() - t0) * 1000)
-        timings[name] = {"p50_ms": statistics.median(samples), "p99_ms": _percentile(samples, 99)}
+            rows += _rows(answer)
+        timings[name] = {
+            "p50_ms": statistics.median(samples),
+            "p99_ms": _percentile(samples, 99),
+            "rows": rows / QUERY_RUNS,
+        }
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = db_path.stat().st_size
     return {
@@ -110,14 +133,19 @@ def main() -> None:
             f"db {r['db_mb']:.1f} MB, peak RSS {r['peak_rss_mb']:.0f} MB"
         )
         for name, t in r["queries"].items():
-            print(f"    {name:<22} p50 {t['p50_ms']:6.2f} ms   p99 {t['p99_ms']:6.2f} ms")
+            print(f"    {name:<22} p50 {t['p50_ms']:6.2f} ms   p99 {t['p99_ms']:6.2f} ms   {t['rows']:6.1f} items")
         sys.stdout.flush()
     if len(results) > 1:
         lo, hi = results[0], results[-1]
-        print(f"p99 ratio N={hi['n']:,} / N={lo['n']:,} (target < 3):")
+        print(f"p99 ratio N={hi['n']:,} / N={lo['n']:,} (target < 3), and per item where the answers differ in size:")
         for name in lo["queries"]:
-            ratio = hi["queries"][name]["p99_ms"] / max(lo["queries"][name]["p99_ms"], 1e-6)
-            print(f"    {name:<22} {ratio:5.2f}")
+            a, b = lo["queries"][name], hi["queries"][name]
+            ratio = b["p99_ms"] / max(a["p99_ms"], 1e-6)
+            line = f"    {name:<22} {ratio:5.2f}"
+            if abs(b["rows"] - a["rows"]) > 0.05 * max(a["rows"], 1):
+                per_item = (b["p99_ms"] / max(b["rows"], 1)) / max(a["p99_ms"] / max(a["rows"], 1), 1e-6)
+                line += f"   ({a['rows']:.0f} -> {b['rows']:.0f} items: {per_item:.2f} per item)"
+            print(line)
         print(f"peak RSS ratio: {hi['peak_rss_mb'] / lo['peak_rss_mb']:.2f}")
 
 

@@ -78,32 +78,37 @@ def _source(row: dict) -> SourceRef:
     )
 
 
-COUNT_CAP = 10_000
-
-
-def _bounded_count(store: Store, table: str, column: str, value: str, shown: str = "") -> int:
-    """How many rows match (`shown`: the `_shown` clause of alias t), counted up to COUNT_CAP:
-    answers say "10,000+" beyond it, and the count never costs more as the store grows."""
-    sql = f"SELECT count(*) FROM (SELECT 1 FROM {table} t WHERE t.{column} = ?{shown} LIMIT {COUNT_CAP})"
-    return int(store.execute(sql, [value]).fetchone()[0])
+def _shown_count(store: Store, kind: str, key: str, include_drafts: bool) -> int:
+    """How many of a speaker's statements or a region's claims an answer could show (the states
+    `_shown` keeps), from the counts the store keeps (`item_counts`): one row read, however many."""
+    states = ("accepted", "edited", "undecided") if include_drafts else ("accepted", "edited")
+    row = store.execute(
+        f"SELECT coalesce(sum(n), 0) FROM item_counts WHERE kind = ? AND key = ? AND state IN ({_marks(list(states))})",
+        [kind, key, *states],
+    ).fetchone()
+    return int(row[0])
 
 
 def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _asserter(row: dict, speakers: SpeakerRegistry) -> str:
+def _asserter(row: dict, publisher: str, speakers: SpeakerRegistry) -> str:
     who = row["asserted_by"]
-    return row["publisher"] if who == "article" else speakers.display_name(who)
+    return publisher if who == "article" else speakers.display_name(who)
 
 
-def _claim_item(row: dict, speakers: SpeakerRegistry) -> ClaimItem:
+# The item builders take the row's source already made: a briefing reads its articles once and
+# its items' rows without joining them again.
+
+
+def _claim_item(row: dict, source: SourceRef, speakers: SpeakerRegistry, asserted_by: str | None = None) -> ClaimItem:
     return ClaimItem(
         claim=ClaimType(row["claim"]),
         actor=row["actor"],
-        asserted_by=_asserter(row, speakers),
+        asserted_by=asserted_by or _asserter(row, source.publisher, speakers),
         evidence=row["text"],
-        source=_source(row),
+        source=source,
         date=_date(row["date"]),
         date_precision=row["date_precision"],
         via=row["via"],
@@ -113,12 +118,12 @@ def _claim_item(row: dict, speakers: SpeakerRegistry) -> ClaimItem:
     )
 
 
-def _contradiction_item(row: dict) -> ContradictionItem:
+def _contradiction_item(row: dict, source: SourceRef) -> ContradictionItem:
     return ContradictionItem(
         a=row["a_text"],
         b=row["b_text"],
         why=row["why"],
-        source=_source(row),
+        source=source,
         regions=tuple(json.loads(row["regions"] or "[]")),
         confirmed=bool(row["confirmed"]),
         state=ItemState(row["state"]),
@@ -126,14 +131,14 @@ def _contradiction_item(row: dict) -> ContradictionItem:
     )
 
 
-def _quote_item(row: dict, speakers: SpeakerRegistry) -> QuoteItem:
+def _quote_item(row: dict, source: SourceRef, speakers: SpeakerRegistry) -> QuoteItem:
     return QuoteItem(
         speaker=speakers.display_name(row["speaker_id"]),
         mention=row["mention"],
         role=row["role"] or "",
         kind=QuoteKind(row["kind"]),
         words=row["text"],
-        source=_source(row),
+        source=source,
         via=row["via"],
         said_on=_date(row["said_on"]),
         cue=row["cue"],
@@ -169,11 +174,11 @@ def status(
     )
     groups: OrderedDict[str, list[ClaimItem]] = OrderedDict()
     for row in rows:
-        item = _claim_item(row, speakers)
-        bucket = groups.setdefault(item.asserted_by, [])
-        if len(bucket) < limits.claims_per_source:
-            bucket.append(item)
-    total = _bounded_count(store, "region_claims", "region", region.code, _shown(include_drafts, "t"))
+        asserted_by = _asserter(row, row["publisher"], speakers)
+        bucket = groups.setdefault(asserted_by, [])
+        if len(bucket) < limits.claims_per_source:  # only the claims shown are built
+            bucket.append(_claim_item(row, _source(row), speakers, asserted_by))
+    total = _shown_count(store, "region", region.code, include_drafts)
     matched_as = None if match.matched.casefold() == region.name.casefold() else match.matched
     return StatusAnswer(
         region=region.info(),
@@ -191,7 +196,7 @@ def _region_contradictions(store: Store, code: str, include_drafts: bool, limit:
         f" WHERE r.region = ?{_shown(include_drafts, 'x')} ORDER BY r.published DESC, r.contradiction_id LIMIT ?",
         [code, limit],
     )
-    return tuple(_contradiction_item(r) for r in rows)
+    return tuple(_contradiction_item(r, _source(r)) for r in rows)
 
 
 # ------------------------------------------------------------------------------ quotes
@@ -216,11 +221,11 @@ def quotes(
         " ORDER BY q.published DESC, q.article_id, q.seq LIMIT ?",
         [speaker.id, limits.quotes],
     )
-    total = _bounded_count(store, "quotes", "speaker_id", speaker.id, _shown(include_drafts, "t"))
+    total = _shown_count(store, "speaker", speaker.id, include_drafts)
     matched_as = None if match.matched.casefold() == speaker.name.casefold() else match.matched
     return QuotesAnswer(
         speaker=speaker.info(),
-        quotes=tuple(_quote_item(r, speakers) for r in rows),
+        quotes=tuple(_quote_item(r, _source(r), speakers) for r in rows),
         matched_as=matched_as,
         total=total,
     )
@@ -303,21 +308,22 @@ def briefing(
         [*params, limits.digest_articles],
     )
     items = _article_items(store, rows)
-    shown = tuple(i for i in items if _has_shown_content(i, include_drafts))
+    with_content = [_has_shown_content(i, include_drafts) for i in items]
+    shown = tuple(i for i, has in zip(items, with_content, strict=True) if has)
     # Not shown as content, but listed: ingested articles no one curated yet, and machine drafts
     # no person has decided anything of, where drafts are hidden.
-    unreviewed = tuple(i for i in items if i not in shown)
-    ids = [i.source.article_id for i in shown]
-    if not ids:
+    unreviewed = tuple(i for i, has in zip(items, with_content, strict=True) if not has)
+    sources = {i.source.article_id: i.source for i in shown}
+    if not sources:
         return BriefingAnswer(day, (), (), (), (), (), unreviewed)
     shown_items = _shown(include_drafts, "{}")  # formatted with each table's alias
     return BriefingAnswer(
         day=day,
         articles=shown,
-        key_points=_briefing_key_points(store, ids, limits, shown_items),
-        regions=_briefing_regions(store, gazetteer, speakers, ids, shown_items),
-        quotes=_briefing_quotes(store, speakers, ids, limits, shown_items),
-        contradictions=_briefing_contradictions(store, ids, limits, shown_items),
+        key_points=_briefing_key_points(store, sources, limits, shown_items),
+        regions=_briefing_regions(store, gazetteer, speakers, sources, shown_items),
+        quotes=_briefing_quotes(store, speakers, sources, limits, shown_items),
+        contradictions=_briefing_contradictions(store, sources, limits, shown_items),
         unreviewed=unreviewed,
     )
 
@@ -335,27 +341,29 @@ def _marks(ids: list[str]) -> str:
     return ",".join("?" * len(ids))
 
 
-def _briefing_key_points(store: Store, ids: list[str], limits: Limits, shown: str) -> tuple[KeyPointItem, ...]:
+Sources = dict[str, SourceRef]  # a briefing's articles, by id: its items' rows are not joined again
+
+
+def _briefing_key_points(store: Store, sources: Sources, limits: Limits, shown: str) -> tuple[KeyPointItem, ...]:
     rows = store.rows(
-        f"SELECT k.*, {_ARTICLE_COLS} FROM key_points k JOIN articles a ON a.id = k.article_id"
-        f" WHERE k.article_id IN ({_marks(ids)}){shown.format('k')} ORDER BY k.seq, a.published DESC LIMIT ?",
-        [*ids, limits.digest_key_points],
+        f"SELECT k.* FROM key_points k WHERE k.article_id IN ({_marks(list(sources))}){shown.format('k')}"
+        " ORDER BY k.seq, k.published DESC LIMIT ?",
+        [*sources, limits.digest_key_points],
     )
-    return tuple(KeyPointItem(r["text"], _source(r), ItemState(r["state"]), r["id"]) for r in rows)
+    return tuple(KeyPointItem(r["text"], sources[r["article_id"]], ItemState(r["state"]), r["id"]) for r in rows)
 
 
 def _briefing_regions(
-    store: Store, gazetteer: Gazetteer, speakers: SpeakerRegistry, ids: list[str], shown: str
+    store: Store, gazetteer: Gazetteer, speakers: SpeakerRegistry, sources: Sources, shown: str
 ) -> tuple[RegionLine, ...]:
     """The latest claim about each region in these articles (by name)."""
     # SQLite returns the row that holds max() for the bare columns.
     rows = store.rows(
-        f"SELECT c.*, {_ARTICLE_COLS}, max(c.published || c.article_id || printf('%06d', 999999 - c.seq))"
-        " FROM region_claims c JOIN articles a ON a.id = c.article_id"
-        f" WHERE c.article_id IN ({_marks(ids)}){shown.format('c')} GROUP BY c.region",
-        ids,
+        "SELECT c.*, max(c.published || c.article_id || printf('%06d', 999999 - c.seq)) FROM region_claims c"
+        f" WHERE c.article_id IN ({_marks(list(sources))}){shown.format('c')} GROUP BY c.region",
+        list(sources),
     )
-    latest = {r["region"]: _claim_item(r, speakers) for r in rows}
+    latest = {r["region"]: _claim_item(r, sources[r["article_id"]], speakers) for r in rows}
     return tuple(
         RegionLine(RegionInfo(code, gazetteer.name(code)), item)
         for code, item in sorted(latest.items(), key=lambda kv: gazetteer.name(kv[0]))
@@ -363,25 +371,26 @@ def _briefing_regions(
 
 
 def _briefing_quotes(
-    store: Store, speakers: SpeakerRegistry, ids: list[str], limits: Limits, shown: str
+    store: Store, speakers: SpeakerRegistry, sources: Sources, limits: Limits, shown: str
 ) -> tuple[QuoteItem, ...]:
     """Direct quotes first, then mixed, then reported speech, newest first."""
     rows = store.rows(
-        f"SELECT q.*, {_ARTICLE_COLS} FROM quotes q JOIN articles a ON a.id = q.article_id"
-        f" WHERE q.article_id IN ({_marks(ids)}){shown.format('q')}"
+        f"SELECT q.* FROM quotes q WHERE q.article_id IN ({_marks(list(sources))}){shown.format('q')}"
         " ORDER BY CASE q.kind WHEN 'direct' THEN 0 WHEN 'mixed' THEN 1 ELSE 2 END, q.published DESC, q.seq LIMIT ?",
-        [*ids, limits.digest_quotes],
+        [*sources, limits.digest_quotes],
     )
-    return tuple(_quote_item(r, speakers) for r in rows)
+    return tuple(_quote_item(r, sources[r["article_id"]], speakers) for r in rows)
 
 
-def _briefing_contradictions(store: Store, ids: list[str], limits: Limits, shown: str) -> tuple[ContradictionItem, ...]:
+def _briefing_contradictions(
+    store: Store, sources: Sources, limits: Limits, shown: str
+) -> tuple[ContradictionItem, ...]:
     rows = store.rows(
-        f"SELECT x.*, {_ARTICLE_COLS} FROM contradictions x JOIN articles a ON a.id = x.article_id"
-        f" WHERE x.article_id IN ({_marks(ids)}){shown.format('x')} ORDER BY x.published DESC, x.seq LIMIT ?",
-        [*ids, limits.contradictions],
+        f"SELECT x.* FROM contradictions x WHERE x.article_id IN ({_marks(list(sources))}){shown.format('x')}"
+        " ORDER BY x.published DESC, x.seq LIMIT ?",
+        [*sources, limits.contradictions],
     )
-    return tuple(_contradiction_item(r) for r in rows)
+    return tuple(_contradiction_item(r, sources[r["article_id"]]) for r in rows)
 
 
 # ------------------------------------------------------------------------------ contradictions
@@ -410,7 +419,7 @@ def contradictions(
         f" WHERE 1{_shown(include_drafts, 'x')} ORDER BY x.published DESC, x.article_id, x.seq LIMIT ?",
         [limits.contradictions],
     )
-    return ContradictionsAnswer(None, tuple(_contradiction_item(r) for r in rows))
+    return ContradictionsAnswer(None, tuple(_contradiction_item(r, _source(r)) for r in rows))
 
 
 # ------------------------------------------------------------------------------ sources
@@ -422,5 +431,5 @@ def sources(store: Store, *, limits: Limits = LIMITS) -> SourcesAnswer:
         f"SELECT {_LISTING_COLS} FROM articles a ORDER BY a.published DESC, a.publisher, a.id LIMIT ?",
         [limits.articles],
     )
-    total = store.execute("SELECT count(*) FROM articles").fetchone()[0]
+    total = store.execute("SELECT coalesce(sum(n), 0) FROM item_counts WHERE kind = 'articles'").fetchone()[0]
     return SourcesAnswer(articles=tuple(_article_items(store, rows)), total=total)

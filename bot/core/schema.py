@@ -333,6 +333,41 @@ def _covering_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_articles_digest_file ON articles (digest_file, digest_hash)")
 
 
+# (table, counted as, the column the count is kept by); the articles' count has one key, ''.
+COUNTED = (("quotes", "speaker", "speaker_id"), ("region_claims", "region", "region"), ("articles", "articles", None))
+
+
+def _item_counts(db: sqlite_utils.Database) -> None:
+    """Exact counts kept by triggers: a speaker's statements and a region's claims per review
+    state, and the articles. Answers say "50 of 16,350 statements" by reading one row, where a
+    count(*) reads every matching index entry (2 ms for 16,000 quotes, 10 ms for a million
+    articles, and growing with the store)."""
+    db.execute(
+        "CREATE TABLE item_counts (kind TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,"
+        " n INTEGER NOT NULL, PRIMARY KEY (kind, key, state)) WITHOUT ROWID"
+    )
+    for table, kind, column in COUNTED:
+        key, state = (f"{{row}}.{column}", "{row}.state") if column else ("''", "''")
+        add = (
+            f"INSERT INTO item_counts VALUES ('{kind}', {key}, {state}, 1)"
+            " ON CONFLICT (kind, key, state) DO UPDATE SET n = n + 1"
+        )
+        drop = f"UPDATE item_counts SET n = n - 1 WHERE kind = '{kind}' AND key = {key} AND state = {state}"
+        db.execute(f"CREATE TRIGGER count_{table}_insert AFTER INSERT ON {table} BEGIN {add.format(row='NEW')}; END")
+        db.execute(f"CREATE TRIGGER count_{table}_delete AFTER DELETE ON {table} BEGIN {drop.format(row='OLD')}; END")
+        if column:
+            db.execute(
+                f"CREATE TRIGGER count_{table}_update AFTER UPDATE OF {column}, state ON {table}"
+                f" BEGIN {drop.format(row='OLD')}; {add.format(row='NEW')}; END"
+            )
+            db.execute(
+                f"INSERT INTO item_counts SELECT '{kind}', {column}, state, count(*) FROM {table}"
+                f" WHERE {column} IS NOT NULL GROUP BY {column}, state"
+            )
+        else:
+            db.execute(f"INSERT INTO item_counts SELECT '{kind}', '', '', count(*) FROM {table}")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_core", _core),
     Migration("0002_ingest", _ingest),
@@ -341,4 +376,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0005_item_review", _item_review),
     Migration("0006_review_queue", _review_queue),
     Migration("0007_covering_indexes", _covering_indexes),
+    Migration("0008_item_counts", _item_counts),
 )

@@ -53,7 +53,6 @@ from bot.core.models import (
     SubscriptionsAnswer,
     UsageError,
 )
-from bot.core.queries import COUNT_CAP
 
 UNREVIEWED_LABEL = "automatic, not reviewed"
 NEW_LABEL = "new, not yet reviewed"
@@ -329,16 +328,11 @@ def speaker_name(item: QuoteItem) -> str:
     return who
 
 
-def count_label(n: int) -> str:
-    """A total as shown: '1,234', or '10,000+' where the store only counted up to its cap."""
-    return f"{COUNT_CAP:,}+" if n >= COUNT_CAP else f"{n:,}"
-
-
 def counted(shown: int, total: int, noun: str) -> str:
     """'3 of 1,240 claims' when some are not shown, else '1 claim' / '40 claims'."""
     total = max(total, shown)
     if total > shown:
-        return f"{shown} of {count_label(total)} {noun}s"
+        return f"{shown} of {total:,} {noun}s"
     return f"{total} {noun}{'s' * (total != 1)}"
 
 

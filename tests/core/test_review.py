@@ -15,7 +15,7 @@ from bot.core import queries
 from bot.core.db import Store
 from bot.core.digest_files import default_context, load_dir, read_digest
 from bot.core.gazetteer import load_gazetteer
-from bot.core.models import ArticleMeta, ClaimType, ItemState, Review
+from bot.core.models import ArticleMeta, ClaimType, ItemState, NotFound, Review
 from bot.core.review import Desk, ReviewError, pending_answer, sheet_answer
 from bot.core.speakers import load_registry
 from bot.extract.draft import draft_state, make_draft, write_draft
@@ -254,3 +254,37 @@ def test_a_file_changed_between_decisions_is_read_again(desk: Desk) -> None:
     assert "review: reviewed" in final and "made by a machine" not in final and "drafter-sha256" not in final
     k3 = next(k for k in desk.sheet(ARTICLE).digest.key_points if k.id == "k3")
     assert k3.review.state == ItemState.ACCEPTED and [h.state for h in k3.review.history] == [ItemState.REJECTED]
+
+
+def _counts_match_the_rows(store: Store) -> None:
+    kept = {(k, key, state): n for k, key, state, n in store.execute("SELECT * FROM item_counts WHERE n != 0")}
+    actual = {
+        ("speaker", s, st): n
+        for s, st, n in store.execute("SELECT speaker_id, state, count(*) FROM quotes GROUP BY 1, 2")
+    }
+    actual |= {
+        ("region", r, st): n
+        for r, st, n in store.execute("SELECT region, state, count(*) FROM region_claims GROUP BY 1, 2")
+    }
+    actual[("articles", "", "")] = store.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert kept == {key: n for key, n in actual.items() if n}
+
+
+def test_the_kept_counts_follow_every_write(desk: Desk) -> None:
+    """Answers' totals come from counts kept by triggers: they stay exact through a load, a
+    decision, an edit of a speaker and a region, and a deleted file."""
+    _counts_match_the_rows(desk.store)
+    sheet = desk.sheet(ARTICLE)
+    claim = sheet.digest.claims[0]
+    desk.decide(ARTICLE, [claim.id], ItemState.REJECTED, by="Ed", at=AT)
+    desk.decide(ARTICLE, ["q1"], ItemState.EDITED, by="Ed", at=AT, changes={"speaker": "Dmitry Peskov"})
+    moved = sheet.digest.claims[1]
+    desk.decide(ARTICLE, [moved.id], ItemState.EDITED, by="Ed", at=AT, changes={"region": "Kherson"})
+    assert desk.store.execute("SELECT region FROM region_claims WHERE id LIKE ?", [f"%{moved.id}"]).fetchone()
+    _counts_match_the_rows(desk.store)
+    answer = queries.quotes(desk.store, load_registry(desk.store), "Dmitry Peskov")
+    assert not isinstance(answer, NotFound) and answer.total == len(answer.quotes) >= 1
+    (desk.folder / f"{ARTICLE}.yaml").unlink()
+    assert load_dir(desk.store, desk.folder).ok
+    _counts_match_the_rows(desk.store)
+    assert desk.store.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
