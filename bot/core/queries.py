@@ -150,6 +150,14 @@ def _quote_item(row: dict, source: SourceRef, speakers: SpeakerRegistry) -> Quot
 # ------------------------------------------------------------------------------ status
 
 
+def _unknown_region(gazetteer: Gazetteer, query: str) -> NotFound:
+    """A place outside the covered countries is said to be so; anything else gets close names."""
+    outside = gazetteer.outside(query)
+    if outside is not None:
+        return NotFound("outside", query, (outside,))
+    return NotFound("region", query, tuple(gazetteer.suggest(query)))
+
+
 def status(
     store: Store,
     gazetteer: Gazetteer,
@@ -162,7 +170,7 @@ def status(
     """Who controls or claims a region, according to whom, newest first, with evidence."""
     match = gazetteer.resolve(query)
     if match is None:
-        return NotFound("region", query, tuple(gazetteer.suggest(query)))
+        return _unknown_region(gazetteer, query)
     if len(match.regions) > 1:
         return NotFound("regions", query, tuple(r.name for r in match.regions))
     region = match.region
@@ -407,7 +415,7 @@ def contradictions(
     if region_query:
         match = gazetteer.resolve(region_query)
         if match is None:
-            return NotFound("region", region_query, tuple(gazetteer.suggest(region_query)))
+            return _unknown_region(gazetteer, region_query)
         if len(match.regions) > 1:
             return NotFound("regions", region_query, tuple(r.name for r in match.regions))
         code = match.region.code

@@ -62,6 +62,37 @@ CLAIM_TRIGGERS: tuple[tuple[ClaimType, re.Pattern[str]], ...] = tuple(
         (ClaimType.CONTESTED, r"\bcontested\b|\bdisputed\b|\bfront ?lines?\b"),
     )
 )
+# What a place is named for, read from the words just before it. A title ("the leader of
+# Chechnya", "the governor of Kursk") names someone, not where something happens; a dateline
+# ("KYIV, Ukraine (AP) —") names where the story was filed. A region outside Ukraine is a claim's
+# place only after a word of location ("in Kursk", "into the Belgorod region", "near Bryansk"):
+# elsewhere it is most often a government's seat ("Moscow said") or someone's title.
+TITLE_BEFORE_RE = re.compile(
+    r"\b(?:leader|governor|head|mayor|president|ruler|chief|official|authorit(?:y|ies)|people|residents?"
+    r"|parliament|government|administration|envoy|ambassador|representative)s?\s+of\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+LOCATIVE_BEFORE_RE = re.compile(
+    r"\b(?:in|into|inside|near|around|at|across|toward|towards|outside|over|through|on|from|to|within"
+    r"|(?:region|province|oblast|republic|city|town|village|border)s?\s+(?:of|with))"
+    r"\s+(?:the\s+)?(?:(?:Russian|Russia's|Belarusian|Moldovan|border|western|southern|northern|eastern)\s+)?$",
+    re.IGNORECASE,
+)
+FOCUS_COUNTRY = "UA"
+
+
+def _names_a_place(text: str, sentence_start: int, mention: RegionMention) -> bool:
+    """Whether a region mention can be what a claim is about (see the patterns above)."""
+    before = text[max(sentence_start, mention.start - 60) : mention.start]
+    if TITLE_BEFORE_RE.search(before):
+        return False
+    if mention.start == sentence_start and mention.text.isupper() and len(mention.text) > 2:
+        return False  # a dateline
+    if not all(code.startswith(f"{FOCUS_COUNTRY}-") for code in mention.codes):
+        return bool(LOCATIVE_BEFORE_RE.search(before))
+    return True
+
+
 RUSSIA_RE = re.compile(r"\b(Russia|Russian|Kremlin|Moscow|Putin)\b")
 UKRAINE_RE = re.compile(r"\b(Ukraine|Ukrainian|Kyiv's|Zelensky\w*)\b")
 # Claim types where the actor is the one taking ground back (Ukraine in this war) by default.
@@ -216,6 +247,7 @@ def region_claims(
         if any(a < sentence.end and sentence.start < b for a, b in skip):
             continue  # photo captions are not the article's claims
         mentions = region_mentions(text, gazetteer, sentence.start, sentence.end)
+        mentions = [m for m in mentions if _names_a_place(text, sentence.start, m)]
         if mentions:
             recent, since = mentions, 0
         else:

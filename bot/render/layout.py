@@ -524,12 +524,17 @@ def _subscription_changed(answer: SubscriptionChanged) -> Layout:
     return Layout(message=message)
 
 
+COVERED_COUNTRIES = "Ukraine, Russia, Belarus and Moldova"
+
+
 def _not_found(answer: NotFound) -> Layout:
     query = answer.query[:60]
     if answer.what == "date":
         text = f"No articles on {query}."
         if answer.suggestions:
             text += " Nearest days with articles: " + ", ".join(answer.suggestions) + "."
+    elif answer.what == "outside":
+        text = f"{answer.suggestions[0]} is not a region briefbot follows (it covers {COVERED_COUNTRIES})."
     elif answer.what == "regions":
         text = f"“{query}” covers several regions: ask for one of " + ", ".join(answer.suggestions) + "."
     else:

@@ -11,9 +11,62 @@ G = load_gazetteer()
 
 
 def test_every_iso_subdivision_is_known() -> None:
-    codes = {s.code for s in pycountry.subdivisions.get(country_code="UA")}
-    assert len(codes) == 27 and codes == set(G.regions)
-    assert {"UA-30", "UA-32", "UA-40", "UA-43"} <= codes
+    """Ukraine's 27, and every subdivision of the neighbours the war reaches."""
+    for country, count in (("UA", 27), ("RU", 83), ("BY", 7), ("MD", 37)):
+        codes = {s.code for s in pycountry.subdivisions.get(country_code=country)}
+        assert len(codes) == count and codes == {c for c in G.regions if c.startswith(f"{country}-")}
+    assert len(G.regions) == 27 + 83 + 7 + 37
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "place"),
+    [
+        ("Kursk", "RU-KRS", "Kursk"),
+        ("Kursk Oblast", "RU-KRS", None),
+        ("Kursk region", "RU-KRS", None),
+        ("Sudzha", "RU-KRS", "Sudzha"),
+        ("Belgorod", "RU-BEL", "Belgorod"),
+        ("Shebekino", "RU-BEL", "Shebekino"),
+        ("Bryansk region", "RU-BRY", None),
+        ("Rostov-on-Don", "RU-ROS", "Rostov-on-Don"),
+        ("Chechnya", "RU-CE", None),
+        ("Moscow", "RU-MOW", None),
+        ("Transnistria", "MD-SN", None),
+        ("Pridnestrovie", "MD-SN", None),
+        ("Tiraspol", "MD-SN", "Tiraspol"),
+        ("Gagauzia", "MD-GA", None),
+        ("Minsk", "BY-HM", None),
+        ("Gomel region", "BY-HO", None),
+        ("Mozyr", "BY-HO", "Mazyr"),
+    ],
+)
+def test_the_neighbours_regions_and_towns(query: str, code: str, place: str | None) -> None:
+    match = G.resolve(query)
+    assert match is not None and match.exact and match.region.code == code and match.place == place
+
+
+@pytest.mark.parametrize(
+    ("query", "where"),
+    [
+        ("New York", "New York City (United States)"),
+        ("Paris", "Paris (France)"),
+        ("London", "London (United Kingdom)"),
+        ("Washington", "Washington (United States)"),
+        ("Warsaw", "Warsaw (Poland)"),
+    ],
+)
+def test_a_world_city_is_never_a_ukrainian_village(query: str, where: str) -> None:
+    """'New York' was the Donetsk village Niu-York: a village's alternate name never stands for
+    a world city; the city is known only to say it is outside what is covered."""
+    assert G.resolve(query) is None
+    assert G.outside(query) == where
+    assert G.outside("Kharkiv") is None and G.outside("Kursk") is None
+
+
+def test_a_neighbours_town_does_not_take_a_ukrainian_name() -> None:
+    """Ukraine first: the Donetsk region, not the Russian town of Donetsk (Rostov Oblast)."""
+    assert G.resolve("Donetsk").region.code == "UA-14"
+    assert G.resolve("Pokrovsk").region.code == "UA-14"
 
 
 @pytest.mark.parametrize(

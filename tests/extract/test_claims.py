@@ -80,3 +80,42 @@ def test_no_regions_no_claims_and_key_points_are_sentences(gazetteer) -> None:
     assert [p.evidence.text for p in points] == [
         "The central bank said inflation would ease next year, analysts noted on Monday."
     ]
+
+
+def _claimed(text: str, gazetteer) -> set[tuple[str, ClaimType]]:
+    return {(c.region, c.claim) for c in region_claims(text, gazetteer, PUBLISHED)}
+
+
+def test_a_title_names_someone_not_a_place(gazetteer) -> None:
+    """Issue 12: "the leader of Chechnya" drafted claims about Chechnya."""
+    text = (
+        "The Kremlin-backed leader of Chechnya, Ramzan Kadyrov, whose forces have taken part in the fighting"
+        " in Mariupol, said Russian forces would take full control of the steel mill on Tuesday."
+    )
+    claimed = _claimed(text, gazetteer)
+    assert not any(region == "RU-CE" for region, _ in claimed)
+    assert ("UA-14", ClaimType.FIGHTING) in claimed  # Mariupol, Donetsk oblast
+
+
+def test_a_dateline_is_not_a_claim(gazetteer) -> None:
+    """Issue 12: `KYIV, Ukraine (AP) —` was drafted as a Kyiv claim."""
+    text = "KYIV, Ukraine (AP) — Russian forces shelled the city of Kharkiv overnight, officials said."
+    claimed = _claimed(text, gazetteer)
+    assert ("UA-63", ClaimType.SHELLING) in claimed and not any(region == "UA-30" for region, _ in claimed)
+
+
+def test_regions_beyond_ukraine_are_claimed_where_the_text_puts_something_there(gazetteer) -> None:
+    """The Kursk incursion is about Russia's Kursk oblast; Moscow as the seat of government is not a place."""
+    text = (
+        "Ukrainian troops captured more villages in the Kursk region on Tuesday. "
+        "Moscow said its forces were fighting back and accused Kyiv of shelling civilians."
+    )
+    claimed = _claimed(text, gazetteer)
+    assert ("RU-KRS", ClaimType.RECAPTURED) in claimed
+    assert not any(region == "RU-MOW" for region, _ in claimed)
+
+
+def test_new_york_is_not_a_ukrainian_village(gazetteer) -> None:
+    """Issue 12: an article mentioning the UN in New York got claims about Donetsk (the village Niu-York)."""
+    text = "Diplomats at the United Nations in New York condemned the shelling of civilians."
+    assert _claimed(text, gazetteer) == set()

@@ -76,7 +76,7 @@ async def test_digest_contradictions_sources_help(http_app: SlackFrontend, fake_
 async def test_unknown_region_and_speaker_are_ephemeral(http_app: SlackFrontend, fake_slack: FakeSlack):
     [region] = await ask(http_app, fake_slack, "status Narnia")
     assert region["response_type"] == "ephemeral"
-    assert "⚠ Unknown region “Narnia”. Did you mean: Chernihiv (Chernihiv)" in texts(region)
+    assert "⚠ Unknown region “Narnia”. Did you mean: " in texts(region)
     [speaker] = await ask(http_app, fake_slack, "quote Xyzzy")
     assert speaker["response_type"] == "ephemeral"
     assert "Unknown speaker “Xyzzy”" in texts(speaker) and "Dmitry Peskov" in texts(speaker)
