@@ -66,6 +66,20 @@ def _shown(include_drafts: bool, alias: str) -> str:
     return f" AND {alias}.state IN ('accepted', 'edited')"
 
 
+class _Sources:
+    """The source of each row of one answer, made once per article (an answer's rows come from
+    far fewer articles than it has rows)."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, SourceRef] = {}
+
+    def __call__(self, row: dict) -> SourceRef:
+        made = self._made.get(row["a_id"])
+        if made is None:
+            made = self._made[row["a_id"]] = _source(row)
+        return made
+
+
 def _source(row: dict) -> SourceRef:
     return SourceRef(
         article_id=row["a_id"],
@@ -181,11 +195,12 @@ def status(
         [region.code, limits.claims],
     )
     groups: OrderedDict[str, list[ClaimItem]] = OrderedDict()
+    source_of = _Sources()
     for row in rows:
         asserted_by = _asserter(row, row["publisher"], speakers)
         bucket = groups.setdefault(asserted_by, [])
         if len(bucket) < limits.claims_per_source:  # only the claims shown are built
-            bucket.append(_claim_item(row, _source(row), speakers, asserted_by))
+            bucket.append(_claim_item(row, source_of(row), speakers, asserted_by))
     total = _shown_count(store, "region", region.code, include_drafts)
     matched_as = None if match.matched.casefold() == region.name.casefold() else match.matched
     return StatusAnswer(
@@ -204,7 +219,8 @@ def _region_contradictions(store: Store, code: str, include_drafts: bool, limit:
         f" WHERE r.region = ?{_shown(include_drafts, 'x')} ORDER BY r.published DESC, r.contradiction_id LIMIT ?",
         [code, limit],
     )
-    return tuple(_contradiction_item(r, _source(r)) for r in rows)
+    source_of = _Sources()
+    return tuple(_contradiction_item(r, source_of(r)) for r in rows)
 
 
 # ------------------------------------------------------------------------------ quotes
@@ -230,10 +246,11 @@ def quotes(
         [speaker.id, limits.quotes],
     )
     total = _shown_count(store, "speaker", speaker.id, include_drafts)
+    source_of = _Sources()
     matched_as = None if match.matched.casefold() == speaker.name.casefold() else match.matched
     return QuotesAnswer(
         speaker=speaker.info(),
-        quotes=tuple(_quote_item(r, _source(r), speakers) for r in rows),
+        quotes=tuple(_quote_item(r, source_of(r), speakers) for r in rows),
         matched_as=matched_as,
         total=total,
     )
@@ -427,7 +444,8 @@ def contradictions(
         f" WHERE 1{_shown(include_drafts, 'x')} ORDER BY x.published DESC, x.article_id, x.seq LIMIT ?",
         [limits.contradictions],
     )
-    return ContradictionsAnswer(None, tuple(_contradiction_item(r, _source(r)) for r in rows))
+    source_of = _Sources()
+    return ContradictionsAnswer(None, tuple(_contradiction_item(r, source_of(r)) for r in rows))
 
 
 # ------------------------------------------------------------------------------ sources
