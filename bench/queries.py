@@ -52,7 +52,7 @@ def _rows(answer: object) -> int:
 
 def run_one(n: int, workdir: Path) -> dict:
     from bench.synthetic import speakers as synthetic_speakers
-    from bench.synthetic import write_corpus
+    from bench.synthetic import ukraine_regions, write_corpus
     from bot.core import queries
     from bot.core.db import Store
     from bot.core.digest_files import load_dir
@@ -69,7 +69,7 @@ def run_one(n: int, workdir: Path) -> dict:
     assert report.ok and len(report.loaded) == n, report.errors[:3]
     gazetteer, speakers = load_gazetteer(), load_registry(db)
     rng = random.Random(1)
-    regions = [r.name for r in gazetteer.regions.values()]
+    regions = [name for _code, name in ukraine_regions()]
     people = [s["name"] for s in synthetic_speakers()]
     days = [r[0] for r in db.execute("SELECT DISTINCT published FROM articles")]
     import datetime as dt

@@ -46,6 +46,12 @@ REGISTRY_FILE = REPO_ROOT / "summaries" / "speakers.yaml"
 Article = tuple[str, str, str]  # (id, digest file YAML, article text)
 
 
+def ukraine_regions() -> list[tuple[str, str]]:
+    """(code, name) of Ukraine's 27 regions, the ones the synthetic coverage is about (the
+    gazetteer also knows the neighbours', which the seed's shapes do not use)."""
+    return [(code, r.name) for code, r in sorted(load_gazetteer().regions.items()) if code.startswith("UA-")]
+
+
 def speakers(n: int = 200) -> list[dict]:
     out = []
     for i in range(n):
@@ -219,7 +225,7 @@ class Generator:
         self, seed: int = 0, *, quoted: str = "officials", first_day: dt.date = FIRST_DAY, days: int = 365
     ) -> None:
         self.rng = random.Random(seed)
-        self.regions = [(code, r.name) for code, r in sorted(load_gazetteer().regions.items())]
+        self.regions = ukraine_regions()
         # quoted: whom the articles quote, the generated officials or the curated registry's speakers
         self.people = {"officials": speakers, "registry": registry_speakers}[quoted]()
         self.known = {s["id"]: s for s in registry_speakers() + speakers()}
