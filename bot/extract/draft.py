@@ -45,6 +45,8 @@ DRAFT_LABEL = "automatic, not reviewed"
 PRONOUNS = frozenset(
     ["he", "she", "they", "it", "we", "i", "him", "her", "them", "his", "its", "their", "who", "which"]
 )
+PERSONAL = frozenset(["he", "she", "him", "her", "his", "i"])
+NON_PERSONAL = frozenset(["it", "its", "which"])
 # Sentence-initial capitals that are no names ("People said...").
 GENERIC = frozenset(
     re.findall(
@@ -68,6 +70,42 @@ ROLE_NOUNS = re.compile(
     r"ambassador|general|chief|head|leaders?|agency|service|committee|council|government|embassy)\b",
     re.IGNORECASE,
 )
+
+
+# Words that open a title or description before a name ("Luhansk regional governor Serhiy
+# Gaidai", "NATO Secretary General Mark Rutte"): the name is what follows the last of them.
+TITLE_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "president prime minister ministers foreign defence defense interior deputy secretary general "
+        "governor spokesman spokeswoman spokesperson chancellor senator ambassador envoy commander chief "
+        "mayor head leader adviser advisor director chairman chairwoman speaker official officer "
+        "lieutenant colonel major captain sergeant admiral marshal secretary-general pope king queen "
+        "prince premier vice state regional military army navy intelligence security council",
+    )
+)
+# What a source can never be: a document, a poll, figures; and a bare adjective of nationality.
+NOT_SPEAKERS = re.compile(
+    r"^(?i:(?:the\s+)?(?:polls?|surveys?|reports?|documents?|data|figures|images?|videos?|footage|stud(?:y|ies)"
+    r"|statistics|records?|maps?|analysis|photos?|pictures?|evidence|numbers|results?))$"
+    r"|^(?:Ukrainian|Russian|American|British|European|German|French|Polish|Belarusian|Chinese|Western"
+    r"|Moldovan|Turkish|Italian|Georgian|Chechen|Iranian|Israeli|Japanese|Canadian)$"
+)
+_NAME_WORD = re.compile(r"^[A-Z][\w'’.-]*$")
+
+
+def person_name(head: str) -> str:
+    """The name in a mention with a title or description before it: "Luhansk regional governor
+    Serhiy Gaidai" -> "Serhiy Gaidai"; a mention with none is returned as it is."""
+    words = head.split()
+    titles = [i for i, w in enumerate(words) if w.lower().strip(",.") in TITLE_WORDS or w[:1].islower()]
+    last = titles[-1] if titles else -1
+    rest = words[last + 1 :]
+    if last < 0 or words[last].lower() in ("of", "for", "in", "at", "from"):  # "leader of Chechnya": no name
+        return head
+    if 1 <= len(rest) <= 4 and all(_NAME_WORD.match(w) for w in rest):
+        return " ".join(rest)
+    return head
 
 
 @dataclass
@@ -120,9 +158,14 @@ class SpeakerResolver:
         return None
 
     def add_draft(self, mention: str) -> Speaker:
-        # "Olena Kovalenko, a local teacher": the name before an appositive, which is the role
+        # "Olena Kovalenko, a local teacher": the name before an appositive, which is the role;
+        # "the leader of Chechnya, Ramzan Kadyrov": the name is the appositive, the head the role.
         head, _, appositive = mention.partition(",")
-        name = TITLES.sub("", _fold_mention(head)).strip(" ,.") or mention
+        appositive = appositive.strip(" ,.")
+        described = not _is_named(head) or " of " in f" {head} "
+        if described and appositive and _is_named(appositive) and len(appositive.split()) <= 4:
+            head, appositive = appositive, head
+        name = person_name(TITLES.sub("", _fold_mention(head)).strip(" ,.")) or mention
         role = _fold_mention(appositive.strip(" ,.")) if _is_named(head) else ""
         speaker_id = slugify(name) or "unknown-speaker"
         if speaker_id in self.registry:
@@ -142,6 +185,9 @@ class SpeakerResolver:
                 first.append(None)
                 continue
             mention = text[att.source[0] : att.source[1]]
+            if NOT_SPEAKERS.match(mention.strip(" ,.")):
+                first.append(None)  # a poll, a document, an adjective: never a speaker
+                continue
             speaker = self.known(mention)
             if speaker is None and _is_named(mention):
                 speaker = self.add_draft(mention)
@@ -153,9 +199,14 @@ class SpeakerResolver:
             if speaker is None and att.source is not None:
                 position = att.source[0]
                 mention = text[att.source[0] : att.source[1]]
-                if mention.lower() in PRONOUNS:  # a pronoun points back, to a person if any
+                if mention.lower() in PRONOUNS:  # a pronoun points back, to a compatible antecedent
                     before = [n for n in named if n[0] < position]
-                    pool = [n for n in before if n[1].kind == "person"] or before or named
+                    if mention.lower() in PERSONAL:
+                        pool = [n for n in before if n[1].kind == "person"]
+                    elif mention.lower() in NON_PERSONAL:
+                        pool = [n for n in before if n[1].kind != "person"]
+                    else:  # "they", "who": a group or a person
+                        pool = before
                 else:  # "a Russian spokesperson": the nearest named speaker whose role fits
                     words = _stems(mention)
                     pool = [n for n in named if words & _stems(f"{n[1].role} {n[1].name}")]

@@ -272,3 +272,30 @@ def test_speaker_resolution_of_names_pronouns_and_descriptions() -> None:
     assert ids[6] is None  # "People" names no one: no quote is drafted for it
     assert {s.id for s in resolver.new.values()} == {"igor-konashenkov", "european-official"}
     assert all(s.draft for s in resolver.new.values())
+
+
+@pytest.mark.parametrize(
+    ("mention", "name", "kind"),
+    [
+        ("Luhansk regional governor Serhiy Gaidai", "Serhiy Gaidai", "person"),
+        ("NATO Secretary General Mark Rutte", "Mark Rutte", "person"),
+        ("The Kremlin-backed leader of Chechnya, Ramzan Kadyrov", "Ramzan Kadyrov", "person"),
+        ("Ukraine's top security official, Oleksiy Danilov", "Oleksiy Danilov", "person"),
+        ("Olena Kovalenko, a local teacher", "Olena Kovalenko", "person"),
+    ],
+)
+def test_new_speakers_get_a_clean_name_and_the_right_kind(mention: str, name: str, kind: str) -> None:
+    """Issue 12: titles and descriptions were kept in names, and people filed as organisations."""
+    from bot.core.speakers import SpeakerRegistry
+    from bot.extract.draft import SpeakerResolver
+
+    speaker = SpeakerResolver(SpeakerRegistry([])).add_draft(mention)
+    assert (speaker.name, speaker.kind) == (name, kind)
+
+
+@pytest.mark.parametrize("mention", ["Polls", "Ukrainian", "the report", "Data"])
+def test_polls_documents_and_adjectives_are_never_speakers(mention: str) -> None:
+    from bot.extract.draft import NOT_SPEAKERS
+
+    assert NOT_SPEAKERS.match(mention)
+    assert not NOT_SPEAKERS.match("Dmitry Peskov") and not NOT_SPEAKERS.match("Reuters")
