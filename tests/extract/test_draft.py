@@ -299,3 +299,38 @@ def test_polls_documents_and_adjectives_are_never_speakers(mention: str) -> None
 
     assert NOT_SPEAKERS.match(mention)
     assert not NOT_SPEAKERS.match("Dmitry Peskov") and not NOT_SPEAKERS.match("Reuters")
+
+
+def test_status_kursk_answers_with_what_the_sources_say(tmp_path: Path) -> None:
+    """Issue 12: /status Kursk was unknown; a drafted article about the incursion now answers for
+    Russia's Kursk Oblast, with its verbatim evidence, and New York is said to be outside."""
+    from bot.core import queries
+    from bot.core.db import Store
+    from bot.core.digest_files import load_dir
+    from bot.core.models import NotFound
+    from bot.core.speakers import load_registry
+
+    text = (
+        "Ukraine pushes deeper into Russia\n\n"
+        "Ukrainian troops captured several villages in the Kursk region on Thursday, the governor said.\n\n"
+        "Diplomats at the United Nations in New York called for restraint.\n"
+    )
+    meta = ArticleMeta(
+        "2024-08-08-test-kursk",
+        "Ukraine pushes deeper into Russia",
+        "Test Wire",
+        dt.date(2024, 8, 8),
+        "https://example.org/k",
+    )
+    folder = tmp_path / "summaries"
+    folder.mkdir()
+    ctx = default_context(folder)
+    assert write_draft(make_draft(meta, text, ctx.speakers, load_gazetteer()), folder, ctx).written
+    with Store(tmp_path / "k.db") as store:
+        assert load_dir(store, folder).ok
+        answer = queries.status(store, load_gazetteer(), load_registry(store), "Kursk")
+        assert not isinstance(answer, NotFound) and answer.region.code == "RU-KRS"
+        evidence = [c.evidence for group in answer.by_source for c in group.claims]
+        assert evidence and all(e in text for e in evidence) and "Kursk region" in evidence[0]
+        outside = queries.status(store, load_gazetteer(), load_registry(store), "New York")
+        assert isinstance(outside, NotFound) and outside.what == "outside"
