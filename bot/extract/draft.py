@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rapidfuzz.distance import OSA
 
 from bot.core.digest_files import (
     SPEAKERS_FILE,
@@ -130,6 +131,11 @@ def _is_named(mention: str) -> bool:
     return bool(words) and head.lower() not in PRONOUNS | GENERIC and words[-1][:1].isupper()
 
 
+def _same_surname(name: str, matched: str) -> bool:
+    a, b = fold(name).split(), fold(matched).split()
+    return bool(a and b) and len(a[-1]) > 3 and OSA.normalized_similarity(a[-1], b[-1]) >= 0.8
+
+
 def _stems(text: str) -> set[str]:
     """Six-letter prefixes of the longer words: "spokesperson" and "spokesman" share "spokes"."""
     return {w[:6] for w in re.findall(r"[a-z]{4,}", text.lower())} - {"former", "senior", "official"}
@@ -144,12 +150,17 @@ class SpeakerResolver:
         self.new: dict[str, Speaker] = {}
 
     def known(self, mention: str) -> Speaker | None:
-        for query in dict.fromkeys((mention, _fold_mention(mention), TITLES.sub("", _fold_mention(mention)))):
+        head = _fold_mention(mention.split(",")[0]).strip(" .")
+        name = person_name(TITLES.sub("", head))
+        queries = (mention, _fold_mention(mention), TITLES.sub("", _fold_mention(mention)), name)
+        for query in dict.fromkeys(queries):
             if len(query) < 3 and query.lower() in PRONOUNS:
                 continue
             match = self.registry.resolve(query)
-            # fuzzy matches only for names: "a Russian spokesperson" is not "Russia"
-            if match and (match.exact or (len(query) >= 6 and _is_named(mention))):
+            if match and (match.exact or (_is_named(mention) and _same_surname(name, match.matched))):
+                # A near match only for a name whose last word is the registry name's, give or take
+                # a spelling ("Zelenskyy"): a partial match would give "US Secretary of State Antony
+                # Blinken" to the United States and "Chinese president" to Vladimir Putin.
                 return match.speaker
         key = fold(TITLES.sub("", _fold_mention(mention.split(",")[0])))
         for speaker in self.new.values():  # "Konashenkov" after "Igor Konashenkov"
