@@ -46,6 +46,9 @@ DRAFT_LABEL = "automatic, not reviewed"
 PRONOUNS = frozenset(
     ["he", "she", "they", "it", "we", "i", "him", "her", "them", "his", "its", "their", "who", "which"]
 )
+# A described group ("US President Joe Biden and other Western leaders", "analysts") is a
+# source of its own, not the nearest named speaker whose role fits.
+GROUP_RE = re.compile(r"\b(?:and|other|several|some|many)\b|\b\w+(?:ers|ists|ials|ians|ents)\b")
 PERSONAL = frozenset(["he", "she", "him", "her", "his", "i"])
 NON_PERSONAL = frozenset(["it", "its", "which"])
 # Sentence-initial capitals that are no names ("People said...").
@@ -218,6 +221,8 @@ class SpeakerResolver:
                         pool = [n for n in before if n[1].kind != "person"]
                     else:  # "they", "who": a group or a person
                         pool = before
+                elif GROUP_RE.search(mention):  # "U.S. and European officials": a group, its own source
+                    pool = []
                 else:  # "a Russian spokesperson": the nearest named speaker whose role fits
                     words = _stems(mention)
                     pool = [n for n in named if words & _stems(f"{n[1].role} {n[1].name}")]
