@@ -58,15 +58,20 @@ _ARTICLE_COLS = "a.id AS a_id, a.publisher, a.title, a.published AS a_published,
 _LISTING_COLS = f"{_ARTICLE_COLS}, a.author, a.key_point_count, a.quote_count, a.claim_count, a.pending"
 
 
-def _shown(include_drafts: bool, alias: str) -> str:
-    """The items an answer shows: never a rejected one; undecided ones (machine drafts) only when
+def _shown_states(include_drafts: bool) -> tuple[str, ...]:
+    """The review states an answer shows: never rejected; undecided (machine drafts) only when
     drafts are shown."""
+    return ("accepted", "edited", "undecided") if include_drafts else ("accepted", "edited")
+
+
+def _shown(include_drafts: bool, alias: str) -> str:
+    """The `_shown_states` as a condition on the table of `alias`."""
     if include_drafts:
-        return f" AND {alias}.state != 'rejected'"
+        return f" AND {alias}.state != 'rejected'"  # the same states, and the form the indexes serve
     return f" AND {alias}.state IN ('accepted', 'edited')"
 
 
-class _Sources:
+class _SourceCache:
     """The source of each row of one answer, made once per article (an answer's rows come from
     far fewer articles than it has rows)."""
 
@@ -95,7 +100,7 @@ def _source(row: dict) -> SourceRef:
 def _shown_count(store: Store, kind: str, key: str, include_drafts: bool) -> int:
     """How many of a speaker's statements or a region's claims an answer could show (the states
     `_shown` keeps), from the counts the store keeps (`item_counts`): one row read, however many."""
-    states = ("accepted", "edited", "undecided") if include_drafts else ("accepted", "edited")
+    states = _shown_states(include_drafts)
     row = store.execute(
         f"SELECT coalesce(sum(n), 0) FROM item_counts WHERE kind = ? AND key = ? AND state IN ({_marks(list(states))})",
         [kind, key, *states],
@@ -195,7 +200,7 @@ def status(
         [region.code, limits.claims],
     )
     groups: OrderedDict[str, list[ClaimItem]] = OrderedDict()
-    source_of = _Sources()
+    source_of = _SourceCache()
     for row in rows:
         asserted_by = _asserter(row, row["publisher"], speakers)
         bucket = groups.setdefault(asserted_by, [])
@@ -219,7 +224,7 @@ def _region_contradictions(store: Store, code: str, include_drafts: bool, limit:
         f" WHERE r.region = ?{_shown(include_drafts, 'x')} ORDER BY r.published DESC, r.contradiction_id LIMIT ?",
         [code, limit],
     )
-    source_of = _Sources()
+    source_of = _SourceCache()
     return tuple(_contradiction_item(r, source_of(r)) for r in rows)
 
 
@@ -246,7 +251,7 @@ def quotes(
         [speaker.id, limits.quotes],
     )
     total = _shown_count(store, "speaker", speaker.id, include_drafts)
-    source_of = _Sources()
+    source_of = _SourceCache()
     matched_as = None if match.matched.casefold() == speaker.name.casefold() else match.matched
     return QuotesAnswer(
         speaker=speaker.info(),
@@ -444,7 +449,7 @@ def contradictions(
         f" WHERE 1{_shown(include_drafts, 'x')} ORDER BY x.published DESC, x.article_id, x.seq LIMIT ?",
         [limits.contradictions],
     )
-    source_of = _Sources()
+    source_of = _SourceCache()
     return ContradictionsAnswer(None, tuple(_contradiction_item(r, source_of(r)) for r in rows))
 
 

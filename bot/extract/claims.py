@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.core.dates import DateError, resolve_date
-from bot.core.gazetteer import Gazetteer
+from bot.core.gazetteer import FOCUS, Gazetteer
 from bot.core.models import CLAIM_DESCRIPTIONS, ClaimType, Contradiction, KeyPoint, RegionClaim, Span
 from bot.extract.text import Token, has_word, paragraphs
 
@@ -78,7 +78,6 @@ LOCATIVE_BEFORE_RE = re.compile(
     r"\s+(?:the\s+)?(?:(?:Russian|Russia's|Belarusian|Moldovan|border|western|southern|northern|eastern)\s+)?$",
     re.IGNORECASE,
 )
-FOCUS_COUNTRY = "UA"
 
 
 def _names_a_place(text: str, sentence_start: int, mention: RegionMention) -> bool:
@@ -88,7 +87,7 @@ def _names_a_place(text: str, sentence_start: int, mention: RegionMention) -> bo
         return False
     if mention.start == sentence_start and mention.text.isupper() and len(mention.text) > 2:
         return False  # a dateline
-    if not all(code.startswith(f"{FOCUS_COUNTRY}-") for code in mention.codes):
+    if not all(code.startswith(f"{FOCUS}-") for code in mention.codes):
         return bool(LOCATIVE_BEFORE_RE.search(before))
     return True
 

@@ -95,13 +95,14 @@ class LoadReport:
         return not self.errors
 
 
-def digest_files(directory: Path) -> list[Path]:
-    """The digest files of a folder (every `*.yaml` but the speaker registry), in name order."""
-    return sorted(p for p in directory.glob("*.yaml") if p.name != SPEAKERS_FILE)
-
-
 def _is_digest_name(name: str) -> bool:
+    """A digest file: every `*.yaml` but the speaker registry."""
     return name.endswith(".yaml") and name != SPEAKERS_FILE
+
+
+def digest_files(directory: Path) -> list[Path]:
+    """The digest files of a folder, in name order."""
+    return sorted(p for p in directory.glob("*.yaml") if _is_digest_name(p.name))
 
 
 class _SortedNames:
@@ -190,7 +191,7 @@ class _Parser:
     processes for many (started on first need and kept for the whole load).
 
     Parsing and validation are pure CPU work on independent files, so they spread over the
-    cores; writing stays in the loading process, one transaction per article, in file order.
+    cores; writing stays in the loading process, in file order.
     """
 
     def __init__(self, ctx: ValidationContext, workers: int) -> None:
