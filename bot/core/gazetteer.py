@@ -86,13 +86,27 @@ class _Entry:
     place: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Centre:
+    """Where a region is drawn on a map: its administrative centre, as GeoNames places it."""
+
+    city: str
+    latitude: float
+    longitude: float
+
+
 class Gazetteer:
     def __init__(
-        self, regions: dict[str, Region], entries: dict[str, list[_Entry]], outside: dict[str, str] | None = None
+        self,
+        regions: dict[str, Region],
+        entries: dict[str, list[_Entry]],
+        outside: dict[str, str] | None = None,
+        centres: dict[str, Centre] | None = None,
     ):
         self.regions = regions
         self._entries = entries
         self._outside = outside or {}
+        self._centres = centres or {}
         self._keys = list(entries)
         # Best entry per key, ranked, for autocomplete.
         self._ranked = sorted(
@@ -102,6 +116,12 @@ class Gazetteer:
 
     def __contains__(self, code: str) -> bool:
         return code in self.regions
+
+    def region(self, code: str) -> Region:
+        return self.regions[code]
+
+    def centre(self, code: str) -> Centre | None:
+        return self._centres.get(code)
 
     def _best(self, key: str) -> _Entry:
         return max(self._entries[key], key=lambda e: e.rank)
@@ -287,7 +307,32 @@ def _build(data: dict) -> Gazetteer:
         for alt in (extra["name"], *extra.get("aliases", [])):
             add(alt, (extra["region"],), MIN_POPULATION, place=extra["name"], label=extra["name"])
     outside = {key: f"{name} ({country})" for key, (name, _pop, country) in world.items() if key not in entries}
-    return Gazetteer(regions, entries, outside)
+    return Gazetteer(regions, entries, outside, _centres(regions, by_geonames, cities))
+
+
+def _centres(regions: dict[str, Region], by_geonames: dict[tuple[str, str], str], cities: Iterable[dict]) -> dict:
+    """Each region's administrative centre in GeoNames: the city the region is named after
+    (Donetsk, Kursk; Kyiv for Kyiv Oblast), else the region's largest city (Simferopol for
+    Crimea, Tiraspol for Transnistria). Cities of a region that is itself a city stand for it."""
+    named: dict[tuple[str, str], dict] = {}
+    largest: dict[str, dict] = {}
+    for city in cities:
+        pop = int(city.get("population") or 0)
+        key = (city["countrycode"], fold(city["name"]))
+        if key not in named or int(named[key].get("population") or 0) < pop:
+            named[key] = city
+        code = by_geonames.get((city["countrycode"], city["admin1code"]))
+        if code is not None and (code not in largest or int(largest[code].get("population") or 0) < pop):
+            largest[code] = city
+    out: dict[str, Centre] = {}
+    for code, region in regions.items():
+        base = fold(region.name)
+        for suffix in _SUFFIXES:
+            base = base.removesuffix(suffix)
+        centre = named.get((code[:2], base), largest.get(code))
+        if centre is not None:
+            out[code] = Centre(centre["name"], float(centre["latitude"]), float(centre["longitude"]))
+    return out
 
 
 def _world_cities(cities: Iterable[dict]) -> dict[str, tuple[str, int, str]]:

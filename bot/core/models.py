@@ -264,6 +264,7 @@ class QuoteItem:
     cue: str | None = None  # the words of saying as written: "said", "accused", "according to"
     state: ItemState = ItemState.ACCEPTED
     item_id: str = ""
+    speaker_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,6 +443,85 @@ class FeedChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class RegionSummary:
+    """A region the sources make claims about: the newest claim's publication day, how many."""
+
+    region: RegionInfo
+    latest: dt.date
+    claims: int
+
+
+@dataclass(frozen=True, slots=True)
+class RegionsAnswer:
+    """Every region with claims, newest first."""
+
+    regions: tuple[RegionSummary, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineDay:
+    """A region's claims published on one day."""
+
+    day: dt.date
+    claims: tuple[ClaimItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RegionAnswer:
+    """A region's page: what each source says (the /status answer) and its claims day by day."""
+
+    status: StatusAnswer
+    timeline: tuple[TimelineDay, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A curated span of an article's text, and the item it stands for."""
+
+    start: int
+    end: int
+    item_id: str  # q3, c7...
+    kind: str  # key point | statement | claim | contradiction
+    state: ItemState
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleAnswer:
+    """An article's page: its cleaned text, every curated span in it, and its items with their
+    states (the same items a review shows)."""
+
+    review: ReviewAnswer
+    text: str
+    marks: tuple[Mark, ...]
+    author: str | None = None
+    editors_view: bool = False  # rejected items included (an editor reviews them)
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A stretch of an article's text around search matches: (text, matched) pieces."""
+
+    pieces: tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleHit:
+    source: SourceRef
+    snippet: Snippet
+
+
+@dataclass(frozen=True, slots=True)
+class SearchAnswer:
+    """Articles and statements matching a search, best first; `message` when nothing could be
+    searched for (an empty query) or nothing matched."""
+
+    query: str
+    articles: tuple[ArticleHit, ...] = ()
+    quotes: tuple[QuoteItem, ...] = ()
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class NotFound:
     """An unknown region, speaker or date: a short message and the closest matches."""
 
@@ -479,6 +559,10 @@ Answer = (
     | PendingAnswer
     | FeedsAnswer
     | FeedChanged
+    | RegionsAnswer
+    | RegionAnswer
+    | ArticleAnswer
+    | SearchAnswer
     | NotFound
     | UsageError
     | Notice

@@ -28,13 +28,17 @@ from bot.core.models import (
     QuoteItem,
     QuoteKind,
     QuotesAnswer,
+    RegionAnswer,
     RegionInfo,
     RegionLine,
+    RegionsAnswer,
+    RegionSummary,
     Review,
     SourceClaims,
     SourceRef,
     SourcesAnswer,
     StatusAnswer,
+    TimelineDay,
 )
 from bot.core.speakers import SpeakerRegistry
 
@@ -44,6 +48,7 @@ class Limits:
     """How much one answer may hold; renderers page or cut what is shown further."""
 
     claims: int = 120
+    timeline_claims: int = 200
     claims_per_source: int = 8
     quotes: int = 50
     contradictions: int = 25
@@ -163,6 +168,7 @@ def _quote_item(row: dict, source: SourceRef, speakers: SpeakerRegistry) -> Quot
         cue=row["cue"],
         state=ItemState(row["state"]),
         item_id=row["id"],
+        speaker_id=row["speaker_id"],
     )
 
 
@@ -226,6 +232,55 @@ def _region_contradictions(store: Store, code: str, include_drafts: bool, limit:
     )
     source_of = _SourceCache()
     return tuple(_contradiction_item(r, source_of(r)) for r in rows)
+
+
+def regions(store: Store, gazetteer: Gazetteer, *, include_drafts: bool = True) -> RegionsAnswer:
+    """Every region with claims, the most recently claimed first: the regions come from the
+    counts the store keeps, each one's newest claim from the head of its index (one seek each)."""
+    states = _shown_states(include_drafts)
+    counted = store.execute(
+        f"SELECT key, sum(n) FROM item_counts WHERE kind = 'region' AND state IN ({_marks(list(states))})"
+        " GROUP BY key HAVING sum(n) > 0",
+        list(states),
+    ).fetchall()
+    out = []
+    for code, n in counted:
+        newest = store.one(
+            f"SELECT c.published FROM region_claims c WHERE c.region = ?{_shown(include_drafts, 'c')}"
+            " ORDER BY c.published DESC LIMIT 1",
+            [code],
+        )
+        if newest and code in gazetteer:
+            out.append(RegionSummary(gazetteer.region(code).info(), dt.date.fromisoformat(newest[0]), int(n)))
+    out.sort(key=lambda r: (-r.latest.toordinal(), r.region.name))
+    return RegionsAnswer(tuple(out))
+
+
+def region_page(
+    store: Store,
+    gazetteer: Gazetteer,
+    speakers: SpeakerRegistry,
+    query: str,
+    *,
+    include_drafts: bool = True,
+    limits: Limits = LIMITS,
+) -> RegionAnswer | NotFound:
+    """A region's status and its claims day by day (publication days, newest first)."""
+    answer = status(store, gazetteer, speakers, query, include_drafts=include_drafts, limits=limits)
+    if isinstance(answer, NotFound):
+        return answer
+    rows = store.rows(
+        f"SELECT c.*, {_ARTICLE_COLS} FROM region_claims c JOIN articles a ON a.id = c.article_id"
+        f" WHERE c.region = ?{_shown(include_drafts, 'c')}"
+        " ORDER BY c.published DESC, c.article_id, c.seq LIMIT ?",
+        [answer.region.code, limits.timeline_claims],
+    )
+    days: OrderedDict[str, list[ClaimItem]] = OrderedDict()
+    source_of = _SourceCache()
+    for row in rows:
+        days.setdefault(row["published"], []).append(_claim_item(row, source_of(row), speakers))
+    timeline = tuple(TimelineDay(dt.date.fromisoformat(d), tuple(items)) for d, items in days.items())
+    return RegionAnswer(answer, timeline)
 
 
 # ------------------------------------------------------------------------------ quotes

@@ -405,18 +405,15 @@ def _summary(section: str, item: Any, names: SpeakerRegistry, regions: Gazetteer
     return ""
 
 
-def sheet_answer(
-    sheet: Sheet, desk: Desk, *, page: int = 0, per_page: int = 0, message: str | None = None
-) -> ReviewAnswer:
-    """The sheet as an answer (bot.core.models.ReviewAnswer); `per_page` > 0 cuts it into pages."""
-    names = desk.context().speakers
-    regions = load_gazetteer()
-    text = sheet.digest.text
-    items = []
-    for item_id, section, item in sheet.items():
+def review_items(
+    items: Iterable[tuple[str, str, Any]], text: str, names: SpeakerRegistry, regions: Gazetteer
+) -> list[ReviewItem]:
+    """(item id, section, item) -> the items as an editor judges them, each with its paragraph."""
+    out = []
+    for item_id, section, item in items:
         spans = evidence_of(item)
         review = item.review
-        items.append(
+        out.append(
             ReviewItem(
                 item_id=item_id,
                 kind=KIND_OF[section],
@@ -430,6 +427,15 @@ def sheet_answer(
                 editable=tuple(EDITABLE[section]),
             )
         )
+    return out
+
+
+def sheet_answer(
+    sheet: Sheet, desk: Desk, *, page: int = 0, per_page: int = 0, message: str | None = None
+) -> ReviewAnswer:
+    """The sheet as an answer (bot.core.models.ReviewAnswer); `per_page` > 0 cuts it into pages."""
+    names = desk.context().speakers
+    items = review_items(sheet.items(), sheet.digest.text, names, load_gazetteer())
     pages = 1
     if per_page > 0:
         pages = max(1, -(-len(items) // per_page))
@@ -445,18 +451,18 @@ def sheet_answer(
         pages,
         message,
         handle=article_handle(meta.id),
-        speakers=speaker_choices(sheet, names),
+        speakers=speaker_choices(sheet.digest, names),
     )
 
 
 SPEAKER_CHOICES = 25  # Discord's select menus hold 25 options
 
 
-def speaker_choices(sheet: Sheet, names: SpeakerRegistry) -> tuple[tuple[str, str], ...]:
+def speaker_choices(digest: ArticleDigest, names: SpeakerRegistry) -> tuple[tuple[str, str], ...]:
     """Whom a statement of this article may be given to: the speakers the article names first,
     then the registry's reviewed speakers, at most SPEAKER_CHOICES."""
-    ids = [q.speaker for q in sheet.digest.quotes]
-    ids += [c.asserted_by for c in sheet.digest.claims if c.asserted_by != "article"]
+    ids = [q.speaker for q in digest.quotes]
+    ids += [c.asserted_by for c in digest.claims if c.asserted_by != "article"]
     ids += sorted((s.id for s in names.by_id.values() if not s.draft), key=lambda i: names.display_name(i))
     chosen = [i for i in dict.fromkeys(ids) if i in names][:SPEAKER_CHOICES]
     return tuple((i, names.display_name(i)) for i in chosen)

@@ -368,6 +368,43 @@ def _item_counts(db: sqlite_utils.Database) -> None:
             db.execute(f"INSERT INTO item_counts SELECT '{kind}', '', '', count(*) FROM {table}")
 
 
+# Full-text search (FTS5) over article texts and statements: external-content tables kept in step
+# by triggers, so the text is stored once. The update triggers fire only when the indexed text
+# changes (an article's counts change on every review decision).
+_FTS = (
+    ("articles_fts", "articles", ("title", "text")),
+    ("quotes_fts", "quotes", ("text", "mention")),
+)
+
+
+def _web(db: sqlite_utils.Database) -> None:
+    """Search indexes, editors' accounts and the web view's sessions."""
+    for fts, table, columns in _FTS:
+        cols = ", ".join(columns)
+        new = ", ".join(f"new.{c}" for c in columns)
+        old = ", ".join(f"old.{c}" for c in columns)
+        db.execute(
+            f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{table}', content_rowid='rowid',"
+            " tokenize='unicode61 remove_diacritics 2')"
+        )
+        insert = f"INSERT INTO {fts} (rowid, {cols}) VALUES (new.rowid, {new});"
+        delete = f"INSERT INTO {fts} ({fts}, rowid, {cols}) VALUES ('delete', old.rowid, {old});"
+        db.execute(f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {insert} END")
+        db.execute(f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {delete} END")
+        db.execute(f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {cols} ON {table} BEGIN {delete} {insert} END")
+        db.execute(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')")
+    db.execute(
+        "CREATE TABLE editors (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_at TEXT NOT NULL,"
+        " last_sign_in TEXT)"
+    )
+    # A session is known by the hash of its cookie's token: a copy of the database signs no one in.
+    db.execute(
+        "CREATE TABLE web_sessions (token_hash TEXT PRIMARY KEY, editor TEXT NOT NULL REFERENCES editors (name)"
+        " ON DELETE CASCADE, csrf TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, flash TEXT)"
+    )
+    db.execute("CREATE INDEX idx_web_sessions_expiry ON web_sessions (expires_at)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_core", _core),
     Migration("0002_ingest", _ingest),
@@ -377,4 +414,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0006_review_queue", _review_queue),
     Migration("0007_covering_indexes", _covering_indexes),
     Migration("0008_item_counts", _item_counts),
+    Migration("0009_web", _web),
 )

@@ -15,9 +15,11 @@ evidence are always verbatim spans of stored articles.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import functools
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from bot.core.dates import format_date
 from bot.core.models import (
     CLAIM_DESCRIPTIONS,
     Answer,
+    ArticleAnswer,
     ArticleItem,
     BriefingAnswer,
     ClaimItem,
@@ -37,15 +40,20 @@ from bot.core.models import (
     HelpAnswer,
     ItemState,
     KeyPointItem,
+    Mark,
     NotFound,
     Notice,
     PendingAnswer,
     QuoteItem,
     QuoteKind,
     QuotesAnswer,
+    RegionAnswer,
+    RegionInfo,
+    RegionsAnswer,
     Review,
     ReviewAnswer,
     ReviewItem,
+    SearchAnswer,
     SourceRef,
     SourcesAnswer,
     StatusAnswer,
@@ -94,6 +102,21 @@ class Run:
     style: Style = Style.PLAIN
     url: str | None = None
     channel: str | None = None
+    ref: Ref | None = None  # another answer this text stands for (the web view links it)
+
+
+class RefKind(enum.StrEnum):
+    """What a reference points at: each has a page in the web view and a command in chat."""
+
+    REGION = "region"
+    SPEAKER = "speaker"
+    ARTICLE = "article"
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    kind: RefKind
+    key: str  # a region's code, a speaker's id, an article's id
 
 
 Line = tuple[Run, ...]
@@ -117,6 +140,7 @@ class SourceLine:
     url: str
     via: str | None = None
     label: str | None = None
+    article: str = ""  # the stored article's id (the web view links its page)
 
     @property
     def text(self) -> str:
@@ -195,6 +219,20 @@ def parse_control(control: str) -> ControlPress | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Piece:
+    """A stretch of an article's text; `items` are the curated items whose spans cover it,
+    innermost first (a claim inside a quoted sentence), with the innermost one's kind and state."""
+
+    text: str
+    items: tuple[str, ...] = ()
+    kind: str = ""
+    state: ItemState | None = None
+
+
+Paragraph = tuple[Piece, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     """One unit of an answer (a claim, a quote, an article...), never split across pages.
 
@@ -207,6 +245,7 @@ class Item:
     details: tuple[Line, ...] = ()
     note: str | None = None  # a label of the item itself: "candidate, not confirmed"
     actions: tuple[Action, ...] = ()
+    excerpt: tuple[Piece, ...] = ()  # a stretch of article text with matches marked (search)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +253,7 @@ class Section:
     heading: str | None
     items: tuple[Item, ...]
     empty: str | None = None  # shown when there are no items
+    group: str = ""  # sections of one group are shown together ("timeline": one section a day)
 
 
 class Tone(enum.StrEnum):
@@ -240,6 +280,7 @@ class Layout:
     rerun: Rerun | None = None  # read-only answers can be redrawn page by page
     actions: tuple[Action, ...] = ()  # controls on the whole answer (accept all, pages of a review)
     page: tuple[int, int] | None = None  # (page, pages) of an answer the front end pages itself
+    document: tuple[Paragraph, ...] = ()  # an article's text with its curated spans marked
 
     @property
     def is_message(self) -> bool:
@@ -291,7 +332,7 @@ def review_label(review: Review) -> str | None:
 def source_line(source: SourceRef, via: str | None = None, state: ItemState = ItemState.ACCEPTED) -> SourceLine:
     """Where an item comes from, labelled when no person has decided the item yet."""
     label = UNREVIEWED_LABEL if state == ItemState.UNDECIDED else None
-    return SourceLine(source.publisher, day(source.published), source.url, via, label)
+    return SourceLine(source.publisher, day(source.published), source.url, via, label, source.article_id)
 
 
 _KIND_SUFFIX = {
@@ -340,17 +381,20 @@ def counted(shown: int, total: int, noun: str) -> str:
 # Items
 
 
-def claim_item(item: ClaimItem, *, region: str | None = None) -> Item:
+def claim_item(item: ClaimItem, *, region: RegionInfo | None = None, asserter: bool = False) -> Item:
+    """A claim; with `region` (the briefing, a timeline) it says which region and who says so."""
+    phrase = claim_phrase(item) + (f" (according to {item.asserted_by})" if asserter or region else "")
     if region is None:
-        lead: Line = (Run(claim_phrase(item), Style.STRONG),)
-    else:  # the briefing lists several regions: say which, and who says so
-        lead = (Run(region, Style.STRONG), Run(f": {claim_phrase(item)} (according to {item.asserted_by})"))
+        lead: Line = (Run(phrase, Style.STRONG),)
+    else:
+        lead = (Run(region.name, Style.STRONG, ref=Ref(RefKind.REGION, region.code)), Run(f": {phrase}"))
     return Item(lead, (item.evidence,), source_line(item.source, item.via, item.state))
 
 
 def quote_item(item: QuoteItem) -> Item:
     when = f" on {day(item.said_on)}" if item.said_on else ""
-    lead = (Run(speaker_name(item), Style.STRONG), Run(f" {saying(item)}{when}:"))
+    ref = Ref(RefKind.SPEAKER, item.speaker_id) if item.speaker_id else None
+    lead = (Run(speaker_name(item), Style.STRONG, ref=ref), Run(f" {saying(item)}{when}:"))
     return Item(lead, (item.words,), source_line(item.source, item.via, item.state))
 
 
@@ -380,7 +424,7 @@ def article_item(item: ArticleItem, *, labelled: bool = True) -> Item:
         details.append(plain("same story also from: " + ", ".join(item.other_sources)))
     if item.pending and labelled:
         details.append(plain(f"{item.pending} item{'s' * (item.pending != 1)} to review"))
-    lead = (Run(s.title or "(untitled)", Style.STRONG, url=s.url),)
+    lead = (Run(s.title or "(untitled)", Style.STRONG, url=s.url, ref=Ref(RefKind.ARTICLE, s.article_id)),)
     label = review_label(s.review) if labelled else None
     return Item(lead, (), SourceLine(s.publisher, day(s.published), "", None, label), tuple(details))
 
@@ -436,7 +480,7 @@ def _briefing(answer: BriefingAnswer) -> Layout:
         section
         for section in (
             Section("Key points", tuple(key_point_item(k) for k in answer.key_points)),
-            Section("Regions", tuple(claim_item(r.latest, region=r.region.name) for r in answer.regions)),
+            Section("Regions", tuple(claim_item(r.latest, region=r.region) for r in answer.regions)),
             Section("Notable quotes", tuple(quote_item(q) for q in answer.quotes)),
             Section("Contradictions", tuple(contradiction_item(c) for c in answer.contradictions)),
             Section("Sources", tuple(article_item(a) for a in answer.articles)),
@@ -688,9 +732,116 @@ def _feed_changed(answer: FeedChanged) -> Layout:
     return Layout(message=plain(message), private=True)
 
 
+def _regions(answer: RegionsAnswer) -> Layout:
+    items = tuple(
+        Item(
+            (Run(r.region.name, Style.STRONG, ref=Ref(RefKind.REGION, r.region.code)), Run(f" ({r.region.code})")),
+            details=(plain(f"{counted(r.claims, r.claims, 'claim')}, newest {day(r.latest)}"),),
+        )
+        for r in answer.regions
+    )
+    return Layout(
+        title="Regions with claims",
+        notes=(plain("the most recently claimed first"),),
+        sections=(Section(None, items, empty="No region claims in the stored articles yet."),),
+    )
+
+
+def _region(answer: RegionAnswer) -> Layout:
+    status = _status(answer.status)
+    timeline = tuple(
+        Section(day(d.day), tuple(claim_item(c, asserter=True) for c in d.claims), group="timeline")
+        for d in answer.timeline
+    )
+    return dataclasses.replace(status, sections=status.sections + timeline, rerun=None)
+
+
+def _pieces(text: str, marks: tuple[Mark, ...]) -> tuple[Paragraph, ...]:
+    """The text cut at every mark's start and end, each piece with the marks covering it; one
+    paragraph a line."""
+    cuts = sorted({0, len(text), *(m.start for m in marks), *(m.end for m in marks)})
+    paragraphs: list[list[Piece]] = [[]]
+    for start, end in itertools.pairwise(cuts):
+        covering = sorted((m for m in marks if m.start <= start and end <= m.end), key=lambda m: m.end - m.start)
+        items = tuple(dict.fromkeys(m.item_id for m in covering))
+        inner = covering[0] if covering else None
+        for n, line in enumerate(text[start:end].split("\n")):
+            if n:
+                paragraphs.append([])
+            if line:
+                paragraphs[-1].append(Piece(line, items, inner.kind if inner else "", inner.state if inner else None))
+    return tuple(tuple(p) for p in paragraphs if p)
+
+
+def _article(answer: ArticleAnswer) -> Layout:
+    review = _review(answer.review)
+    src = answer.review.source
+    notes = [plain(f"{src.publisher}, {day(src.published)}" + (f", by {answer.author}" if answer.author else ""))]
+    label = review_label(src.review)
+    if label:
+        notes.append(plain(label))
+    notes.append(plain(_counts(answer.review.counts) or "nothing curated yet"))
+    if answer.review.message:
+        notes.insert(0, plain(answer.review.message))
+    items = review.sections[0].items
+    if not answer.editors_view:  # readers see each item and its state, no controls
+        items = tuple(dataclasses.replace(i, actions=()) for i in items)
+    source = SourceLine(src.publisher, day(src.published), src.url, None, label, src.article_id)
+    return Layout(
+        title=src.title or "(untitled)",
+        notes=tuple(notes),
+        sections=(Section("Curated items", items, empty="Nothing was curated or drafted from this article."),),
+        footer=f"{source.text} · every highlighted span is verbatim from the article",
+        actions=review.actions if answer.editors_view else (),
+        document=_pieces(answer.text, answer.marks),
+    )
+
+
+def _search(answer: SearchAnswer) -> Layout:
+    if answer.message:
+        return Layout(title=f"Search: {answer.query[:60]}" if answer.query else "Search", message=plain(answer.message))
+    articles = tuple(
+        Item(
+            (Run(h.source.title or "(untitled)", Style.STRONG, ref=Ref(RefKind.ARTICLE, h.source.article_id)),),
+            source=SourceLine(
+                h.source.publisher,
+                day(h.source.published),
+                h.source.url,
+                None,
+                review_label(h.source.review),
+                h.source.article_id,
+            ),
+            excerpt=tuple(Piece(text, ("match",) if matched else ()) for text, matched in h.snippet.pieces),
+        )
+        for h in answer.articles
+    )
+    return Layout(
+        title=f"Search: {answer.query[:60]}",
+        notes=(
+            plain(
+                f"{counted(len(answer.articles), len(answer.articles), 'article')}, "
+                f"{counted(len(answer.quotes), len(answer.quotes), 'statement')}, best match first"
+            ),
+        ),
+        sections=(
+            Section("Articles", articles, empty="No article text matches."),
+            Section("Statements", tuple(quote_item(q) for q in answer.quotes), empty="No statement matches."),
+        ),
+        footer=VERBATIM_NOTE,
+    )
+
+
 def layout(answer: Answer) -> Layout:
     """Any answer of the core, laid out."""
     match answer:
+        case RegionsAnswer():
+            return _regions(answer)
+        case RegionAnswer():
+            return _region(answer)
+        case ArticleAnswer():
+            return _article(answer)
+        case SearchAnswer():
+            return _search(answer)
         case StatusAnswer():
             return _status(answer)
         case QuotesAnswer():
