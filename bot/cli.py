@@ -130,9 +130,10 @@ cli.add_command(feeds)
 
 from bot.draft_cli import draft_command  # noqa: E402
 from bot.extract.cli import attributions_command  # noqa: E402
+from bot.frontends.web.cli import web_group  # noqa: E402
 from bot.review_cli import review_group  # noqa: E402
 
-for _command in (attributions_command, draft_command, review_group):
+for _command in (attributions_command, draft_command, review_group, web_group):
     cli.add_command(_command)
 
 

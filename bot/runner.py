@@ -34,6 +34,22 @@ async def start_schedules(
 
 
 async def run(ctx: Context) -> None:
+    """The chat front ends (or the console), and the web view beside them when BRIEFBOT_WEB is set."""
+    if not ctx.settings.web_in_run:
+        await run_chat(ctx)
+        return
+    from bot.frontends.web.server import serve
+
+    web = asyncio.create_task(serve(ctx), name="web-view")
+    try:
+        await run_chat(ctx)
+    finally:
+        web.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await web
+
+
+async def run_chat(ctx: Context) -> None:
     settings = ctx.settings
     if not settings.discord_token and not settings.slack_bot_token:
         log.info("no chat token set: answering in the local console")

@@ -39,7 +39,14 @@ def _setting(env: str, default: Any, description: str, group: str, **kwargs: Any
     )
 
 
-STORE, DIGEST, DISCORD, SLACK, INGEST = "store and content", "daily digest", "Discord", "Slack", "ingestion"
+STORE, DIGEST, DISCORD, SLACK, INGEST, WEB = (
+    "store and content",
+    "daily digest",
+    "Discord",
+    "Slack",
+    "ingestion",
+    "web view",
+)
 
 
 class Settings(BaseSettings):
@@ -186,6 +193,26 @@ class Settings(BaseSettings):
         "briefbot/0.1 (+https://github.com/briefbot/briefbot; news digest bot)",
         "User-Agent sent with every fetch",
         INGEST,
+    )
+
+    web_host: str = _setting(
+        "BRIEFBOT_WEB_HOST", "127.0.0.1", "Address the web view listens on (keep 127.0.0.1 behind a reverse proxy)", WEB
+    )
+    web_port: int = _setting("BRIEFBOT_WEB_PORT", 8080, "Port of the web view", WEB, ge=0, le=65535)
+    web_in_run: bool = _setting(
+        "BRIEFBOT_WEB", False, "Serve the web view beside the chat front ends in `briefbot run`: 1 or 0", WEB
+    )
+    web_private: bool = _setting(
+        "BRIEFBOT_WEB_PRIVATE", False, "Only signed-in editors may read the web view: 1 or 0", WEB
+    )
+    web_secure_cookies: bool = _setting(
+        "BRIEFBOT_WEB_SECURE_COOKIES",
+        False,
+        "Mark the web view's cookies Secure (set 1 when it is served over HTTPS by a reverse proxy)",
+        WEB,
+    )
+    web_session_hours: float = _setting(
+        "BRIEFBOT_WEB_SESSION_HOURS", 12.0, "Hours an editor's sign-in lasts", WEB, gt=0, le=24 * 90
     )
 
     @field_validator("data_dir", "db_path", "summaries_dir", mode="before")

@@ -459,6 +459,20 @@ class RegionsAnswer:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeakerSummary:
+    speaker: SpeakerInfo
+    statements: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakersAnswer:
+    """Speakers with statements, the most quoted first."""
+
+    speakers: tuple[SpeakerSummary, ...]
+    total: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class TimelineDay:
     """A region's claims published on one day."""
 
@@ -561,6 +575,7 @@ Answer = (
     | FeedChanged
     | RegionsAnswer
     | RegionAnswer
+    | SpeakersAnswer
     | ArticleAnswer
     | SearchAnswer
     | NotFound

@@ -37,6 +37,8 @@ from bot.core.models import (
     SourceClaims,
     SourceRef,
     SourcesAnswer,
+    SpeakersAnswer,
+    SpeakerSummary,
     StatusAnswer,
     TimelineDay,
 )
@@ -281,6 +283,24 @@ def region_page(
         days.setdefault(row["published"], []).append(_claim_item(row, source_of(row), speakers))
     timeline = tuple(TimelineDay(dt.date.fromisoformat(d), tuple(items)) for d, items in days.items())
     return RegionAnswer(answer, timeline)
+
+
+def speakers_overview(
+    store: Store, speakers: SpeakerRegistry, *, include_drafts: bool = True, limit: int = 200
+) -> SpeakersAnswer:
+    """Speakers with statements, the most quoted first (from the counts the store keeps)."""
+    states = _shown_states(include_drafts)
+    rows = store.execute(
+        f"SELECT key, sum(n) AS total FROM item_counts WHERE kind = 'speaker' AND state IN ({_marks(list(states))})"
+        " GROUP BY key HAVING total > 0 ORDER BY total DESC, key",
+        list(states),
+    ).fetchall()
+    listed: list[SpeakerSummary] = []
+    for speaker_id, n in rows:
+        speaker = speakers.get(speaker_id)
+        if speaker is not None and len(listed) < limit:
+            listed.append(SpeakerSummary(speaker.info(), int(n)))
+    return SpeakersAnswer(tuple(listed), len(rows))
 
 
 # ------------------------------------------------------------------------------ quotes

@@ -56,6 +56,7 @@ from bot.core.models import (
     SearchAnswer,
     SourceRef,
     SourcesAnswer,
+    SpeakersAnswer,
     StatusAnswer,
     SubscriptionChanged,
     SubscriptionsAnswer,
@@ -246,6 +247,7 @@ class Item:
     note: str | None = None  # a label of the item itself: "candidate, not confirmed"
     actions: tuple[Action, ...] = ()
     excerpt: tuple[Piece, ...] = ()  # a stretch of article text with matches marked (search)
+    key: str = ""  # the item's id in its article (q3), where the answer is about one article
 
 
 @dataclass(frozen=True, slots=True)
@@ -646,7 +648,7 @@ def _review_item(answer: ReviewAnswer, item: ReviewItem) -> Item:
         Run(" "),
         Run(f"[{_decided(item)}]", Style.EMPH),
     )
-    return Item(lead, item.spans, None, tuple(details), actions=tuple(actions))
+    return Item(lead, item.spans, None, tuple(details), actions=tuple(actions), key=item.item_id)
 
 
 def _review(answer: ReviewAnswer) -> Layout:
@@ -687,7 +689,7 @@ def _pending(answer: PendingAnswer) -> Layout:
     items = []
     for article in answer.articles:
         src = article.source
-        lead = (Run(src.title or "(untitled)", Style.STRONG, url=src.url),)
+        lead = (Run(src.title or "(untitled)", Style.STRONG, url=src.url, ref=Ref(RefKind.ARTICLE, src.article_id)),)
         details = (plain(f"id {src.article_id}"), plain(_counts(article.counts)))
         source = SourceLine(src.publisher, day(src.published), "", None, None)
         items.append(Item(lead, (), source, details))
@@ -744,6 +746,22 @@ def _regions(answer: RegionsAnswer) -> Layout:
         title="Regions with claims",
         notes=(plain("the most recently claimed first"),),
         sections=(Section(None, items, empty="No region claims in the stored articles yet."),),
+    )
+
+
+def _speakers(answer: SpeakersAnswer) -> Layout:
+    items = tuple(
+        Item(
+            (Run(s.speaker.name, Style.STRONG, ref=Ref(RefKind.SPEAKER, s.speaker.id)),)
+            + ((Run(f", {s.speaker.role}"),) if s.speaker.role else ()),
+            details=(plain(counted(s.statements, s.statements, "statement")),),
+        )
+        for s in answer.speakers
+    )
+    return Layout(
+        title="Speakers",
+        notes=(plain(f"{counted(len(items), answer.total, 'speaker')}, the most quoted first"),),
+        sections=(Section(None, items, empty="No statements in the stored articles yet."),),
     )
 
 
@@ -838,6 +856,8 @@ def layout(answer: Answer) -> Layout:
             return _regions(answer)
         case RegionAnswer():
             return _region(answer)
+        case SpeakersAnswer():
+            return _speakers(answer)
         case ArticleAnswer():
             return _article(answer)
         case SearchAnswer():
