@@ -228,6 +228,7 @@ class Piece:
     items: tuple[str, ...] = ()
     kind: str = ""
     state: ItemState | None = None
+    starts: tuple[str, ...] = ()  # the items whose first span starts here (where "in the text" leads)
 
 
 Paragraph = tuple[Piece, ...]
@@ -779,6 +780,7 @@ def _pieces(text: str, marks: tuple[Mark, ...]) -> tuple[Paragraph, ...]:
     paragraph a line."""
     cuts = sorted({0, len(text), *(m.start for m in marks), *(m.end for m in marks)})
     paragraphs: list[list[Piece]] = [[]]
+    started: set[str] = set()
     for start, end in itertools.pairwise(cuts):
         covering = sorted((m for m in marks if m.start <= start and end <= m.end), key=lambda m: m.end - m.start)
         items = tuple(dict.fromkeys(m.item_id for m in covering))
@@ -787,14 +789,18 @@ def _pieces(text: str, marks: tuple[Mark, ...]) -> tuple[Paragraph, ...]:
             if n:
                 paragraphs.append([])
             if line:
-                paragraphs[-1].append(Piece(line, items, inner.kind if inner else "", inner.state if inner else None))
+                starts = tuple(i for i in items if i not in started)
+                started.update(starts)
+                kind, state = (inner.kind, inner.state) if inner else ("", None)
+                paragraphs[-1].append(Piece(line, items, kind, state, starts))
     return tuple(tuple(p) for p in paragraphs if p)
 
 
 def _article(answer: ArticleAnswer) -> Layout:
     review = _review(answer.review)
     src = answer.review.source
-    notes = [plain(f"{src.publisher}, {day(src.published)}" + (f", by {answer.author}" if answer.author else ""))]
+    byline = f"{src.publisher}, {day(src.published)}" + (f", by {answer.author}" if answer.author else "")
+    notes = [(Run(byline), *((Run(" · "), Run("the original article", url=src.url)) if src.url else ()))]
     label = review_label(src.review)
     if label:
         notes.append(plain(label))

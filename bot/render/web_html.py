@@ -91,11 +91,17 @@ _ENV.globals.update(
 )
 
 
+def _anchor_raw(name: str) -> str:
+    """A name usable as an element id and a link's fragment."""
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name)
+
+
 def _anchor(item_id: str) -> str:
-    return "item-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in item_id)
+    return "item-" + _anchor_raw(item_id)
 
 
 _ENV.filters["anchor"] = _anchor
+_ENV.filters["anchor_raw"] = _anchor_raw
 
 
 def render_page(page: Page, viewer: Viewer) -> str:
