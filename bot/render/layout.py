@@ -142,6 +142,7 @@ class SourceLine:
     via: str | None = None
     label: str | None = None
     article: str = ""  # the stored article's id (the web view links its page)
+    state: str = ""  # the item's review state, where a renderer shows it besides the label
 
     @property
     def text(self) -> str:
@@ -335,7 +336,8 @@ def review_label(review: Review) -> str | None:
 def source_line(source: SourceRef, via: str | None = None, state: ItemState = ItemState.ACCEPTED) -> SourceLine:
     """Where an item comes from, labelled when no person has decided the item yet."""
     label = UNREVIEWED_LABEL if state == ItemState.UNDECIDED else None
-    return SourceLine(source.publisher, day(source.published), source.url, via, label, source.article_id)
+    reviewed = _STATE_WORDS[state] if state.reviewed else ""
+    return SourceLine(source.publisher, day(source.published), source.url, via, label, source.article_id, reviewed)
 
 
 _KIND_SUFFIX = {

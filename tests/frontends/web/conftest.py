@@ -30,9 +30,7 @@ DRAFT_TEXT = (
     f"A resident wrote {HOSTILE} on a wall, local media said.\n"
 )
 HOSTILE_URL = 'https://example.org/izium?q="><script>alert(1)</script>'
-DRAFT_META = ArticleMeta(
-    DRAFT_ID, f"Izium retaken {HOSTILE}", "Test Wire", dt.date(2022, 9, 16), HOSTILE_URL
-)
+DRAFT_META = ArticleMeta(DRAFT_ID, f"Izium retaken {HOSTILE}", "Test Wire", dt.date(2022, 9, 16), HOSTILE_URL)
 EDITOR, PASSWORD = "anna", "correct horse battery staple"
 NOW = dt.datetime(2022, 12, 10, 9, 0, tzinfo=dt.UTC)
 
