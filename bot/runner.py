@@ -38,15 +38,16 @@ async def run(ctx: Context) -> None:
     if not ctx.settings.web_in_run:
         await run_chat(ctx)
         return
-    from bot.frontends.web.server import serve
+    from bot.frontends.web.server import server
 
-    web = asyncio.create_task(serve(ctx), name="web-view")
+    web = server(ctx)
+    serving = asyncio.create_task(web.serve(), name="web-view")
     try:
         await run_chat(ctx)
     finally:
-        web.cancel()
+        web.should_exit = True  # uvicorn's own shutdown: the socket closes, requests finish
         with contextlib.suppress(asyncio.CancelledError):
-            await web
+            await serving
 
 
 async def run_chat(ctx: Context) -> None:

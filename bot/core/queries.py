@@ -50,7 +50,7 @@ class Limits:
     """How much one answer may hold; renderers page or cut what is shown further."""
 
     claims: int = 120
-    timeline_claims: int = 200
+    timeline_claims: int = 60
     claims_per_source: int = 8
     quotes: int = 50
     contradictions: int = 25

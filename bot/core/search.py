@@ -3,7 +3,7 @@
 Any input gives results or a plain message, never an error: the query is tried as FTS5 syntax
 first (phrases in quotes, OR, NOT, NEAR, prefixes with *), and where that is not valid syntax
 ("Kherson-based", an unbalanced quote, a lone AND), its words are searched for instead, all of
-them. Snippets are cut by FTS5 around the matches and handed on as (text, matched) pieces, so a
+them; valid syntax that matches nothing is answered so, not loosened. Snippets are cut by FTS5 around the matches and handed on as (text, matched) pieces, so a
 renderer escapes every piece of article text and marks the matches itself.
 """
 
@@ -68,4 +68,5 @@ def search(store: Store, speakers: SpeakerRegistry, query: str, *, include_draft
             continue
         if found.articles or found.quotes:
             return SearchAnswer(text, found.articles, found.quotes)
+        break  # valid syntax that matches nothing ("a phrase" in another order) is not loosened
     return SearchAnswer(text, message=f"Nothing matches “{text[:60]}” in the stored articles and statements.")
