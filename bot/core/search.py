@@ -3,8 +3,10 @@
 Any input gives results or a plain message, never an error: the query is tried as FTS5 syntax
 first (phrases in quotes, OR, NOT, NEAR, prefixes with *), and where that is not valid syntax
 ("Kherson-based", an unbalanced quote, a lone AND), its words are searched for instead, all of
-them; valid syntax that matches nothing is answered so, not loosened. Snippets are cut by FTS5 around the matches and handed on as (text, matched) pieces, so a
-renderer escapes every piece of article text and marks the matches itself.
+them; valid syntax that matches nothing is answered so, not loosened. Snippets are cut by FTS5
+around the matches and handed on as (text, matched) pieces, so a renderer escapes every piece of
+article text and marks the matches itself. Results are ranked by bm25 over every match: a word
+found in all of 10,000 articles costs about 30 ms (bench/web.py).
 """
 
 from __future__ import annotations
