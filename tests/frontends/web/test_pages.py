@@ -188,3 +188,19 @@ def test_security_headers_on_every_response(client: TestClient) -> None:
     assert "script-src" not in SECURITY_HEADERS["content-security-policy"]  # default-src 'none': no script
     html = client.get("/").text
     assert "<script" not in html and " style=" not in html  # nothing inline for the CSP to allow
+
+
+def test_a_failure_is_a_short_apology_not_a_traceback(web_ctx, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.commands import SORRY
+    from bot.core import queries
+    from bot.frontends.web.app import create_app
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(queries, "sources", broken)
+    client = TestClient(create_app(web_ctx), raise_server_exceptions=False)
+    page = client.get("/sources")
+    assert page.status_code == 500 and SORRY in page.text
+    assert "Traceback" not in page.text and "on fire" not in page.text
+    assert page.headers["content-security-policy"] == SECURITY_HEADERS["content-security-policy"]
