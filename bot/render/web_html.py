@@ -8,6 +8,7 @@ review actions as forms. What a page says is decided by `bot.render.layout`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -15,7 +16,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
-from bot.render.layout import Layout, Line, Piece, Ref, RefKind, Style, Verb
+from bot.render.layout import Layout, Line, Piece, Ref, RefKind, SourceLine, Style, Verb
 
 _PATHS = {RefKind.REGION: "/region/{}", RefKind.SPEAKER: "/speaker/{}", RefKind.ARTICLE: "/article/{}"}
 
@@ -44,6 +45,22 @@ def line_html(line: Line) -> Markup:
             text = Markup(f'<a href="{escape(href)}">{text}</a>')
         out.append(text)
     return Markup("").join(out)
+
+
+@functools.lru_cache(maxsize=2048)
+def source_html(source: SourceLine) -> Markup:
+    """Where an item comes from: the article's page, the original, the label or state. Made once
+    per source and page cache (an answer's items share few sources)."""
+    text = escape(source.text)
+    out = f'<a href="{escape(ref_url(Ref(RefKind.ARTICLE, source.article)))}">{text}</a>' if source.article else text
+    url = _safe_url(source.url)
+    if url:
+        out += f' · <a class="external" href="{escape(url)}" rel="noopener noreferrer nofollow">original article</a>'
+    if source.label:
+        out += f' <span class="badge">{escape(source.label)}</span>'
+    elif source.state:
+        out += f' <span class="state">{escape(source.state)}</span>'
+    return Markup(f'<p class="source">{out}</p>')
 
 
 def piece_class(piece: Piece) -> str:
@@ -86,6 +103,7 @@ _ENV = jinja2.Environment(
 _ENV.filters["line"] = line_html
 _ENV.filters["safe_url"] = _safe_url
 _ENV.filters["piece_class"] = piece_class
+_ENV.filters["source"] = source_html
 _ENV.globals.update(
     Verb=Verb, ref_url=ref_url, ref_url_article=lambda article_id: ref_url(Ref(RefKind.ARTICLE, article_id))
 )
