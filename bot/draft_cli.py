@@ -164,17 +164,19 @@ def draft_command(
         start = text.find(caption)
         if start >= 0:
             captions.append(Span(start, start + len(caption), caption))
-    _write(ctx.store, folder, digest_meta, text, captions)
+    _write(ctx.store, folder, digest_meta, text, captions, ctx.settings.draft_min_confidence)
 
 
-def _write(store: Store, folder: Path, meta: ArticleMeta, text: str, captions: list[Span]) -> None:
+def _write(
+    store: Store, folder: Path, meta: ArticleMeta, text: str, captions: list[Span], min_confidence: float
+) -> None:
     # the extractor (and the NLP libraries under it) load only when a draft is made
     from bot.extract.attributions import AttributionModelMissing
     from bot.extract.draft import make_draft, write_draft
 
     vctx = default_context(folder)
     try:
-        result = make_draft(meta, text, vctx.speakers, load_gazetteer(), captions)
+        result = make_draft(meta, text, vctx.speakers, load_gazetteer(), captions, min_confidence=min_confidence)
         outcome = write_draft(result, folder, vctx)
     except AttributionModelMissing as exc:
         raise click.ClickException(str(exc)) from None

@@ -177,6 +177,15 @@ class Settings(BaseSettings):
     feed_poll_minutes: float = _setting(
         "BRIEFBOT_FEED_POLL_MINUTES", 30.0, "Minutes between polls of each followed feed", INGEST, gt=0
     )
+    draft_min_confidence: float = _setting(
+        "BRIEFBOT_DRAFT_MIN_CONFIDENCE",
+        0.5,
+        "Machine drafts keep the statements and claims the extractor is at least this sure of (0-1; "
+        "chosen on the dev split for precision)",
+        INGEST,
+        ge=0,
+        le=1,
+    )
     fetch_max_bytes: int = _setting(
         "BRIEFBOT_FETCH_MAX_BYTES", 5 * 1024 * 1024, "Largest page or feed fetched, in bytes", INGEST, gt=0
     )

@@ -70,6 +70,7 @@ def _item(section: str, row: dict[str, Any]) -> Any:
             row["cue"],
             _date(row["said_on"]),
             _review(row),
+            row["confidence"],
         )
     if section == "claims":
         return RegionClaim(
@@ -85,6 +86,7 @@ def _item(section: str, row: dict[str, Any]) -> Any:
             row["via"],
             row["place"],
             _review(row),
+            row["confidence"],
         )
     a = Span(row["a_start"], row["a_end"], row["a_text"])
     b = Span(row["b_start"], row["b_end"], row["b_text"])

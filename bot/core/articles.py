@@ -103,6 +103,7 @@ def _rows(digest: ArticleDigest, digest_hash: str, loaded_at: str) -> dict[str, 
             "via": q.via,
             "cue": q.cue,
             "said_on": q.said_on.isoformat() if q.said_on else None,
+            "confidence": q.confidence,
         }
         for i, q in enumerate(digest.quotes)
     ]
@@ -121,6 +122,7 @@ def _rows(digest: ArticleDigest, digest_hash: str, loaded_at: str) -> dict[str, 
             "date_text": c.date_text,
             "via": c.via,
             "place": c.place,
+            "confidence": c.confidence,
         }
         for i, c in enumerate(digest.claims)
     ]

@@ -128,6 +128,7 @@ class Quote:
     cue: str | None = None  # "said", "according to"
     said_on: dt.date | None = None
     review: ItemReview = ACCEPTED
+    confidence: float | None = None  # a machine draft's: how sure the extractor is (0-1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,7 @@ class RegionClaim:
     via: str | None = None  # outlet relaying the assertion: "Reuters"
     place: str | None = None  # the town named, when the claim is about a town (Izium)
     review: ItemReview = ACCEPTED
+    confidence: float | None = None  # a machine draft's: how sure the extractor is (0-1)
 
 
 @dataclass(frozen=True, slots=True)

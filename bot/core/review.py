@@ -389,6 +389,16 @@ def _record(item: Any, state: ItemState, by: str, at: dt.datetime, *, default: I
 
 
 def _summary(section: str, item: Any, names: SpeakerRegistry, regions: Gazetteer) -> str:
+    """What the machine (or the last editor) made of an item, in our words; an undecided draft
+    item also says how sure the extractor was."""
+    said = _said(section, item, names, regions)
+    confidence = getattr(item, "confidence", None)
+    if confidence is not None and item.review.state == ItemState.UNDECIDED:
+        said += f" (confidence {confidence:.2f})"
+    return said
+
+
+def _said(section: str, item: Any, names: SpeakerRegistry, regions: Gazetteer) -> str:
     if section == "quotes":
         kind = {"direct": "said", "indirect": "said (reported speech)", "mixed": "said (reported, with quoted words)"}
         who = names.display_name(item.speaker)

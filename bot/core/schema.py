@@ -405,6 +405,12 @@ def _web(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_web_sessions_expiry ON web_sessions (expires_at)")
 
 
+def _confidence(db: sqlite_utils.Database) -> None:
+    """How sure the extractor was of each drafted statement and claim (NULL: curated by a person)."""
+    for table in ("quotes", "region_claims"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN confidence REAL")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_core", _core),
     Migration("0002_ingest", _ingest),
@@ -415,4 +421,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0007_covering_indexes", _covering_indexes),
     Migration("0008_item_counts", _item_counts),
     Migration("0009_web", _web),
+    Migration("0010_confidence", _confidence),
 )

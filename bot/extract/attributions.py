@@ -54,6 +54,7 @@ class Attribution:
     source: CharRange | None
     kind: QuoteKind
     via: CharRange | None = None
+    confidence: float = 1.0  # the cue's marginal probability, lower when the source was a fallback
 
     def as_scorer_dict(self) -> dict[str, object]:
         return {
@@ -401,6 +402,7 @@ def decode_cues(
 
 
 SOURCE_FALLBACK = 0.25  # tuned on dev (0.2-0.4 alike)
+FALLBACK_SOURCE_FACTOR = 0.7  # a source the model only half-believes makes the statement less sure
 
 
 def _likely_sources(role_tagger: pycrfsuite.Tagger, n: int) -> list[tuple[int, int]]:
@@ -443,6 +445,7 @@ def extract_paragraph(
         if not sources:  # Viterbi left the source out: take a likely one when the model half-believes it
             sources = _likely_sources(role_tagger, len(tokens))
         source: CharRange | None = None
+        fallback = not any(_word_tokens(tokens, *r) for r in chunks(tags, "SRC"))
         if sources:
             sa, sb = min(sources, key=lambda r: min(abs(r[0] - b), abs(a - r[1])))
             words = _word_tokens(tokens, sa, sb)
@@ -455,6 +458,7 @@ def extract_paragraph(
             source=source,
             kind=_kind(tokens, content_ranges),
             via=_via(text, cue_range, source, paragraph.start, content[0][0]),
+            confidence=round(confidence * (FALLBACK_SOURCE_FACTOR if fallback else 1.0), 2),
         )
         found.append((confidence, content_words, attribution))
     # two cues claiming the same content ("has said", a cue and its echo): keep the surer one

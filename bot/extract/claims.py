@@ -11,8 +11,10 @@ sentence span; contradictions are only ever candidates (confirmed=False).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -120,6 +122,51 @@ INCOMPATIBLE: frozenset[frozenset[ClaimType]] = frozenset(
         (ClaimType.CONTROLS, ClaimType.RECAPTURED),
     )
 )
+
+
+# How sure a drafted claim is, from what the sentence shows: how near its trigger word stands to
+# the place (the claim is about the place the trigger governs, most often the nearest), whether
+# the trigger is what would, could or may happen (a modal word just before it), how many kinds
+# of claim the sentence mixes, and
+# how many sentences of the article make the same claim about the same region. Chosen on the
+# dev split (tests/extract and bench/drafts.py measure it); drafts keep what clears the threshold.
+HYPOTHETICAL_RE = re.compile(r"\b(?:would|could|may|might|if|any|should|whether|unless)\b", re.IGNORECASE)
+NEAR, FAR = 40, 120  # characters between trigger and place
+MODAL_REACH = 50  # characters before a trigger where a modal word makes it hypothetical
+CONFIDENCE_BY_DISTANCE = ((NEAR, 0.9), (FAR, 0.7))
+CONFIDENCE_ELSE = 0.6  # farther, or a place only pointed back at ("the move", "these areas")
+HYPOTHETICAL_FACTOR = 0.5
+MIXED_TYPES, MIXED_FACTOR = 3, 0.85
+SUPPORT_BONUS = 0.15  # for each other sentence making the same claim
+MIN_CLAIM_CONFIDENCE = 0.5
+
+
+def claim_confidence(distance: int | None, hypothetical: bool, types: int) -> float:
+    """A claim's confidence from its own sentence (support across sentences is added after)."""
+    score = next((c for limit, c in CONFIDENCE_BY_DISTANCE if distance is not None and distance <= limit), None)
+    score = CONFIDENCE_ELSE if score is None else score
+    if hypothetical:
+        score *= HYPOTHETICAL_FACTOR
+    if types >= MIXED_TYPES:
+        score *= MIXED_FACTOR
+    return score
+
+
+def _trigger(pattern: re.Pattern[str], sentence: Sentence, mention: RegionMention) -> tuple[int | None, bool]:
+    """(characters between the place and the nearest trigger of the claim type, or None when the
+    place is not in the sentence; whether a modal word stands just before that trigger)."""
+    matches = list(pattern.finditer(sentence.text))
+    if not matches:
+        return None, False
+    inside = sentence.start <= mention.start < sentence.end
+    local = mention.start - sentence.start
+
+    def gap(m: re.Match[str]) -> int:
+        return max(0, local - m.end(), m.start() - (mention.end - sentence.start)) if inside else 0
+
+    nearest = min(matches, key=gap)
+    before = sentence.text[max(0, nearest.start() - MODAL_REACH) : nearest.start()]
+    return (gap(nearest) if inside else None), bool(HYPOTHETICAL_RE.search(before))
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,9 +282,11 @@ def region_claims(
     published: dt.date,
     assertions: Sequence[Assertion] = (),
     skip: Sequence[tuple[int, int]] = (),
+    min_confidence: float = MIN_CLAIM_CONFIDENCE,
 ) -> list[RegionClaim]:
     """One claim per (sentence, region or town, claim type) found; asserted by the speaker whose
-    attribution content holds the region mention, else by the article."""
+    attribution content holds the region mention, else by the article. Each carries its
+    confidence; those under `min_confidence` are left out."""
     out: list[RegionClaim] = []
     seen: set[tuple[str, str, ClaimType, str | None]] = set()
     recent: list[RegionMention] = []  # the regions of the last sentences that named some
@@ -258,7 +307,10 @@ def region_claims(
         if not types:
             continue
         date = find_date(sentence.text, published)
+        patterns = dict(CLAIM_TRIGGERS)
         for claim, mention in ((c, m) for c in types for m in mentions):
+            distance, hypothetical = _trigger(patterns[claim], sentence, mention)
+            confidence = claim_confidence(distance, hypothetical, len(types))
             for code in mention.codes:
                 key = (sentence.text, code, claim, mention.place)
                 if key in seen:
@@ -278,9 +330,23 @@ def region_claims(
                         date_text=date[2] if date else None,
                         via=owner.via if owner else None,
                         place=mention.place,
+                        confidence=confidence,
                     )
                 )
-    return out
+    return _supported(out, min_confidence)
+
+
+def _supported(claims: list[RegionClaim], min_confidence: float) -> list[RegionClaim]:
+    """Each claim's confidence raised by the other sentences making the same claim about the same
+    region; the claims that clear `min_confidence`, renumbered."""
+    support = Counter((c.region, c.claim) for c in claims)
+    kept: list[RegionClaim] = []
+    for c in claims:
+        base = c.confidence if c.confidence is not None else 1.0
+        confidence = round(min(1.0, base + SUPPORT_BONUS * (support[(c.region, c.claim)] - 1)), 2)
+        if confidence >= min_confidence:
+            kept.append(dataclasses.replace(c, id=f"c{len(kept) + 1}", confidence=confidence))
+    return kept
 
 
 def key_points(

@@ -13,6 +13,7 @@ undecided rest is drafted anew (`merge_redraft`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -243,11 +244,22 @@ def _said_on(text: str, att: Attribution, published: dt.date) -> tuple[dt.date, 
     return (found[0], found[2]) if found else None
 
 
+MIN_CONFIDENCE = 0.5  # chosen on the dev split for precision (BRIEFBOT_DRAFT_MIN_CONFIDENCE)
+
+
 def make_draft(
-    meta: ArticleMeta, text: str, registry: SpeakerRegistry, gazetteer: Gazetteer, captions: Sequence[Span] = ()
+    meta: ArticleMeta,
+    text: str,
+    registry: SpeakerRegistry,
+    gazetteer: Gazetteer,
+    captions: Sequence[Span] = (),
+    *,
+    min_confidence: float = MIN_CONFIDENCE,
 ) -> DraftResult:
     """The machine draft of one article (review: draft); every span verbatim from `text`.
-    Photo captions (as ingestion marks them) are kept as captions, not drafted from."""
+    Photo captions (as ingestion marks them) are kept as captions, not drafted from. Statements
+    and claims carry their confidence; those under `min_confidence` are left out (a claim inside
+    a statement left out is still asserted by its speaker, never by the article)."""
     skip = [(c.start, c.end) for c in captions]
     attributions = extract_attributions(text)
     resolver = SpeakerResolver(registry)
@@ -273,11 +285,14 @@ def make_draft(
                 via=via,
                 cue=text[att.cue[0] : att.cue[1]] if att.cue else None,
                 said_on=said[0] if said else None,
+                confidence=att.confidence,
             )
         )
         for a, b in att.content:
             assertions.append(Assertion(a, b, speaker.id, via))
-    claims = region_claims(text, gazetteer, meta.published, assertions, skip)
+    quotes = [q for q in quotes if q.confidence is None or q.confidence >= min_confidence]
+    quotes = [dataclasses.replace(q, id=f"q{n}") for n, q in enumerate(quotes, 1)]
+    claims = region_claims(text, gazetteer, meta.published, assertions, skip, min_confidence)
     names = {s.id: s.name for s in speakers if s is not None} | {"article": meta.publisher}
     region_names = {code: region.name for code, region in gazetteer.regions.items()}
     digest = ArticleDigest(
@@ -541,14 +556,22 @@ def write_draft(result: DraftResult, directory: Path, ctx: ValidationContext) ->
     return WriteOutcome(path, True, reasons.get(state, "replaced an untouched draft"))
 
 
-def draft_article(meta: ArticleMeta, text: str, directory: Path, captions: Sequence[Span] = ()) -> WriteOutcome:
+def draft_article(
+    meta: ArticleMeta,
+    text: str,
+    directory: Path,
+    captions: Sequence[Span] = (),
+    *,
+    min_confidence: float = MIN_CONFIDENCE,
+) -> WriteOutcome:
     """The one call ingestion makes for a new article: draft it and write it into the digest
     folder (validated; a person's file is kept). Raises DigestFileError if the draft is invalid."""
     from bot.core.digest_files import default_context
     from bot.core.gazetteer import load_gazetteer
 
     ctx = default_context(directory)
-    return write_draft(make_draft(meta, text, ctx.speakers, load_gazetteer(), captions), directory, ctx)
+    draft = make_draft(meta, text, ctx.speakers, load_gazetteer(), captions, min_confidence=min_confidence)
+    return write_draft(draft, directory, ctx)
 
 
 def list_drafts(directory: Path) -> list[tuple[Path, str]]:

@@ -628,7 +628,13 @@ class Ingestor:
         from bot.extract.draft import draft_article
 
         try:
-            draft_article(skeleton.meta, skeleton.text, directory, skeleton.captions)
+            draft_article(
+                skeleton.meta,
+                skeleton.text,
+                directory,
+                skeleton.captions,
+                min_confidence=self.settings.draft_min_confidence,
+            )
         except (DigestFileError, ValueError, OSError) as exc:  # the skeleton stays for an editor
             log.warning("no machine draft for %s: %s", skeleton.meta.id, exc)
         # Load whatever the file now holds (the draft, or the bare skeleton), so the stored

@@ -207,3 +207,25 @@ def test_parallel_load_matches_sequential(summaries_dir: Path, tmp_path: Path, m
     assert par.loaded == seq.loaded and len(par.loaded) == 29
     assert [str(e) for e in par.errors] == [str(e) for e in seq.errors] and "not found verbatim" in str(par.errors[0])
     assert par_db["quotes"].count == 29 * 3
+
+
+def test_confidence_is_read_written_and_bounded(tmp_path) -> None:
+    import shutil
+
+    from bot.core.digest_files import DigestFileError, default_context, read_digest
+    from bot.core.digest_files.write import dump_digest
+    from tests.conftest import SEED_ID, SUMMARIES
+
+    folder = tmp_path / "s"
+    shutil.copytree(SUMMARIES, folder)
+    path = folder / f"{SEED_ID}.yaml"
+    text = path.read_text("utf-8")
+    first_claim = text.index("\nclaims:\n") + 1
+    with_confidence = text[:first_claim] + text[first_claim:].replace("    claim:", "    confidence: 0.72\n    claim:", 1)
+    path.write_text(with_confidence, "utf-8")
+    digest = read_digest(path, default_context(folder))
+    assert digest.claims[0].confidence == 0.72 and digest.claims[1].confidence is None
+    assert "confidence: 0.72" in dump_digest(digest)
+    path.write_text(with_confidence.replace("confidence: 0.72", "confidence: 1.5"), "utf-8")
+    with pytest.raises(DigestFileError, match=r"\.yaml:122: claims\[0\]\.confidence: Input should be less than or equal to 1"):
+        read_digest(path, default_context(folder))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import re
 import shutil
 from pathlib import Path
 
@@ -288,3 +289,13 @@ def test_the_kept_counts_follow_every_write(desk: Desk) -> None:
     assert load_dir(desk.store, desk.folder).ok
     _counts_match_the_rows(desk.store)
     assert desk.store.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+
+
+def test_an_undecided_item_says_how_sure_the_machine_was(desk: Desk) -> None:
+    answer = sheet_answer(desk.sheet(ARTICLE), desk)
+    drafted = [i for i in answer.items if i.kind in ("statement", "claim")]
+    assert drafted and all(re.search(r"\(confidence (0\.\d\d|1\.00)\)$", i.summary) for i in drafted)
+    claim = next(i.item_id for i in drafted if i.kind == "claim")
+    desk.decide(ARTICLE, [claim], ItemState.ACCEPTED, by="Olha Editor", at=AT)
+    decided = next(i for i in sheet_answer(desk.sheet(ARTICLE), desk).items if i.item_id == claim)
+    assert "confidence" not in decided.summary  # a person stands behind it now

@@ -119,3 +119,35 @@ def test_new_york_is_not_a_ukrainian_village(gazetteer) -> None:
     """Issue 12: an article mentioning the UN in New York got claims about Donetsk (the village Niu-York)."""
     text = "Diplomats at the United Nations in New York condemned the shelling of civilians."
     assert _claimed(text, gazetteer) == set()
+
+
+def test_every_claim_carries_its_confidence() -> None:
+    from bot.extract.claims import claim_confidence
+
+    near, far, elsewhere = claim_confidence(5, False, 1), claim_confidence(100, False, 1), claim_confidence(None, False, 1)
+    assert near > far > elsewhere > 0
+    assert claim_confidence(5, True, 1) == pytest.approx(near / 2)  # what would happen is not a fact
+    assert claim_confidence(5, False, 4) < near  # a sentence mixing many kinds of claim
+
+
+def test_a_hypothetical_claim_is_left_out_of_the_draft(gazetteer) -> None:
+    text = "A port like Mariupol would be vital to any annexed territory. Russia annexed Crimea in 2014."
+    kept = region_claims(text, gazetteer, PUBLISHED)
+    assert {(c.region, c.claim) for c in kept} == {("UA-43", ClaimType.ANNEXED)}
+    assert all(c.confidence is not None and c.confidence >= 0.5 for c in kept)
+    everything = region_claims(text, gazetteer, PUBLISHED, min_confidence=0)
+    hypothetical = [c for c in everything if c.region == "UA-14"]
+    assert hypothetical and all(c.confidence is not None and c.confidence < 0.5 for c in hypothetical)
+    assert [c.id for c in kept] == [f"c{n}" for n in range(1, len(kept) + 1)]  # renumbered
+
+
+def test_the_same_claim_in_several_sentences_is_surer(gazetteer) -> None:
+    once = region_claims("Russian forces shelled Kharkiv, far from anywhere else mentioned here today.", gazetteer, PUBLISHED)
+    twice = region_claims(
+        "Russian forces shelled Kharkiv, far from anywhere else mentioned here today. Kharkiv was shelled again.",
+        gazetteer,
+        PUBLISHED,
+    )
+    first = next(c for c in once if c.claim == ClaimType.SHELLING)
+    again = next(c for c in twice if c.claim == ClaimType.SHELLING)
+    assert again.confidence is not None and first.confidence is not None and again.confidence > first.confidence

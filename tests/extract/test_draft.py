@@ -161,11 +161,15 @@ def test_seed_draft_recovers_the_curated_quotes_and_claims() -> None:
         published=curated.meta.published,
         url=curated.meta.url,
     )
+    everything = make_draft(meta, curated.text, ctx.speakers, load_gazetteer(), curated.captions, min_confidence=0)
+    assert compare(everything.digest, curated).quote_content.value >= 0.90  # what the extractor finds
     result = make_draft(meta, curated.text, ctx.speakers, load_gazetteer(), curated.captions)
     comparison = compare(result.digest, curated)
     assert result.digest.captions == curated.captions
+    assert all(q.confidence is not None and q.confidence >= 0.5 for q in result.digest.quotes)
+    assert all(c.confidence is not None and c.confidence >= 0.5 for c in result.digest.claims)
     assert comparison.quotes.value >= 0.75, comparison
-    assert comparison.quote_content.value >= 0.90, comparison
+    assert comparison.quote_content.value >= 0.80, comparison  # the threshold gives up one for precision
     assert comparison.claims.value >= 0.90, comparison
     assert comparison.claim_regions.value == 1.0, comparison
     assert comparison.key_points.value >= 0.65, comparison

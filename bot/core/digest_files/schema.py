@@ -72,6 +72,7 @@ class QuoteIn(_Strict):
     cue: str | None = None
     via: str | None = None
     said_on: str | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
     review: ItemReviewIn | None = None
 
 
@@ -84,6 +85,7 @@ class ClaimIn(_Strict):
     evidence: str = Field(min_length=1)
     via: str | None = None
     when: str | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
     review: ItemReviewIn | None = None
 
 

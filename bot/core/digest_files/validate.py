@@ -225,6 +225,7 @@ class _Checker:
                     cue=q.cue,
                     said_on=said_on,
                     review=self.review(q.review, ("quotes", i)),
+                    confidence=q.confidence,
                 )
             )
             if not re.search(rf"(?<!\w){re.escape(q.mention)}(?!\w)", self.text):
@@ -253,6 +254,7 @@ class _Checker:
                     via=c.via,
                     place=place,
                     review=self.review(c.review, ("claims", i)),
+                    confidence=c.confidence,
                 )
             )
         return tuple(out)

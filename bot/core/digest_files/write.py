@@ -73,6 +73,7 @@ def digest_to_data(digest: ArticleDigest) -> dict[str, Any]:
                         "words": q.words.text,
                         "via": q.via,
                         "said_on": q.said_on.isoformat() if q.said_on else None,
+                        "confidence": q.confidence,
                     }
                 ),
                 q.review,
@@ -91,6 +92,7 @@ def digest_to_data(digest: ArticleDigest) -> dict[str, Any]:
                         "via": c.via,
                         "evidence": c.evidence.text,
                         "when": c.date_text or (c.date.isoformat() if c.date else None),
+                        "confidence": c.confidence,
                     }
                 ),
                 c.review,
