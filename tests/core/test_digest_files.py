@@ -221,11 +221,13 @@ def test_confidence_is_read_written_and_bounded(tmp_path) -> None:
     path = folder / f"{SEED_ID}.yaml"
     text = path.read_text("utf-8")
     first_claim = text.index("\nclaims:\n") + 1
-    with_confidence = text[:first_claim] + text[first_claim:].replace("    claim:", "    confidence: 0.72\n    claim:", 1)
+    claims = text[first_claim:].replace("    claim:", "    confidence: 0.72\n    claim:", 1)
+    with_confidence = text[:first_claim] + claims
     path.write_text(with_confidence, "utf-8")
     digest = read_digest(path, default_context(folder))
     assert digest.claims[0].confidence == 0.72 and digest.claims[1].confidence is None
     assert "confidence: 0.72" in dump_digest(digest)
     path.write_text(with_confidence.replace("confidence: 0.72", "confidence: 1.5"), "utf-8")
-    with pytest.raises(DigestFileError, match=r"\.yaml:122: claims\[0\]\.confidence: Input should be less than or equal to 1"):
+    expected = r"\.yaml:122: claims\[0\]\.confidence: Input should be less than or equal to 1"
+    with pytest.raises(DigestFileError, match=expected):
         read_digest(path, default_context(folder))

@@ -124,7 +124,8 @@ def test_new_york_is_not_a_ukrainian_village(gazetteer) -> None:
 def test_every_claim_carries_its_confidence() -> None:
     from bot.extract.claims import claim_confidence
 
-    near, far, elsewhere = claim_confidence(5, False, 1), claim_confidence(100, False, 1), claim_confidence(None, False, 1)
+    near, far = claim_confidence(5, False, 1), claim_confidence(100, False, 1)
+    elsewhere = claim_confidence(None, False, 1)
     assert near > far > elsewhere > 0
     assert claim_confidence(5, True, 1) == pytest.approx(near / 2)  # what would happen is not a fact
     assert claim_confidence(5, False, 4) < near  # a sentence mixing many kinds of claim
@@ -142,12 +143,9 @@ def test_a_hypothetical_claim_is_left_out_of_the_draft(gazetteer) -> None:
 
 
 def test_the_same_claim_in_several_sentences_is_surer(gazetteer) -> None:
-    once = region_claims("Russian forces shelled Kharkiv, far from anywhere else mentioned here today.", gazetteer, PUBLISHED)
-    twice = region_claims(
-        "Russian forces shelled Kharkiv, far from anywhere else mentioned here today. Kharkiv was shelled again.",
-        gazetteer,
-        PUBLISHED,
-    )
+    first_sentence = "Russian forces shelled Kharkiv, far from anywhere else mentioned here today."
+    once = region_claims(first_sentence, gazetteer, PUBLISHED)
+    twice = region_claims(f"{first_sentence} Kharkiv was shelled again.", gazetteer, PUBLISHED)
     first = next(c for c in once if c.claim == ClaimType.SHELLING)
     again = next(c for c in twice if c.claim == ClaimType.SHELLING)
     assert again.confidence is not None and first.confidence is not None and again.confidence > first.confidence
