@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 MIN_POPULATION = 5000
 FOCUS = "UA"  # the covered country whose towns win ties of names
-COVERED = ("UA", "RU", "BY", "MD")
+COVERED = {"UA": "Ukraine", "RU": "Russia", "BY": "Belarus", "MD": "Moldova"}  # ISO 3166-1 -> as we name it
 WORLD_CITY_POPULATION = 100_000  # cities outside the covered countries known by name (to say so)
 OUTRANKS = 10  # a place's name stands for the larger one, unless that one is this much smaller
 FUZZY_CUTOFF = 0.8  # at most one typo in five letters

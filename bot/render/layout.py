@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.dates import format_date
+from bot.core.gazetteer import COVERED
 from bot.core.models import (
     CLAIM_DESCRIPTIONS,
     Answer,
@@ -573,7 +574,7 @@ def _subscription_changed(answer: SubscriptionChanged) -> Layout:
     return Layout(message=message)
 
 
-COVERED_COUNTRIES = "Ukraine, Russia, Belarus and Moldova"
+COVERED_COUNTRIES = ", ".join(list(COVERED.values())[:-1]) + " and " + list(COVERED.values())[-1]
 
 
 def _not_found(answer: NotFound) -> Layout:
