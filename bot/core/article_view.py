@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from bot.core.dates import stored_date
 from bot.core.db import Store
 from bot.core.gazetteer import Gazetteer
 from bot.core.models import (
@@ -49,10 +50,6 @@ def _span(row: dict[str, Any], prefix: str = "") -> Span:
     return Span(row[f"{prefix}start"], row[f"{prefix}end"], row[f"{prefix}text"])
 
 
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
-
-
 def _item(section: str, row: dict[str, Any]) -> Any:
     """A stored row as the digest item it was loaded from (what the review functions read)."""
     item_id = row["id"].rsplit("#", 1)[-1]
@@ -68,7 +65,7 @@ def _item(section: str, row: dict[str, Any]) -> Any:
             _span(row),
             row["via"],
             row["cue"],
-            _date(row["said_on"]),
+            stored_date(row["said_on"]),
             _review(row),
             row["confidence"],
         )
@@ -80,7 +77,7 @@ def _item(section: str, row: dict[str, Any]) -> Any:
             row["actor"],
             row["asserted_by"],
             _span(row),
-            _date(row["date"]),
+            stored_date(row["date"]),
             row["date_precision"],
             row["date_text"],
             row["via"],

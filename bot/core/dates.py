@@ -77,6 +77,11 @@ def resolve_date(text: str, published: dt.date) -> ResolvedDate:
     return ResolvedDate(date, precision, raw)
 
 
+def stored_date(value: str | None) -> dt.date | None:
+    """A date as the store keeps it (ISO text, or NULL)."""
+    return dt.date.fromisoformat(value) if value else None
+
+
 def format_date(date: dt.date | None, precision: str | None) -> str:
     if date is None:
         return ""

@@ -13,6 +13,7 @@ import json
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from bot.core.dates import stored_date
 from bot.core.db import Store
 from bot.core.gazetteer import Gazetteer
 from bot.core.models import (
@@ -115,10 +116,6 @@ def _shown_count(store: Store, kind: str, key: str, include_drafts: bool) -> int
     return int(row[0])
 
 
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
-
-
 def _asserter(row: dict, publisher: str, speakers: SpeakerRegistry) -> str:
     who = row["asserted_by"]
     return publisher if who == "article" else speakers.display_name(who)
@@ -135,7 +132,7 @@ def _claim_item(row: dict, source: SourceRef, speakers: SpeakerRegistry, asserte
         asserted_by=asserted_by or _asserter(row, source.publisher, speakers),
         evidence=row["text"],
         source=source,
-        date=_date(row["date"]),
+        date=stored_date(row["date"]),
         date_precision=row["date_precision"],
         via=row["via"],
         place=row["place"],
@@ -166,7 +163,7 @@ def _quote_item(row: dict, source: SourceRef, speakers: SpeakerRegistry) -> Quot
         words=row["text"],
         source=source,
         via=row["via"],
-        said_on=_date(row["said_on"]),
+        said_on=stored_date(row["said_on"]),
         cue=row["cue"],
         state=ItemState(row["state"]),
         item_id=row["id"],
@@ -341,7 +338,7 @@ def quotes(
 
 def latest_day(store: Store) -> dt.date | None:
     row = store.execute("SELECT max(published) FROM articles").fetchone()
-    return _date(row[0]) if row and row[0] else None
+    return stored_date(row[0]) if row and row[0] else None
 
 
 def has_day(store: Store, day: dt.date) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,6 +73,12 @@ def sign_in(client: TestClient, name: str = EDITOR, password: str = PASSWORD, ne
         data={"name": name, "password": password, "csrf": token, "next": next_path},
         follow_redirects=False,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def csrf_of(html: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -31,7 +30,7 @@ from bot.core.models import ItemState
 from bot.core.review import Desk
 from bot.frontends.web.server import server
 from tests.conftest import REPO
-from tests.frontends.web.conftest import DRAFT_ID, EDITOR, PASSWORD, make_context
+from tests.frontends.web.conftest import DRAFT_ID, EDITOR, PASSWORD, free_port, make_context
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 AXE = Path(
@@ -42,18 +41,12 @@ ARTIFACTS = Path(os.environ.get("BRIEFBOT_TEST_ARTIFACTS") or REPO / "test-artif
 MISSING = "run `bash .ci/browser-deps` first (Debian's chromium and chromium-driver, and axe-core)"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Context]]:
     """The web view served by uvicorn on 127.0.0.1, in a thread of this process."""
     monkeypatch.chdir(tmp_path)
     ctx = make_context(tmp_path)
-    web = server(ctx, "127.0.0.1", _free_port())
+    web = server(ctx, "127.0.0.1", free_port())
     thread = threading.Thread(target=web.run, name="web-view", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

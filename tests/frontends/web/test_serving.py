@@ -11,17 +11,11 @@ import pytest
 
 from bot import runner
 from bot.context import Context
-from tests.frontends.web.conftest import make_context
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.frontends.web.conftest import free_port, make_context
 
 
 async def test_run_serves_the_web_view_beside_the_chat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    port = _free_port()
+    port = free_port()
     ctx = make_context(tmp_path, web_in_run=True, web_port=port)
     pages: list[str] = []
 
@@ -43,7 +37,7 @@ async def test_run_serves_the_web_view_beside_the_chat(tmp_path: Path, monkeypat
 
 
 async def test_without_the_setting_run_serves_no_web_view(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    port = _free_port()
+    port = free_port()
     ctx = make_context(tmp_path, web_port=port)
     refused: list[int] = []
 
