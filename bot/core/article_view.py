@@ -98,8 +98,11 @@ def article_page(
     article_id: str,
     *,
     editors_view: bool = False,
+    include_drafts: bool = True,
     message: str | None = None,
 ) -> ArticleAnswer | NotFound:
+    """The article's page: every item for an editor; for readers, never a rejected item, and no
+    undecided one when drafts are hidden (BRIEFBOT_SHOW_DRAFTS=0)."""
     row = store.rows(
         "SELECT id, title, publisher, author, published, url, language, text, review FROM articles WHERE id = ?",
         [article_id],
@@ -109,7 +112,9 @@ def article_page(
     a = row[0]
     sections: dict[str, list[Any]] = {}
     for table, section in _TABLES:
-        shown = "" if editors_view else " AND state != 'rejected'"
+        shown = ""
+        if not editors_view:
+            shown = " AND state != 'rejected'" if include_drafts else " AND state IN ('accepted', 'edited')"
         rows = store.rows(f"SELECT * FROM {table} WHERE article_id = ?{shown} ORDER BY seq", [article_id])
         sections[section] = [_item(section, r) for r in rows]
     meta = ArticleMeta(

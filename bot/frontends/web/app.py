@@ -323,7 +323,14 @@ class WebView:
 
         def make(visit: Visit) -> Answer:
             editor = visit.viewer.editor is not None
-            return article_page(ctx.store, ctx.gazetteer, ctx.speakers, key, editors_view=editor)
+            return article_page(
+                ctx.store,
+                ctx.gazetteer,
+                ctx.speakers,
+                key,
+                editors_view=editor,
+                include_drafts=ctx.settings.show_drafts,
+            )
 
         return await self.answer_page(request, fmt, make, f"/article/{quote(key, safe='')}")
 

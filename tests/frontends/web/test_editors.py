@@ -177,3 +177,15 @@ def test_editors_are_added_from_the_command_line(tmp_path: Path, monkeypatch) ->
     assert "a long enough secret" not in (tmp_path / "data" / "briefbot.db").read_bytes().decode("latin-1")
     gone = runner.invoke(cli, ["web", "remove-editor", "olha"])
     assert gone.exit_code == 0 and "no editors yet" in runner.invoke(cli, ["web", "editors"]).output
+
+
+def test_hidden_drafts_are_hidden_from_readers_not_from_editors(tmp_path: Path) -> None:
+    ctx = make_context(tmp_path, show_drafts=False)
+    client = TestClient(create_app(ctx))
+    reader = client.get(f"/article/{DRAFT_ID}.json").json()
+    assert reader["review"]["items"] == [] and reader["marks"] == []
+    assert "Peskov" not in client.get("/region/Kharkiv").text  # the draft's claims are not shown
+    sign_in(client)
+    editor = client.get(f"/article/{DRAFT_ID}.json").json()
+    assert editor["review"]["items"] and editor["editors_view"]
+    ctx.close()
