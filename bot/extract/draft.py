@@ -36,11 +36,22 @@ from bot.core.digest_files import (
     slugify,
 )
 from bot.core.gazetteer import Gazetteer
-from bot.core.models import ArticleDigest, ArticleMeta, ItemState, KeyPoint, Quote, RegionClaim, Review, Span
+from bot.core.models import (
+    ArticleDigest,
+    ArticleMeta,
+    ItemState,
+    KeyPoint,
+    Quote,
+    QuoteKind,
+    RegionClaim,
+    Review,
+    Span,
+)
 from bot.core.speakers import Speaker, SpeakerRegistry
 from bot.core.textnorm import fold
 from bot.extract.attributions import Attribution, extract_attributions
 from bot.extract.claims import Assertion, candidate_contradictions, find_date, key_points, region_claims
+from bot.extract.text import has_word
 
 HASH_RE = re.compile(r"^# drafter-sha256: ([0-9a-f]{64})\n", re.MULTILINE)
 DRAFT_LABEL = "automatic, not reviewed"
@@ -235,6 +246,63 @@ class SpeakerResolver:
         return out
 
 
+OPENING_QUOTES = '“"«'
+CLOSING_QUOTES = '”"»'
+CONTINUED_CONFIDENCE = 0.6  # a quoted paragraph with no cue of its own, carrying on the one before
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    out, position = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            out.append((position, position + len(line)))
+        position += len(line) + 1
+    return out
+
+
+def continued_quotes(
+    text: str, quotes: Sequence[Quote], attributions: Sequence[Attribution], skip: Sequence[tuple[int, int]]
+) -> list[Quote]:
+    """Paragraphs that carry on a direct quotation: a paragraph that opens with a quotation mark
+    and holds no attribution of its own, right after a paragraph whose last statement is a direct
+    (or mixed) quote, is that speaker's words too (the news style of long quotations). Such a
+    paragraph may close its quote or leave it open for the next one."""
+    lines = _lines(text)
+    attributed = [(c[0], c[1]) for att in attributions for c in att.content]
+    out: list[Quote] = []
+    previous: Quote | None = None
+    for start, end in lines:
+        own = [q for q in (*quotes, *out) if start <= q.words.start < end]
+        stripped = text[start:end].lstrip()
+        opens = stripped[:1] in OPENING_QUOTES
+        has_attribution = any(start <= a < end for a, _ in attributed)
+        in_caption = any(a < end and start < b for a, b in skip)
+        if opens and not has_attribution and not in_caption and previous is not None:
+            first = start + (len(text[start:end]) - len(stripped)) + 1
+            close = max((text.rfind(mark, first, end) for mark in CLOSING_QUOTES), default=-1)
+            last = close if close > first else end
+            words = text[first:last].strip(" ,")
+            if has_word(words):
+                a = text.index(words, first)
+                quote = dataclasses.replace(
+                    previous,
+                    id=f"c-{len(out) + 1}",
+                    kind=QuoteKind.DIRECT,
+                    words=Span(a, a + len(words), words),
+                    cue=None,
+                    via=None,
+                    said_on=None,
+                    confidence=CONTINUED_CONFIDENCE,
+                    review=previous.review,
+                )
+                out.append(quote)
+                previous = quote  # the next quoted paragraph may go on
+                continue
+        direct = [q for q in own if q.kind in (QuoteKind.DIRECT, QuoteKind.MIXED)]
+        previous = direct[-1] if direct and own[-1] is direct[-1] else None
+    return out
+
+
 def _said_on(text: str, att: Attribution, published: dt.date) -> tuple[dt.date, str] | None:
     """A date written right after the cue ("said Thursday") or right before it."""
     if att.cue is None:
@@ -290,6 +358,9 @@ def make_draft(
         )
         for a, b in att.content:
             assertions.append(Assertion(a, b, speaker.id, via))
+    continued = continued_quotes(text, quotes, attributions, skip)
+    quotes = sorted([*quotes, *continued], key=lambda q: q.words.start)
+    assertions += [Assertion(q.words.start, q.words.end, q.speaker) for q in continued]
     quotes = [q for q in quotes if q.confidence is None or q.confidence >= min_confidence]
     quotes = [dataclasses.replace(q, id=f"q{n}") for n, q in enumerate(quotes, 1)]
     claims = region_claims(text, gazetteer, meta.published, assertions, skip, min_confidence)

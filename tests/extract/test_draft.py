@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.core.digest_files import check_dir, default_context, read_digest
 from bot.core.gazetteer import load_gazetteer
-from bot.core.models import ArticleMeta, Review
+from bot.core.models import ArticleMeta, QuoteKind, Review
 from bot.draft_cli import draft_command
 from bot.extract.compare import compare
 from bot.extract.draft import draft_state, make_draft, write_draft
@@ -359,3 +359,28 @@ def test_registry_matches_are_names_not_parts_of_descriptions(mention: str, spea
     resolver = SpeakerResolver(SpeakerRegistry(read_registry_file(SUMMARIES / "speakers.yaml")))
     found = resolver.known(mention) or resolver.add_draft(mention)
     assert found.name == speaker
+
+
+def test_a_quoted_paragraph_without_a_cue_carries_on_the_quote_before_it() -> None:
+    """News style: a long quotation goes on in the next paragraphs, opening each with a quotation
+    mark and no attribution of its own."""
+    text = (
+        "Ukraine's army held the line near Izium this week.\n\n"
+        "“We will not give up a single village,” Defence Minister Oleksii Reznikov told reporters on Friday.\n\n"
+        "“Every house that was taken will be returned. Our soldiers know this.”\n\n"
+        "The ministry published figures on Saturday.\n\n"
+        "“Nothing is settled yet.”\n"
+    )
+    meta = ArticleMeta("2022-09-16-test-continued", "Continued", "Test Wire", dt.date(2022, 9, 16), "https://e.org/c")
+    ctx = default_context(SEED.parent)
+    quotes = make_draft(meta, text, ctx.speakers, load_gazetteer()).digest.quotes
+    words = {q.words.text: q for q in quotes}
+    assert "We will not give up a single village" in words
+    carried = words.get("Every house that was taken will be returned. Our soldiers know this.")
+    assert carried is not None, [q.words.text for q in quotes]
+    first = words["We will not give up a single village"]
+    assert carried.speaker == first.speaker and carried.kind == QuoteKind.DIRECT and carried.cue is None
+    assert carried.confidence is not None and carried.confidence < 1
+    assert text[carried.words.start : carried.words.end] == carried.words.text  # verbatim
+    assert "Nothing is settled yet." not in words  # after a paragraph of the article's own, no speaker
+    assert [q.id for q in quotes] == [f"q{n}" for n in range(1, len(quotes) + 1)]
