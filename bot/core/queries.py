@@ -62,8 +62,8 @@ class Limits:
 
 
 LIMITS = Limits()
-_ARTICLE_COLS = "a.id AS a_id, a.publisher, a.title, a.published AS a_published, a.url, a.review, a.story_id"
-_LISTING_COLS = f"{_ARTICLE_COLS}, a.author, a.key_point_count, a.quote_count, a.claim_count, a.pending"
+ARTICLE_COLUMNS = "a.id AS a_id, a.publisher, a.title, a.published AS a_published, a.url, a.review, a.story_id"
+_LISTING_COLS = f"{ARTICLE_COLUMNS}, a.author, a.key_point_count, a.quote_count, a.claim_count, a.pending"
 
 
 def _shown_states(include_drafts: bool) -> tuple[str, ...]:
@@ -72,14 +72,14 @@ def _shown_states(include_drafts: bool) -> tuple[str, ...]:
     return ("accepted", "edited", "undecided") if include_drafts else ("accepted", "edited")
 
 
-def _shown(include_drafts: bool, alias: str) -> str:
+def shown_condition(include_drafts: bool, alias: str) -> str:
     """The `_shown_states` as a condition on the table of `alias`."""
     if include_drafts:
         return f" AND {alias}.state != 'rejected'"  # the same states, and the form the indexes serve
     return f" AND {alias}.state IN ('accepted', 'edited')"
 
 
-class _SourceCache:
+class SourceCache:
     """The source of each row of one answer, made once per article (an answer's rows come from
     far fewer articles than it has rows)."""
 
@@ -89,11 +89,11 @@ class _SourceCache:
     def __call__(self, row: dict) -> SourceRef:
         made = self._made.get(row["a_id"])
         if made is None:
-            made = self._made[row["a_id"]] = _source(row)
+            made = self._made[row["a_id"]] = source_from_row(row)
         return made
 
 
-def _source(row: dict) -> SourceRef:
+def source_from_row(row: dict) -> SourceRef:
     return SourceRef(
         article_id=row["a_id"],
         publisher=row["publisher"],
@@ -154,7 +154,7 @@ def _contradiction_item(row: dict, source: SourceRef) -> ContradictionItem:
     )
 
 
-def _quote_item(row: dict, source: SourceRef, speakers: SpeakerRegistry) -> QuoteItem:
+def quote_from_row(row: dict, source: SourceRef, speakers: SpeakerRegistry) -> QuoteItem:
     return QuoteItem(
         speaker=speakers.display_name(row["speaker_id"]),
         mention=row["mention"],
@@ -199,13 +199,13 @@ def status(
         return NotFound("regions", query, tuple(r.name for r in match.regions))
     region = match.region
     rows = store.rows(
-        f"SELECT c.*, {_ARTICLE_COLS} FROM region_claims c JOIN articles a ON a.id = c.article_id"
-        f" WHERE c.region = ?{_shown(include_drafts, 'c')}"
+        f"SELECT c.*, {ARTICLE_COLUMNS} FROM region_claims c JOIN articles a ON a.id = c.article_id"
+        f" WHERE c.region = ?{shown_condition(include_drafts, 'c')}"
         " ORDER BY c.published DESC, c.article_id, c.seq LIMIT ?",
         [region.code, limits.claims],
     )
     groups: OrderedDict[str, list[ClaimItem]] = OrderedDict()
-    source_of = _SourceCache()
+    source_of = SourceCache()
     for row in rows:
         asserted_by = _asserter(row, row["publisher"], speakers)
         bucket = groups.setdefault(asserted_by, [])
@@ -224,12 +224,13 @@ def status(
 
 def _region_contradictions(store: Store, code: str, include_drafts: bool, limit: int) -> tuple[ContradictionItem, ...]:
     rows = store.rows(
-        f"SELECT x.*, {_ARTICLE_COLS} FROM contradiction_regions r"
+        f"SELECT x.*, {ARTICLE_COLUMNS} FROM contradiction_regions r"
         " JOIN contradictions x ON x.id = r.contradiction_id JOIN articles a ON a.id = x.article_id"
-        f" WHERE r.region = ?{_shown(include_drafts, 'x')} ORDER BY r.published DESC, r.contradiction_id LIMIT ?",
+        f" WHERE r.region = ?{shown_condition(include_drafts, 'x')}"
+        " ORDER BY r.published DESC, r.contradiction_id LIMIT ?",
         [code, limit],
     )
-    source_of = _SourceCache()
+    source_of = SourceCache()
     return tuple(_contradiction_item(r, source_of(r)) for r in rows)
 
 
@@ -245,7 +246,7 @@ def regions(store: Store, gazetteer: Gazetteer, *, include_drafts: bool = True) 
     out = []
     for code, n in counted:
         newest = store.one(
-            f"SELECT c.published FROM region_claims c WHERE c.region = ?{_shown(include_drafts, 'c')}"
+            f"SELECT c.published FROM region_claims c WHERE c.region = ?{shown_condition(include_drafts, 'c')}"
             " ORDER BY c.published DESC LIMIT 1",
             [code],
         )
@@ -269,13 +270,13 @@ def region_page(
     if isinstance(answer, NotFound):
         return answer
     rows = store.rows(
-        f"SELECT c.*, {_ARTICLE_COLS} FROM region_claims c JOIN articles a ON a.id = c.article_id"
-        f" WHERE c.region = ?{_shown(include_drafts, 'c')}"
+        f"SELECT c.*, {ARTICLE_COLUMNS} FROM region_claims c JOIN articles a ON a.id = c.article_id"
+        f" WHERE c.region = ?{shown_condition(include_drafts, 'c')}"
         " ORDER BY c.published DESC, c.article_id, c.seq LIMIT ?",
         [answer.region.code, limits.timeline_claims],
     )
     days: OrderedDict[str, list[ClaimItem]] = OrderedDict()
-    source_of = _SourceCache()
+    source_of = SourceCache()
     for row in rows:
         days.setdefault(row["published"], []).append(_claim_item(row, source_of(row), speakers))
     timeline = tuple(TimelineDay(dt.date.fromisoformat(d), tuple(items)) for d, items in days.items())
@@ -317,17 +318,17 @@ def quotes(
         return NotFound("speaker", query, tuple(speakers.suggest(query)))
     speaker = match.speaker
     rows = store.rows(
-        f"SELECT q.*, {_ARTICLE_COLS} FROM quotes q JOIN articles a ON a.id = q.article_id"
-        f" WHERE q.speaker_id = ?{_shown(include_drafts, 'q')}"
+        f"SELECT q.*, {ARTICLE_COLUMNS} FROM quotes q JOIN articles a ON a.id = q.article_id"
+        f" WHERE q.speaker_id = ?{shown_condition(include_drafts, 'q')}"
         " ORDER BY q.published DESC, q.article_id, q.seq LIMIT ?",
         [speaker.id, limits.quotes],
     )
     total = _shown_count(store, "speaker", speaker.id, include_drafts)
-    source_of = _SourceCache()
+    source_of = SourceCache()
     matched_as = None if match.matched.casefold() == speaker.name.casefold() else match.matched
     return QuotesAnswer(
         speaker=speaker.info(),
-        quotes=tuple(_quote_item(r, source_of(r), speakers) for r in rows),
+        quotes=tuple(quote_from_row(r, source_of(r), speakers) for r in rows),
         matched_as=matched_as,
         total=total,
     )
@@ -374,7 +375,7 @@ def _article_items(store: Store, rows: list[dict]) -> list[ArticleItem]:
         others = tuple(dict.fromkeys(p for aid, p in carriers.get(row["story_id"], ()) if aid != row["a_id"]))[:10]
         out.append(
             ArticleItem(
-                source=_source(row),
+                source=source_from_row(row),
                 author=row["author"],
                 key_point_count=row["key_point_count"] or 0,
                 quote_count=row["quote_count"] or 0,
@@ -418,7 +419,7 @@ def briefing(
     sources = {i.source.article_id: i.source for i in shown}
     if not sources:
         return BriefingAnswer(day, (), (), (), (), (), unreviewed)
-    shown_items = _shown(include_drafts, "{}")  # formatted with each table's alias
+    shown_items = shown_condition(include_drafts, "{}")  # formatted with each table's alias
     return BriefingAnswer(
         day=day,
         articles=shown,
@@ -481,7 +482,7 @@ def _briefing_quotes(
         " ORDER BY CASE q.kind WHEN 'direct' THEN 0 WHEN 'mixed' THEN 1 ELSE 2 END, q.published DESC, q.seq LIMIT ?",
         [*sources, limits.digest_quotes],
     )
-    return tuple(_quote_item(r, sources[r["article_id"]], speakers) for r in rows)
+    return tuple(quote_from_row(r, sources[r["article_id"]], speakers) for r in rows)
 
 
 def _briefing_contradictions(
@@ -517,11 +518,11 @@ def contradictions(
             match.region.info(), _region_contradictions(store, code, include_drafts, limits.contradictions)
         )
     rows = store.rows(
-        f"SELECT x.*, {_ARTICLE_COLS} FROM contradictions x JOIN articles a ON a.id = x.article_id"
-        f" WHERE 1{_shown(include_drafts, 'x')} ORDER BY x.published DESC, x.article_id, x.seq LIMIT ?",
+        f"SELECT x.*, {ARTICLE_COLUMNS} FROM contradictions x JOIN articles a ON a.id = x.article_id"
+        f" WHERE 1{shown_condition(include_drafts, 'x')} ORDER BY x.published DESC, x.article_id, x.seq LIMIT ?",
         [limits.contradictions],
     )
-    source_of = _SourceCache()
+    source_of = SourceCache()
     return ContradictionsAnswer(None, tuple(_contradiction_item(r, source_of(r)) for r in rows))
 
 

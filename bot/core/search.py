@@ -16,7 +16,7 @@ import sqlite3
 
 from bot.core.db import Store
 from bot.core.models import ArticleHit, QuoteItem, SearchAnswer, Snippet
-from bot.core.queries import _ARTICLE_COLS, _quote_item, _shown, _source, _SourceCache
+from bot.core.queries import ARTICLE_COLUMNS, SourceCache, quote_from_row, shown_condition, source_from_row
 from bot.core.speakers import SpeakerRegistry
 
 MAX_QUERY = 200  # characters searched for; longer input is cut
@@ -42,20 +42,20 @@ def _snippet(marked: str) -> Snippet:
 
 def _run(store: Store, speakers: SpeakerRegistry, fts: str, include_drafts: bool) -> SearchAnswer:
     articles = store.rows(
-        f"SELECT {_ARTICLE_COLS}, snippet(articles_fts, 1, ?, ?, ' … ', ?) AS snip"
+        f"SELECT {ARTICLE_COLUMNS}, snippet(articles_fts, 1, ?, ?, ' … ', ?) AS snip"
         " FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
         " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
         [_OPEN, _CLOSE, SNIPPET_TOKENS, fts, ARTICLE_HITS],
     )
     quotes = store.rows(
-        f"SELECT q.*, {_ARTICLE_COLS} FROM quotes_fts JOIN quotes q ON q.rowid = quotes_fts.rowid"
+        f"SELECT q.*, {ARTICLE_COLUMNS} FROM quotes_fts JOIN quotes q ON q.rowid = quotes_fts.rowid"
         " JOIN articles a ON a.id = q.article_id"
-        f" WHERE quotes_fts MATCH ?{_shown(include_drafts, 'q')} ORDER BY rank LIMIT ?",
+        f" WHERE quotes_fts MATCH ?{shown_condition(include_drafts, 'q')} ORDER BY rank LIMIT ?",
         [fts, QUOTE_HITS],
     )
-    source_of = _SourceCache()
-    hits = tuple(ArticleHit(_source(r), _snippet(r["snip"] or "")) for r in articles)
-    found: tuple[QuoteItem, ...] = tuple(_quote_item(r, source_of(r), speakers) for r in quotes)
+    source_of = SourceCache()
+    hits = tuple(ArticleHit(source_from_row(r), _snippet(r["snip"] or "")) for r in articles)
+    found: tuple[QuoteItem, ...] = tuple(quote_from_row(r, source_of(r), speakers) for r in quotes)
     return SearchAnswer("", hits, found)
 
 
