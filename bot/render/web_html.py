@@ -9,7 +9,7 @@ review actions as forms. What a page says is decided by `bot.render.layout`.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -77,7 +77,6 @@ class Viewer:
     editor: str | None = None
     csrf: str = ""
     flash: str | None = None
-    private: bool = False  # the web view is private: nothing but the sign-in page without an editor
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +89,6 @@ class Page:
     more: tuple[tuple[Layout, str], ...] = ()  # (layout, link to its own page)
     formats: tuple[tuple[str, str], ...] = ()  # (label, href)
     search: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 _ENV = jinja2.Environment(
@@ -101,12 +99,9 @@ _ENV = jinja2.Environment(
     lstrip_blocks=True,
 )
 _ENV.filters["line"] = line_html
-_ENV.filters["safe_url"] = _safe_url
 _ENV.filters["piece_class"] = piece_class
 _ENV.filters["source"] = source_html
-_ENV.globals.update(
-    Verb=Verb, ref_url=ref_url, ref_url_article=lambda article_id: ref_url(Ref(RefKind.ARTICLE, article_id))
-)
+_ENV.globals["Verb"] = Verb
 
 
 def _anchor_raw(name: str) -> str:

@@ -51,7 +51,7 @@ from bot.core.review import pending_answer
 from bot.core.schema import article_handle
 from bot.core.search import search
 from bot.frontends.web import sessions
-from bot.render.layout import Layout, layout
+from bot.render.layout import Layout, layout, line_text
 from bot.render.web_html import Page, Viewer, render_page, render_template
 
 log = logging.getLogger(__name__)
@@ -136,13 +136,12 @@ class WebView:
             editor=session.editor if session else None,
             csrf=session.csrf if session else "",
             flash=session.flash if session else None,
-            private=self.ctx.settings.web_private,
         )
         return Visit(viewer, token if session else None, fmt)
 
     def _refused(self, visit: Visit) -> Response | None:
         """A private web view shows nothing but the sign-in page to readers."""
-        if visit.viewer.private and not visit.viewer.editor:
+        if self.ctx.settings.web_private and not visit.viewer.editor:
             if visit.fmt == "html":
                 return RedirectResponse("/signin", status_code=303)
             return JSONResponse({"error": "sign in as an editor to read this web view"}, status_code=401)
@@ -165,24 +164,28 @@ class WebView:
         path: str,
         *,
         formats: tuple[str, ...] = ("json",),
-        more: Callable[[Answer], tuple[tuple[Layout, str], ...]] | None = None,
         search_text: str = "",
         extra: Callable[[Answer, str], Response | None] | None = None,
+        editors_only: str = "",
     ) -> Response:
-        """One page: the answer made on a reader thread, then HTML (or JSON, CSV, GeoJSON)."""
+        """One page: the answer made on a reader thread, then HTML (or JSON, CSV, GeoJSON);
+        `extra` makes the formats other than HTML and JSON from the answer. A page for editors
+        only sends others to sign in (HTML) or answers them `editors_only` (JSON, 401)."""
         visit = await self.visit(request, fmt)
         refused = self._refused(visit)
         if refused is not None:
             return refused
+        if editors_only and visit.viewer.editor is None:
+            if visit.fmt == "html":
+                return RedirectResponse(f"/signin?next={path}", status_code=303)
+            return self.error(visit, 401, "Sign in", editors_only)
         if visit.fmt not in ("html", *formats):
             return self.error(visit, 404, "Not found", f"This page has no .{visit.fmt} form.")
 
         def build() -> Response:
             answer = make(visit)
             if isinstance(answer, NotFound):
-                message = layout(answer).message or ()
-                text = "".join(r.text for r in message)
-                return self.error(visit, 404, "Not found", text)
+                return self.error(visit, 404, "Not found", line_text(layout(answer).message or ()))
             if visit.fmt == "json":
                 return JSONResponse(to_jsonable(answer))
             if extra is not None:
@@ -190,7 +193,7 @@ class WebView:
                 if made is not None:
                     return made
             page_formats = tuple((f.upper() if f != "geojson" else "GeoJSON", f"{path}.{f}") for f in formats)
-            page = Page(layout(answer), path, more(answer) if more else (), page_formats, search_text[:200])
+            page = Page(layout(answer), path, (), page_formats, search_text[:200])
             return self.html(page, visit)
 
         return await self.store.run(build)
@@ -233,17 +236,19 @@ class WebView:
 
     async def regions(self, request: Request) -> Response:
         _, fmt = _split(request.url.path)
-        if fmt == "geojson":
-            visit = await self.visit(request, fmt)
-            refused = self._refused(visit)
-            return refused if refused is not None else await self.store.run(self._regions_geojson)
         ctx = self.ctx
+
+        def extra(answer: Answer, fmt: str) -> Response | None:
+            assert isinstance(answer, RegionsAnswer)
+            return self._regions_geojson(answer) if fmt == "geojson" else None
+
         return await self.answer_page(
             request,
             fmt,
             lambda _visit: queries.regions(ctx.store, ctx.gazetteer, include_drafts=ctx.settings.show_drafts),
             "/regions",
             formats=("json", "geojson"),
+            extra=extra,
         )
 
     async def region(self, request: Request) -> Response:
@@ -336,12 +341,13 @@ class WebView:
 
     async def review(self, request: Request) -> Response:
         _, fmt = _split(request.url.path)
-        visit = await self.visit(request, fmt)
-        if visit.viewer.editor is None:
-            if visit.fmt == "html":
-                return RedirectResponse("/signin?next=/review", status_code=303)
-            return self.error(visit, 401, "Sign in", "Sign in as an editor to see the drafts to review.")
-        return await self.answer_page(request, fmt, lambda _visit: pending_answer(commands.desk(self.ctx)), "/review")
+        return await self.answer_page(
+            request,
+            fmt,
+            lambda _visit: pending_answer(commands.desk(self.ctx)),
+            "/review",
+            editors_only="Sign in as an editor to see the drafts to review.",
+        )
 
     # ------------------------------------------------------------------ GeoJSON and CSV
 
@@ -356,9 +362,7 @@ class WebView:
             "properties": {"centre": centre.city, **properties},
         }
 
-    def _regions_geojson(self) -> Response:
-        ctx = self.ctx
-        answer = queries.regions(ctx.store, ctx.gazetteer, include_drafts=ctx.settings.show_drafts)
+    def _regions_geojson(self, answer: RegionsAnswer) -> Response:
         features = [
             self._feature(
                 r.region.code,
@@ -471,7 +475,7 @@ class WebView:
         if isinstance(answer, ReviewAnswer):
             flash = answer.message or "done"
         else:
-            flash = "".join(r.text for r in (layout(answer).message or ()))
+            flash = line_text(layout(answer).message or ())
         await self.store.run_write(sessions.set_flash, self.store, visit.token or "", flash[:300])
         anchor = f"#item-{item}" if item else ""
         return RedirectResponse(f"/article/{quote(article_id, safe='')}{anchor}", status_code=303)
