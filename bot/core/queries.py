@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.core.dates import stored_date
 from bot.core.db import Store
-from bot.core.gazetteer import Gazetteer
+from bot.core.gazetteer import Gazetteer, Match
 from bot.core.models import (
     ArticleItem,
     BriefingAnswer,
@@ -105,6 +105,18 @@ def source_from_row(row: dict) -> SourceRef:
     )
 
 
+def _counts_by_key(store: Store, kind: str, include_drafts: bool) -> list[tuple[str, int]]:
+    """(key, how many an answer could show) of every speaker or region with any, the most first,
+    from the counts the store keeps."""
+    states = _shown_states(include_drafts)
+    rows = store.execute(
+        f"SELECT key, sum(n) AS total FROM item_counts WHERE kind = ? AND state IN ({_marks(list(states))})"
+        " GROUP BY key HAVING total > 0 ORDER BY total DESC, key",
+        [kind, *states],
+    ).fetchall()
+    return [(str(key), int(n)) for key, n in rows]
+
+
 def _shown_count(store: Store, kind: str, key: str, include_drafts: bool) -> int:
     """How many of a speaker's statements or a region's claims an answer could show (the states
     `_shown` keeps), from the counts the store keeps (`item_counts`): one row read, however many."""
@@ -192,18 +204,39 @@ def status(
     limits: Limits = LIMITS,
 ) -> StatusAnswer | NotFound:
     """Who controls or claims a region, according to whom, newest first, with evidence."""
+    match = _one_region(gazetteer, query)
+    if isinstance(match, NotFound):
+        return match
+    rows = _claim_rows(store, match.region.code, include_drafts, limits.claims)
+    return _status_of(store, speakers, match, rows, include_drafts, limits)
+
+
+def _one_region(gazetteer: Gazetteer, query: str) -> Match | NotFound:
+    """The one region a query names; NotFound for an unknown name, a place not covered, or a
+    name that covers several regions (Donbas)."""
     match = gazetteer.resolve(query)
     if match is None:
         return _unknown_region(gazetteer, query)
     if len(match.regions) > 1:
         return NotFound("regions", query, tuple(r.name for r in match.regions))
-    region = match.region
-    rows = store.rows(
+    return match
+
+
+def _claim_rows(store: Store, code: str, include_drafts: bool, limit: int) -> list[dict]:
+    """A region's shown claims with their articles, newest first (the order its index holds)."""
+    return store.rows(
         f"SELECT c.*, {ARTICLE_COLUMNS} FROM region_claims c JOIN articles a ON a.id = c.article_id"
         f" WHERE c.region = ?{shown_condition(include_drafts, 'c')}"
         " ORDER BY c.published DESC, c.article_id, c.seq LIMIT ?",
-        [region.code, limits.claims],
+        [code, limit],
     )
+
+
+def _status_of(
+    store: Store, speakers: SpeakerRegistry, match: Match, rows: list[dict], include_drafts: bool, limits: Limits
+) -> StatusAnswer:
+    """The status answer of a region from its newest claims' rows, grouped by who asserts them."""
+    region = match.region
     groups: OrderedDict[str, list[ClaimItem]] = OrderedDict()
     source_of = SourceCache()
     for row in rows:
@@ -237,21 +270,15 @@ def _region_contradictions(store: Store, code: str, include_drafts: bool, limit:
 def regions(store: Store, gazetteer: Gazetteer, *, include_drafts: bool = True) -> RegionsAnswer:
     """Every region with claims, the most recently claimed first: the regions come from the
     counts the store keeps, each one's newest claim from the head of its index (one seek each)."""
-    states = _shown_states(include_drafts)
-    counted = store.execute(
-        f"SELECT key, sum(n) FROM item_counts WHERE kind = 'region' AND state IN ({_marks(list(states))})"
-        " GROUP BY key HAVING sum(n) > 0",
-        list(states),
-    ).fetchall()
     out = []
-    for code, n in counted:
+    for code, n in _counts_by_key(store, "region", include_drafts):
         newest = store.one(
             f"SELECT c.published FROM region_claims c WHERE c.region = ?{shown_condition(include_drafts, 'c')}"
             " ORDER BY c.published DESC LIMIT 1",
             [code],
         )
         if newest and code in gazetteer:
-            out.append(RegionSummary(gazetteer.region(code).info(), dt.date.fromisoformat(newest[0]), int(n)))
+            out.append(RegionSummary(gazetteer.region(code).info(), dt.date.fromisoformat(newest[0]), n))
     out.sort(key=lambda r: (-r.latest.toordinal(), r.region.name))
     return RegionsAnswer(tuple(out))
 
@@ -265,19 +292,16 @@ def region_page(
     include_drafts: bool = True,
     limits: Limits = LIMITS,
 ) -> RegionAnswer | NotFound:
-    """A region's status and its claims day by day (publication days, newest first)."""
-    answer = status(store, gazetteer, speakers, query, include_drafts=include_drafts, limits=limits)
-    if isinstance(answer, NotFound):
-        return answer
-    rows = store.rows(
-        f"SELECT c.*, {ARTICLE_COLUMNS} FROM region_claims c JOIN articles a ON a.id = c.article_id"
-        f" WHERE c.region = ?{shown_condition(include_drafts, 'c')}"
-        " ORDER BY c.published DESC, c.article_id, c.seq LIMIT ?",
-        [answer.region.code, limits.timeline_claims],
-    )
+    """A region's status and its claims day by day (publication days, newest first): both from
+    one read of the region's newest claims."""
+    match = _one_region(gazetteer, query)
+    if isinstance(match, NotFound):
+        return match
+    rows = _claim_rows(store, match.region.code, include_drafts, max(limits.claims, limits.timeline_claims))
+    answer = _status_of(store, speakers, match, rows[: limits.claims], include_drafts, limits)
     days: OrderedDict[str, list[ClaimItem]] = OrderedDict()
     source_of = SourceCache()
-    for row in rows:
+    for row in rows[: limits.timeline_claims]:
         days.setdefault(row["published"], []).append(_claim_item(row, source_of(row), speakers))
     timeline = tuple(TimelineDay(dt.date.fromisoformat(d), tuple(items)) for d, items in days.items())
     return RegionAnswer(answer, timeline)
@@ -287,17 +311,12 @@ def speakers_overview(
     store: Store, speakers: SpeakerRegistry, *, include_drafts: bool = True, limit: int = 200
 ) -> SpeakersAnswer:
     """Speakers with statements, the most quoted first (from the counts the store keeps)."""
-    states = _shown_states(include_drafts)
-    rows = store.execute(
-        f"SELECT key, sum(n) AS total FROM item_counts WHERE kind = 'speaker' AND state IN ({_marks(list(states))})"
-        " GROUP BY key HAVING total > 0 ORDER BY total DESC, key",
-        list(states),
-    ).fetchall()
+    rows = _counts_by_key(store, "speaker", include_drafts)
     listed: list[SpeakerSummary] = []
     for speaker_id, n in rows:
         speaker = speakers.get(speaker_id)
         if speaker is not None and len(listed) < limit:
-            listed.append(SpeakerSummary(speaker.info(), int(n)))
+            listed.append(SpeakerSummary(speaker.info(), n))
     return SpeakersAnswer(tuple(listed), len(rows))
 
 
@@ -508,11 +527,9 @@ def contradictions(
     limits: Limits = LIMITS,
 ) -> ContradictionsAnswer | NotFound:
     if region_query:
-        match = gazetteer.resolve(region_query)
-        if match is None:
-            return _unknown_region(gazetteer, region_query)
-        if len(match.regions) > 1:
-            return NotFound("regions", region_query, tuple(r.name for r in match.regions))
+        match = _one_region(gazetteer, region_query)
+        if isinstance(match, NotFound):
+            return match
         code = match.region.code
         return ContradictionsAnswer(
             match.region.info(), _region_contradictions(store, code, include_drafts, limits.contradictions)
