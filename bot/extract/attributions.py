@@ -442,10 +442,10 @@ def extract_paragraph(
         if not content:
             continue
         sources = [r for r in chunks(tags, "SRC") if _word_tokens(tokens, *r)]
-        if not sources:  # Viterbi left the source out: take a likely one when the model half-believes it
+        fallback = not sources
+        if fallback:  # Viterbi left the source out: take a likely one when the model half-believes it
             sources = _likely_sources(role_tagger, len(tokens))
         source: CharRange | None = None
-        fallback = not any(_word_tokens(tokens, *r) for r in chunks(tags, "SRC"))
         if sources:
             sa, sb = min(sources, key=lambda r: min(abs(r[0] - b), abs(a - r[1])))
             words = _word_tokens(tokens, sa, sb)

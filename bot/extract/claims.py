@@ -64,6 +64,7 @@ CLAIM_TRIGGERS: tuple[tuple[ClaimType, re.Pattern[str]], ...] = tuple(
         (ClaimType.CONTESTED, r"\bcontested\b|\bdisputed\b|\bfront ?lines?\b"),
     )
 )
+TRIGGER_OF = dict(CLAIM_TRIGGERS)
 # What a place is named for, read from the words just before it. A title ("the leader of
 # Chechnya", "the governor of Kursk") names someone, not where something happens; a dateline
 # ("KYIV, Ukraine (AP) —") names where the story was filed. A region outside Ukraine is a claim's
@@ -307,9 +308,8 @@ def region_claims(
         if not types:
             continue
         date = find_date(sentence.text, published)
-        patterns = dict(CLAIM_TRIGGERS)
         for claim, mention in ((c, m) for c in types for m in mentions):
-            distance, hypothetical = _trigger(patterns[claim], sentence, mention)
+            distance, hypothetical = _trigger(TRIGGER_OF[claim], sentence, mention)
             confidence = claim_confidence(distance, hypothetical, len(types))
             for code in mention.codes:
                 key = (sentence.text, code, claim, mention.place)

@@ -272,7 +272,6 @@ def continued_quotes(
     out: list[Quote] = []
     previous: Quote | None = None
     for start, end in lines:
-        own = [q for q in (*quotes, *out) if start <= q.words.start < end]
         stripped = text[start:end].lstrip()
         opens = stripped[:1] in OPENING_QUOTES
         has_attribution = any(start <= a < end for a, _ in attributed)
@@ -293,11 +292,11 @@ def continued_quotes(
                     via=None,
                     said_on=None,
                     confidence=CONTINUED_CONFIDENCE,
-                    review=previous.review,
                 )
                 out.append(quote)
                 previous = quote  # the next quoted paragraph may go on
                 continue
+        own = [q for q in quotes if start <= q.words.start < end]
         direct = [q for q in own if q.kind in (QuoteKind.DIRECT, QuoteKind.MIXED)]
         previous = direct[-1] if direct and own[-1] is direct[-1] else None
     return out
