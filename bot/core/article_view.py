@@ -34,11 +34,17 @@ from bot.core.models import (
     SourceRef,
     Span,
 )
-from bot.core.review import KIND_OF, evidence_of, review_items, speaker_choices
+from bot.core.queries import shown_condition
+from bot.core.review import KIND_OF, digest_items, evidence_of, review_items, speaker_choices, state_counts
 from bot.core.schema import article_handle
 from bot.core.speakers import SpeakerRegistry
 
-_TABLES = (("key_points", "key_points"), ("quotes", "quotes"), ("region_claims", "claims"), ("contradictions", "x"))
+_TABLES = (
+    ("key_points", "key_points"),
+    ("quotes", "quotes"),
+    ("region_claims", "claims"),
+    ("contradictions", "contradictions"),
+)
 
 
 def _review(row: dict[str, Any]) -> ItemReview:
@@ -111,11 +117,9 @@ def article_page(
         return NotFound("article", article_id[:120])
     a = row[0]
     sections: dict[str, list[Any]] = {}
+    shown = "" if editors_view else shown_condition(include_drafts, "t")
     for table, section in _TABLES:
-        shown = ""
-        if not editors_view:
-            shown = " AND state != 'rejected'" if include_drafts else " AND state IN ('accepted', 'edited')"
-        rows = store.rows(f"SELECT * FROM {table} WHERE article_id = ?{shown} ORDER BY seq", [article_id])
+        rows = store.rows(f"SELECT * FROM {table} t WHERE t.article_id = ?{shown} ORDER BY t.seq", [article_id])
         sections[section] = [_item(section, r) for r in rows]
     meta = ArticleMeta(
         a["id"], a["title"] or "", a["publisher"] or "", dt.date.fromisoformat(a["published"]), a["url"] or ""
@@ -128,17 +132,11 @@ def article_page(
         tuple(sections["key_points"]),
         tuple(sections["quotes"]),
         tuple(sections["claims"]),
-        tuple(sections["x"]),
+        tuple(sections["contradictions"]),
     )
-    ordered = [
-        (item.id, section if section != "x" else "contradictions", item)
-        for section in ("key_points", "quotes", "claims", "x")
-        for item in sections[section]
-    ]
+    ordered = digest_items(digest)
     items = review_items(ordered, digest.text, speakers, gazetteer)
-    counts = dict.fromkeys(ItemState, 0)
-    for item in items:
-        counts[item.state] += 1
+    counts = state_counts(item for _id, _section, item in ordered)
     marks = sorted(
         (
             Mark(span.start, span.end, item_id, KIND_OF[section], item.review.state)

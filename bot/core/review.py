@@ -80,26 +80,35 @@ class Sheet:
     path: Path
 
     def items(self) -> list[tuple[str, str, Any]]:
-        """(item id, section, item) in file order: key points, statements, claims, contradictions."""
-        out: list[tuple[str, str, Any]] = []
-        for section, items in (
-            ("key_points", self.digest.key_points),
-            ("quotes", self.digest.quotes),
-            ("claims", self.digest.claims),
-            ("contradictions", self.digest.contradictions),
-        ):
-            out += [(item.id, section, item) for item in items]
-        return out
+        return digest_items(self.digest)
 
     def counts(self) -> dict[ItemState, int]:
-        counts = dict.fromkeys(ItemState, 0)
-        for _id, _section, item in self.items():
-            counts[item.review.state] += 1
-        return counts
+        return state_counts(item for _id, _section, item in self.items())
 
     @property
     def undecided(self) -> list[str]:
         return [item_id for item_id, _s, item in self.items() if item.review.state == ItemState.UNDECIDED]
+
+
+def digest_items(digest: ArticleDigest) -> list[tuple[str, str, Any]]:
+    """(item id, section, item) in file order: key points, statements, claims, contradictions."""
+    out: list[tuple[str, str, Any]] = []
+    for section, items in (
+        ("key_points", digest.key_points),
+        ("quotes", digest.quotes),
+        ("claims", digest.claims),
+        ("contradictions", digest.contradictions),
+    ):
+        out += [(item.id, section, item) for item in items]
+    return out
+
+
+def state_counts(items: Iterable[Any]) -> dict[ItemState, int]:
+    """How many of the items stand in each review state (every state listed)."""
+    counts = dict.fromkeys(ItemState, 0)
+    for item in items:
+        counts[item.review.state] += 1
+    return counts
 
 
 def evidence_of(item: Any) -> tuple[Span, ...]:
