@@ -9,6 +9,7 @@ It also reads one article back as a drafter needs it (`article_source`, `article
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import zlib
@@ -40,6 +41,26 @@ def text_hash(text: str) -> str:
 
 def _shown_count(items: tuple[KeyPoint, ...] | tuple[Quote, ...] | tuple[RegionClaim, ...]) -> int:
     return sum(item.review.state != ItemState.REJECTED for item in items)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRows:
+    """The rows one digest file writes, as plain values per table: made where the file is parsed
+    (a loader's worker process), so the one writer only executes them."""
+
+    article_id: str
+    tables: tuple[tuple[str, tuple[str, ...], tuple[tuple[Any, ...], ...]], ...]  # (table, columns, rows)
+
+
+def digest_rows(digest: ArticleDigest, digest_hash: str, loaded_at: str) -> DigestRows:
+    """The rows of `digest` for `write_rows`."""
+    tables = _rows(digest, digest_hash, loaded_at)
+    return DigestRows(
+        digest.meta.id,
+        tuple(
+            (table, tuple(rows[0]), tuple(tuple(r.values()) for r in rows)) for table, rows in tables.items() if rows
+        ),
+    )
 
 
 def _rows(digest: ArticleDigest, digest_hash: str, loaded_at: str) -> dict[str, list[dict]]:
@@ -79,6 +100,7 @@ def _rows(digest: ArticleDigest, digest_hash: str, loaded_at: str) -> dict[str, 
         "digest_file": digest.source_file,
         "digest_hash": digest_hash,
         "content_hash": text_hash(digest.text),
+        "story_id": aid,  # its own story, unless ingestion linked it to another (kept on reload)
         "loaded_at": loaded_at,
         # what listings count is what answers show: a rejected item is not counted
         "key_point_count": _shown_count(digest.key_points),
@@ -169,16 +191,24 @@ def _delete_content(db: sqlite_utils.Database, article_id: str) -> None:
         db.conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
 
 
-def _insert_sql(table: str, columns: tuple[str, ...], upsert_key: str | None = None) -> str:
+@functools.cache
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
     cols = ", ".join(f'"{c}"' for c in columns)
     sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'
-    if upsert_key:
-        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != upsert_key)
-        sql += f' ON CONFLICT("{upsert_key}") DO UPDATE SET {updates}'
+    if table == "articles":
+        # Upserted on the columns a digest owns: what ingestion keeps on the row stays, and so
+        # does a story link ingestion made.
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in ("id", "story_id"))
+        sql += f' ON CONFLICT("id") DO UPDATE SET {updates}, story_id = coalesce(story_id, excluded.story_id)'
     return sql
 
 
 def write_digest(store: Store, digest: ArticleDigest, digest_hash: str, loaded_at: str) -> None:
+    """Replace one article and all its curated content, in one transaction (see `write_rows`)."""
+    write_rows(store, digest_rows(digest, digest_hash, loaded_at))
+
+
+def write_rows(store: Store, rows: DigestRows) -> None:
     """Replace one article and all its curated content, in one transaction.
 
     Columns that ingestion keeps on the article row (raw page, fetch status, story link) are
@@ -187,17 +217,14 @@ def write_digest(store: Store, digest: ArticleDigest, digest_hash: str, loaded_a
     `Table.insert_all` introspects the table on every call (dozens of queries per article),
     which alone would cap loading below 1,000 articles/s.
     """
-    rows = _rows(digest, digest_hash, loaded_at)
-    article = rows["articles"][0]
     with store.transaction() as db:
         conn = db.conn
-        conn.execute(_insert_sql("articles", tuple(article), "id"), list(article.values()))
-        conn.execute("UPDATE articles SET story_id = id WHERE id = ? AND story_id IS NULL", [digest.meta.id])
-        _delete_content(db, digest.meta.id)
-        for table in (*CONTENT_TABLES, "contradiction_regions"):
-            if rows[table]:
-                columns = tuple(rows[table][0])
-                conn.executemany(_insert_sql(table, columns), [tuple(r.values()) for r in rows[table]])
+        for table, columns, values in rows.tables:
+            if table == "articles":
+                conn.execute(_insert_sql(table, columns), values[0])
+                _delete_content(db, rows.article_id)
+            else:
+                conn.executemany(_insert_sql(table, columns), values)
 
 
 def delete_article(store: Store, article_id: str) -> None:

@@ -41,3 +41,40 @@ def test_format() -> None:
     assert format_date(dt.date(2022, 9, 1), "month") == "September 2022"
     assert format_date(dt.date(2022, 12, 8), "day") == "8 Dec 2022"
     assert format_date(None, None) == ""
+
+
+@pytest.mark.parametrize(
+    "published", [dt.date(2022, 12, 8), dt.date(2023, 1, 1), dt.date(2023, 6, 30), dt.date(2024, 2, 29)]
+)
+def test_month_names_resolve_as_dateparser_does(published: dt.date) -> None:
+    """Month names skip dateparser (the commonest phrase, and its slowest path): the answer must
+    be the one dateparser gives, for every month, before and after the publication month."""
+    from dateparser.date import DateDataParser
+
+    parser = DateDataParser(
+        languages=["en"],
+        settings={
+            "RELATIVE_BASE": dt.datetime(published.year, published.month, published.day, 12),
+            "PREFER_DATES_FROM": "past",
+            "PREFER_DAY_OF_MONTH": "first",
+        },
+    )
+    for month in (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ):
+        for phrase in (month, month.lower(), f"{month} {published.year - 1}", f"{month} 2020"):
+            expected = parser.get_date_data(phrase)
+            assert expected.period == "month"
+            got = resolve_date(f"in {phrase}", published)
+            assert (got.date, got.precision) == (expected.date_obj.date().replace(day=1), "month"), phrase

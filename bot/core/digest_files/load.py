@@ -23,6 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bot.core import articles
 from bot.core.db import Store
@@ -42,6 +43,8 @@ LOAD_WINDOW = 4096  # files hashed, parsed and written together: all that is hel
 NAMES_KEPT = 1000  # file names a report keeps per outcome (the counts are exact)
 
 Progress = Callable[[int, int], None]  # (files done, files in the folder)
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class FileNames:
@@ -181,13 +184,51 @@ def _worker_context(speakers: tuple[Speaker, ...]) -> ValidationContext:
     return ValidationContext(load_gazetteer(), SpeakerRegistry(list(speakers)))
 
 
-def _read_chunk_in_worker(speakers: tuple[Speaker, ...], paths: list[Path]) -> list[ArticleDigest | DigestFileError]:
+@dataclass(frozen=True, slots=True)
+class _Unchanged:
+    """A file whose hash is the one its article was loaded with: nothing to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A valid file, ready to write: its hash and its rows."""
+
+    digest_hash: str
+    rows: articles.DigestRows
+
+
+_Outcome = _Unchanged | _Prepared | DigestFileError
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepare:
+    """The loader's work on one file, done where it is parsed: hash it, and unless the hash is
+    the one loaded (`loaded_hash`), parse, validate and turn it into rows."""
+
+    loaded_at: str
+
+    def __call__(self, file: tuple[Path, str | None], ctx: ValidationContext) -> _Outcome:
+        path, loaded_hash = file
+        digest_hash = _file_hash(path)
+        if digest_hash == loaded_hash:
+            return _Unchanged()
+        result = _read_one(path, ctx)
+        if isinstance(result, DigestFileError):
+            return result
+        return _Prepared(
+            digest_hash, articles.digest_rows(replace(result, source_file=path.name), digest_hash, self.loaded_at)
+        )
+
+
+def _run_chunk_in_worker(
+    speakers: tuple[Speaker, ...], task: Callable[[Any, ValidationContext], R], items: list[Any]
+) -> list[R]:
     ctx = _worker_context(speakers)
-    return [_read_one(path, ctx) for path in paths]
+    return [task(item, ctx) for item in items]
 
 
 class _Parser:
-    """Parses and validates digest files, in order: in this process for a few, across worker
+    """Runs a task on digest files, in order: in this process for a few, across worker
     processes for many (started on first need and kept for the whole load).
 
     Parsing and validation are pure CPU work on independent files, so they spread over the
@@ -205,24 +246,26 @@ class _Parser:
         if self._pool is not None:
             self._pool.shutdown()
 
-    def read(self, paths: list[Path]) -> Iterator[ArticleDigest | DigestFileError]:
-        if self._pool is None and (self.workers <= 1 or len(paths) < PARALLEL_MIN_FILES):
-            for path in paths:
-                yield _read_one(path, self.ctx)
+    def map(self, task: Callable[[T, ValidationContext], R], items: list[T]) -> Iterator[R]:
+        """task(item, context) for each item, in order (`task` must pickle: a module-level
+        function or a dataclass instance)."""
+        if self._pool is None and (self.workers <= 1 or len(items) < PARALLEL_MIN_FILES):
+            for item in items:
+                yield task(item, self.ctx)
             return
         if self._pool is None:
             mp = multiprocessing.get_context("forkserver")
             mp.set_forkserver_preload(["bot.core.digest_files", "bot.core.gazetteer"])
             self._pool = ProcessPoolExecutor(self.workers, mp_context=mp)
         speakers = tuple(self.ctx.speakers.by_id.values())
-        chunks = [paths[i : i + PARSE_CHUNK] for i in range(0, len(paths), PARSE_CHUNK)]
-        inflight: collections.deque[Future[list[ArticleDigest | DigestFileError]]] = collections.deque()
+        chunks = [items[i : i + PARSE_CHUNK] for i in range(0, len(items), PARSE_CHUNK)]
+        inflight: collections.deque[Future[list[R]]] = collections.deque()
         done = 0
         try:
             # Chunks are submitted ahead of what is written, so the workers never wait for the
             # writer; at most PARALLEL_BATCH files are parsed but not yet written.
             for chunk in chunks:
-                inflight.append(self._pool.submit(_read_chunk_in_worker, speakers, chunk))
+                inflight.append(self._pool.submit(_run_chunk_in_worker, speakers, task, chunk))
                 if len(inflight) * PARSE_CHUNK >= PARALLEL_BATCH:
                     for result in inflight.popleft().result():
                         yield result
@@ -235,7 +278,7 @@ class _Parser:
             log.warning("loader worker processes failed; parsing the remaining files in this process")
             self._pool.shutdown(wait=False)
             self._pool, self.workers = None, 1
-            yield from self.read(paths[done:])
+            yield from self.map(task, items[done:])
 
 
 def registry_for(store: Store, directory: Path) -> tuple[SpeakerRegistry, list[Speaker]]:
@@ -261,7 +304,7 @@ def check_dir(directory: Path, store: Store | None = None) -> LoadReport:
     ids: dict[str, str] = {}
     paths = digest_files(directory)
     with _Parser(ctx, 1) as parser:
-        for path, result in zip(paths, parser.read(paths), strict=True):
+        for path, result in zip(paths, parser.map(_read_one, paths), strict=True):
             if isinstance(result, DigestFileError):
                 report.errors.append(result)
                 continue
@@ -321,34 +364,31 @@ def load_dir(
 def _load_window(
     store: Store, directory: Path, window: list[str], parser: _Parser, loaded_at: str, report: LoadReport
 ) -> None:
-    """Load one window of files: skip the unchanged, parse the rest, and write them.
+    """Load one window of files: hash them, skip the unchanged, parse the rest, and write them.
 
-    Each article is replaced whole, and WRITE_BATCH of them share a transaction: a commit costs
-    about a millisecond of disk writes here, which alone held loading under 1,000 articles/s.
-    The batch is taken once parsed, so the write lock is not held while the workers parse."""
+    Hashing, parsing, validation and making the rows happen in the workers (`_Prepare`); this
+    process only writes. Each article is replaced whole, and WRITE_BATCH of them share a
+    transaction: a commit costs about a millisecond of disk writes here, which alone held
+    loading under 1,000 articles/s. The batch is taken once prepared, so the write lock is not
+    held while the workers parse."""
     loaded = articles.loaded_hashes(store, window)
-    pending: list[tuple[Path, str]] = []
-    for name in window:
-        path = directory / name
-        digest_hash = _file_hash(path)
-        if loaded.get(name) == digest_hash:
-            report.unchanged.add(name)
-        else:
-            pending.append((path, digest_hash))
-    results = zip(pending, parser.read([p for p, _ in pending]), strict=True)
+    files = [(directory / name, loaded.get(name)) for name in window]
+    results = zip(window, parser.map(_Prepare(loaded_at), files), strict=True)
     while batch := list(itertools.islice(results, WRITE_BATCH)):
-        with store.transaction():  # each write_digest joins it
-            for (path, digest_hash), result in batch:
-                if isinstance(result, DigestFileError):
+        with store.transaction():  # each write_rows joins it
+            for name, result in batch:
+                if isinstance(result, _Unchanged):
+                    report.unchanged.add(name)
+                elif isinstance(result, DigestFileError):
                     report.errors.append(result)
-                    continue
-                other = articles.digest_file_of(store, result.meta.id)  # sees this batch's writes too
-                if other and other != path.name:
-                    error = f"duplicate article id (also in {other})"
-                    report.errors.append(DigestFileError(_label(path), None, "id", error))
-                    continue
-                articles.write_digest(store, replace(result, source_file=path.name), digest_hash, loaded_at)
-                report.loaded.add(path.name)
+                else:
+                    other = articles.digest_file_of(store, result.rows.article_id)  # sees this batch's writes too
+                    if other and other != name:
+                        error = f"duplicate article id (also in {other})"
+                        report.errors.append(DigestFileError(_label(directory / name), None, "id", error))
+                        continue
+                    articles.write_rows(store, result.rows)
+                    report.loaded.add(name)
 
 
 def _forget_deleted(store: Store, directory: Path, names: _SortedNames, report: LoadReport) -> None:

@@ -10,6 +10,7 @@ bytes. An invalid file is refused whole with `file:line: field: message`.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import stat
 import unicodedata
@@ -67,17 +68,23 @@ def default_context(summaries_dir: Path) -> ValidationContext:
 
 def check_file(path: Path, folder: Path, limit: int, label: str, what: str = "") -> int:
     """Refuse anything but a regular file inside `folder` of at most `limit` bytes, before reading
-    it; returns its size. (A symlink may point inside the folder, never out of it.)"""
+    it; returns its size. (A symlink may point inside the folder, never out of it.)
+
+    `path` is a name in `folder`: only a link can lead out of it, so only links are resolved
+    (resolving every file cost a fifth of reading a digest file)."""
     name = what or path.name
     try:
-        info = path.stat()
+        info = os.lstat(path)
+        link = stat.S_ISLNK(info.st_mode)
+        if link:
+            info = os.stat(path)
     except FileNotFoundError:
         raise DigestFileError(label, None, "", f"{name} does not exist (or is a dangling link)") from None
     except OSError as exc:
         raise DigestFileError(label, None, "", f"{name} cannot be read ({exc.strerror})") from None
     if not stat.S_ISREG(info.st_mode):
         raise DigestFileError(label, None, "", f"{name} is not a regular file")
-    if path.resolve().parent != folder.resolve():
+    if link and path.resolve().parent != folder.resolve():
         raise DigestFileError(label, None, "", f"{name} points outside the digest folder")
     if info.st_size > limit:
         raise DigestFileError(label, None, "", f"{name} is {info.st_size:,} bytes; at most {limit:,} are read")
