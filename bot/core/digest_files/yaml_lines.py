@@ -10,7 +10,6 @@ the line to fix.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,18 +64,6 @@ def _line(event: Any) -> int:
     return int(getattr(event.start_mark, "line", 0)) + 1
 
 
-def _events(text: str) -> Iterator[Any]:
-    """libyaml's events for `text`, read from the parser itself (`yaml.parse` wraps each in a
-    Python generator step and a check call: half the reader's time on a typical file). Typed
-    Any: the loop below tells them apart by exact class, which type checkers do not follow."""
-    parser = _Loader(text)
-    try:
-        while (event := parser.get_event()) is not None:
-            yield event
-    finally:
-        parser.dispose()
-
-
 def parse_yaml(text: str, file: str) -> tuple[Any, Located]:
     """The one document of `text` as plain values, and where each sits; DigestFileError when it
     is not valid YAML, holds an anchor or alias, or is too deep or too large."""
@@ -107,10 +94,15 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Located]:
         lines[path] = line
         return path
 
-    # Dispatch on the event's exact class: libyaml makes only these, and a chain of
-    # isinstance() calls per event cost more than the parsing itself.
+    # Events are read from libyaml's parser itself (`yaml.parse` wraps each in a generator step
+    # and a check call) and told apart by exact class (libyaml makes only these; a chain of
+    # isinstance() calls per event cost more than the parsing): half the reader's time before.
+    # `event` is Any: type checkers do not follow the class tests.
+    parser = _Loader(text)
+    next_event = parser.get_event
+    event: Any
     try:
-        for event in _events(text):
+        while (event := next_event()) is not None:
             kind = event.__class__
             if kind is yaml.AliasEvent or (kind in _NODE_EVENTS and event.anchor is not None):
                 raise fail(_line(event), "anchors and aliases (&name, *name) are not allowed in digest files")
@@ -149,6 +141,8 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Located]:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise fail(mark.line + 1 if mark else None, f"not valid YAML: {problem}") from None
+    finally:
+        parser.dispose()
     if documents == 0 or root is None:
         raise DigestFileError(file, 1, "", "the file is empty")
     return root, Located(file, lines)
