@@ -223,13 +223,27 @@ def _one_region(gazetteer: Gazetteer, query: str) -> Match | NotFound:
 
 
 def _claim_rows(store: Store, code: str, include_drafts: bool, limit: int) -> list[dict]:
-    """A region's shown claims with their articles, newest first (the order its index holds)."""
-    return store.rows(
-        f"SELECT c.*, {ARTICLE_COLUMNS} FROM region_claims c JOIN articles a ON a.id = c.article_id"
-        f" WHERE c.region = ?{shown_condition(include_drafts, 'c')}"
-        " ORDER BY c.published DESC, c.article_id, c.seq LIMIT ?",
-        [code, limit],
+    """A region's shown claims with their articles, newest first, then the most trusted."""
+    return _trusted_first(
+        store.rows(
+            f"SELECT c.*, {ARTICLE_COLUMNS} FROM region_claims c JOIN articles a ON a.id = c.article_id"
+            f" WHERE c.region = ?{shown_condition(include_drafts, 'c')}"
+            " ORDER BY c.published DESC, c.article_id, c.seq LIMIT ?",
+            [code, limit],
+        )
     )
+
+
+def _trusted_first(rows: list[dict]) -> list[dict]:
+    """Rows read newest first (the order the indexes hold, so a query reads only what it shows),
+    ordered within each day by trust: what a person accepted or edited, then machine drafts by
+    their confidence, then as they stand in their articles. A curated item has no confidence:
+    a person wrote it."""
+    rows.sort(
+        key=lambda r: (r["state"] == ItemState.UNDECIDED, -(r["confidence"] if r["confidence"] is not None else 1.0))
+    )
+    rows.sort(key=lambda r: r["published"], reverse=True)  # stable: the day first, trust within it
+    return rows
 
 
 def _status_of(
@@ -336,11 +350,13 @@ def quotes(
     if match is None:
         return NotFound("speaker", query, tuple(speakers.suggest(query)))
     speaker = match.speaker
-    rows = store.rows(
-        f"SELECT q.*, {ARTICLE_COLUMNS} FROM quotes q JOIN articles a ON a.id = q.article_id"
-        f" WHERE q.speaker_id = ?{shown_condition(include_drafts, 'q')}"
-        " ORDER BY q.published DESC, q.article_id, q.seq LIMIT ?",
-        [speaker.id, limits.quotes],
+    rows = _trusted_first(
+        store.rows(
+            f"SELECT q.*, {ARTICLE_COLUMNS} FROM quotes q JOIN articles a ON a.id = q.article_id"
+            f" WHERE q.speaker_id = ?{shown_condition(include_drafts, 'q')}"
+            " ORDER BY q.published DESC, q.article_id, q.seq LIMIT ?",
+            [speaker.id, limits.quotes],
+        )
     )
     total = _shown_count(store, "speaker", speaker.id, include_drafts)
     source_of = SourceCache()

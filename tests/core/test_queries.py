@@ -117,3 +117,29 @@ def test_contradictions_filter(ctx: Context) -> None:
     assert any("withdrew its forces from Kherson" in x.a for x in kherson.items)
     kyiv = queries.contradictions(ctx.store, ctx.gazetteer, "Kyiv")
     assert kyiv.items == ()
+
+
+def test_within_a_day_reviewed_first_then_by_confidence(ctx: Context, summaries_dir: Path) -> None:
+    """Newest first; within one day what a person accepted, then drafts by confidence (not by
+    file order): three copies of the seed on one day, the least trusted first by id."""
+    seed = read_digest(summaries_dir / f"{SEED_ID}.yaml")
+    day = dt.date(2023, 1, 5)
+    copies = {
+        "2023-01-05-a": (Review.DRAFT, 0.55),
+        "2023-01-05-b": (Review.DRAFT, 0.9),
+        "2023-01-05-c": (Review.REVIEWED, None),
+    }
+    for new_id, (review, confidence) in copies.items():
+        meta = replace(seed.meta, id=new_id, published=day, publisher=new_id[-1].upper())
+        quotes = tuple(replace(q, confidence=confidence) for q in seed.quotes)
+        claims = tuple(replace(c, confidence=confidence) for c in seed.claims)
+        write_digest_files(replace(seed, meta=meta, review=review, quotes=quotes, claims=claims), summaries_dir)
+    assert ctx.load_summaries(summaries_dir).ok
+    quotes = queries.quotes(ctx.store, ctx.speakers, "Peskov").quotes
+    on_day = [q.source.article_id for q in quotes if q.source.published == day]
+    assert on_day == ["2023-01-05-c"] * 6 + ["2023-01-05-b"] * 6 + ["2023-01-05-a"] * 6
+    assert quotes[-1].source.published == dt.date(2022, 12, 8)  # the older day still after
+    status = queries.status(ctx.store, ctx.gazetteer, ctx.speakers, "Kherson")
+    for group in status.by_source:
+        ids = [c.source.article_id for c in group.claims if c.source.published == day]
+        assert ids == sorted(ids, key=lambda i: "cba".index(i[-1])), group.asserted_by
