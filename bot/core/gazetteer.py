@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 MIN_POPULATION = 5000
 FOCUS = "UA"  # the covered country whose towns win ties of names
 COVERED = {"UA": "Ukraine", "RU": "Russia", "BY": "Belarus", "MD": "Moldova"}  # ISO 3166-1 -> as we name it
+# Cities that are regions of their own, and the region around them: what happens "around Kyiv",
+# "at the gates of Kyiv" or "north of Kyiv" happens in Kyiv Oblast, not in the city.
+SURROUNDING_REGION = {"UA-30": "UA-32", "UA-40": "UA-43", "RU-MOW": "RU-MOS", "RU-SPE": "RU-LEN", "BY-HM": "BY-MI"}
 WORLD_CITY_POPULATION = 100_000  # cities outside the covered countries known by name (to say so)
 OUTRANKS = 10  # a place's name stands for the larger one, unless that one is this much smaller
 FUZZY_CUTOFF = 0.8  # at most one typo in five letters

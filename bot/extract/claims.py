@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.core.dates import DateError, resolve_date
-from bot.core.gazetteer import FOCUS, Gazetteer
+from bot.core.gazetteer import FOCUS, SURROUNDING_REGION, Gazetteer
 from bot.core.models import CLAIM_DESCRIPTIONS, ClaimType, Contradiction, KeyPoint, RegionClaim, Span
 from bot.extract.text import Token, has_word, paragraphs
 
@@ -81,6 +81,26 @@ LOCATIVE_BEFORE_RE = re.compile(
     r"\s+(?:the\s+)?(?:(?:Russian|Russia's|Belarusian|Moldovan|border|western|southern|northern|eastern)\s+)?$",
     re.IGNORECASE,
 )
+
+
+# Words before a city that put what happens around it, not in it ("halted at the gates of Kyiv",
+# "villages around the Ukrainian capital Kyiv", "suburban areas north of Kyiv").
+AROUND_BEFORE_RE = re.compile(
+    r"\b(?:around|near|outside|surrounding|(?:outskirts|gates|suburbs|environs|approaches|edges?)\s+(?:of|to)"
+    r"|(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?\s+(?:of|outskirts\s+of))"
+    r"\s+(?:the\s+)?(?:(?:Ukrainian|Russian|Belarusian)\s+)?(?:capital(?:\s+city)?,?\s+)?(?:of\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _surroundings(text: str, sentence_start: int, mention: RegionMention) -> RegionMention:
+    """A city that is a region of its own, named as where something happens around it, stands
+    for the region around it (SURROUNDING_REGION); any other mention is returned as it is."""
+    if len(mention.codes) != 1 or mention.codes[0] not in SURROUNDING_REGION:
+        return mention
+    if not AROUND_BEFORE_RE.search(text[max(sentence_start, mention.start - 60) : mention.start]):
+        return mention
+    return dataclasses.replace(mention, codes=(SURROUNDING_REGION[mention.codes[0]],), place=None)
 
 
 def _names_a_place(text: str, sentence_start: int, mention: RegionMention) -> bool:
@@ -296,7 +316,7 @@ def region_claims(
         if any(a < sentence.end and sentence.start < b for a, b in skip):
             continue  # photo captions are not the article's claims
         mentions = region_mentions(text, gazetteer, sentence.start, sentence.end)
-        mentions = [m for m in mentions if _names_a_place(text, sentence.start, m)]
+        mentions = [_surroundings(text, sentence.start, m) for m in mentions if _names_a_place(text, sentence.start, m)]
         if mentions:
             recent, since = mentions, 0
         else:

@@ -104,6 +104,29 @@ def test_a_dateline_is_not_a_claim(gazetteer) -> None:
     assert ("UA-63", ClaimType.SHELLING) in claimed and not any(region == "UA-30" for region, _ in claimed)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russian forces retreated from northern Ukraine after they were halted at the gates of Kyiv.",
+        "Since Russian troops withdrew from towns and villages around the Ukrainian capital Kyiv, bodies were found.",
+        "Russian forces had occupied suburban areas north of Kyiv for weeks.",
+    ],
+)
+def test_around_kyiv_is_kyiv_oblast_not_the_city(gazetteer, text: str) -> None:
+    """Issue 12: "the gates of Kyiv" and "around the capital" are Kyiv Oblast (UA-32), not the city."""
+    claimed = _claimed(text, gazetteer)
+    assert any(region == "UA-32" for region, _ in claimed) and not any(region == "UA-30" for region, _ in claimed)
+
+
+def test_in_kyiv_is_the_city(gazetteer) -> None:
+    claimed = _claimed(
+        "Russian missiles struck Kyiv overnight, and air raid sirens sounded across Sevastopol.", gazetteer
+    )
+    assert ("UA-30", ClaimType.SHELLING) in claimed and not any(region == "UA-32" for region, _ in claimed)
+    near = _claimed("Ukrainian drones struck an airfield near Sevastopol.", gazetteer)
+    assert ("UA-43", ClaimType.SHELLING) in near and not any(region == "UA-40" for region, _ in near)
+
+
 def test_regions_beyond_ukraine_are_claimed_where_the_text_puts_something_there(gazetteer) -> None:
     """The Kursk incursion is about Russia's Kursk oblast; Moscow as the seat of government is not a place."""
     text = (
