@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -161,11 +160,6 @@ HYPOTHETICAL_FACTOR = 0.5
 MIXED_TYPES, MIXED_FACTOR = 3, 0.85
 SUPPORT_BONUS = 0.15  # for each other sentence making the same claim
 MIN_CLAIM_CONFIDENCE = 0.5
-# A trigger is about the place nearest to it, and the places listed with that one ("Donetsk,
-# Luhansk and Kharkiv regions"); another place of the sentence is most often there for another
-# reason ("the occupied region of Kherson that borders Crimea").
-NOT_NEAREST_FACTOR = 0.8
-LISTED_WITH_RE = re.compile(r"^\s*(?:,|and|or|&|,\s*and|,\s*or)\s*(?:the\s+)?$")
 
 
 def claim_confidence(distance: int | None, hypothetical: bool, types: int) -> float:
@@ -177,27 +171,6 @@ def claim_confidence(distance: int | None, hypothetical: bool, types: int) -> fl
     if types >= MIXED_TYPES:
         score *= MIXED_FACTOR
     return score
-
-
-def _nearest_places(
-    pattern: re.Pattern[str], sentence: Sentence, mentions: Sequence[RegionMention]
-) -> set[RegionMention]:
-    """The mentions of the sentence some trigger of `pattern` stands nearest to, with those
-    listed with them (adjacent mentions joined only by a comma, "and" or "or")."""
-    inside = sorted((m for m in mentions if sentence.start <= m.start < sentence.end), key=lambda m: m.start)
-    if not inside:
-        return set()
-    nearest: set[RegionMention] = set()
-    for match in pattern.finditer(sentence.text):
-        start, end = sentence.start + match.start(), sentence.start + match.end()
-        nearest.add(min(inside, key=lambda m: max(0, m.start - end, start - m.end)))
-    groups: list[list[RegionMention]] = [[inside[0]]]
-    for before, after in itertools.pairwise(inside):
-        if LISTED_WITH_RE.match(sentence.text[before.end - sentence.start : after.start - sentence.start]):
-            groups[-1].append(after)
-        else:
-            groups.append([after])
-    return {m for group in groups if nearest.intersection(group) for m in group}
 
 
 def _trigger(pattern: re.Pattern[str], sentence: Sentence, mention: RegionMention) -> tuple[int | None, bool]:
@@ -355,12 +328,9 @@ def region_claims(
         if not types:
             continue
         date = find_date(sentence.text, published)
-        nearest = {claim: _nearest_places(TRIGGER_OF[claim], sentence, mentions) for claim in types}
         for claim, mention in ((c, m) for c in types for m in mentions):
             distance, hypothetical = _trigger(TRIGGER_OF[claim], sentence, mention)
             confidence = claim_confidence(distance, hypothetical, len(types))
-            if distance is not None and mention not in nearest[claim]:
-                confidence *= NOT_NEAREST_FACTOR
             for code in mention.codes:
                 key = (sentence.text, code, claim, mention.place)
                 if key in seen:

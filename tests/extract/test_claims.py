@@ -172,18 +172,3 @@ def test_the_same_claim_in_several_sentences_is_surer(gazetteer) -> None:
     first = next(c for c in once if c.claim == ClaimType.SHELLING)
     again = next(c for c in twice if c.claim == ClaimType.SHELLING)
     assert again.confidence is not None and first.confidence is not None and again.confidence > first.confidence
-
-
-def test_a_trigger_is_about_the_place_nearest_it_and_those_listed_with_it(gazetteer) -> None:
-    """ "The occupied region of Kherson that borders Crimea": occupied is about Kherson; the
-    places listed together ("Donetsk, Luhansk and Kharkiv") share their trigger."""
-    text = (
-        "Russian soldiers in the occupied southern region of Kherson that borders Crimea force business people to pay."
-    )
-    confidence = {
-        (c.region, c.claim): c.confidence for c in region_claims(text, gazetteer, PUBLISHED, min_confidence=0)
-    }
-    assert confidence[("UA-65", ClaimType.OCCUPIED)] > confidence[("UA-43", ClaimType.OCCUPIED)]
-    listed = "Russian forces shelled towns in the Donetsk, Luhansk and Kharkiv regions overnight."
-    shelled = {c.region: c.confidence for c in region_claims(listed, gazetteer, PUBLISHED, min_confidence=0)}
-    assert shelled["UA-14"] == shelled["UA-09"] and shelled["UA-09"] >= shelled["UA-63"] > 0.5
