@@ -93,19 +93,26 @@ AROUND_BEFORE_RE = re.compile(
 )
 
 
+BEFORE_REACH = 60  # characters before a mention read for what it is named for
+
+
+def _words_before(text: str, sentence_start: int, mention: RegionMention) -> str:
+    return text[max(sentence_start, mention.start - BEFORE_REACH) : mention.start]
+
+
 def _surroundings(text: str, sentence_start: int, mention: RegionMention) -> RegionMention:
     """A city that is a region of its own, named as where something happens around it, stands
     for the region around it (SURROUNDING_REGION); any other mention is returned as it is."""
     if len(mention.codes) != 1 or mention.codes[0] not in SURROUNDING_REGION:
         return mention
-    if not AROUND_BEFORE_RE.search(text[max(sentence_start, mention.start - 60) : mention.start]):
+    if not AROUND_BEFORE_RE.search(_words_before(text, sentence_start, mention)):
         return mention
     return dataclasses.replace(mention, codes=(SURROUNDING_REGION[mention.codes[0]],), place=None)
 
 
 def _names_a_place(text: str, sentence_start: int, mention: RegionMention) -> bool:
     """Whether a region mention can be what a claim is about (see the patterns above)."""
-    before = text[max(sentence_start, mention.start - 60) : mention.start]
+    before = _words_before(text, sentence_start, mention)
     if TITLE_BEFORE_RE.search(before):
         return False
     if mention.start == sentence_start and mention.text.isupper() and len(mention.text) > 2:

@@ -189,15 +189,9 @@ class _Unchanged:
     """A file whose hash is the one its article was loaded with: nothing to do."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    """A valid file, ready to write: its hash and its rows."""
-
-    digest_hash: str
-    rows: articles.DigestRows
-
-
-_Outcome = _Unchanged | _Prepared | DigestFileError
+# What a worker makes of one file: unchanged, an error, or the rows of a valid file (its hash
+# among them) ready to write.
+_Outcome = _Unchanged | articles.DigestRows | DigestFileError
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,9 +209,7 @@ class _Prepare:
         result = _read_one(path, ctx)
         if isinstance(result, DigestFileError):
             return result
-        return _Prepared(
-            digest_hash, articles.digest_rows(replace(result, source_file=path.name), digest_hash, self.loaded_at)
-        )
+        return articles.digest_rows(replace(result, source_file=path.name), digest_hash, self.loaded_at)
 
 
 def _run_chunk_in_worker(
@@ -382,12 +374,12 @@ def _load_window(
                 elif isinstance(result, DigestFileError):
                     report.errors.append(result)
                 else:
-                    other = articles.digest_file_of(store, result.rows.article_id)  # sees this batch's writes too
+                    other = articles.digest_file_of(store, result.article_id)  # sees this batch's writes too
                     if other and other != name:
                         error = f"duplicate article id (also in {other})"
                         report.errors.append(DigestFileError(_label(directory / name), None, "id", error))
                         continue
-                    articles.write_rows(store, result.rows)
+                    articles.write_rows(store, result)
                     report.loaded.add(name)
 
 
