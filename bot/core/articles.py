@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.core.db import Store
+from bot.core.db import Store, upsert
 from bot.core.models import (
     ArticleDigest,
     ArticleMeta,
@@ -375,7 +375,7 @@ def save_ingested(store: Store, article: StoredArticle, aliases: list[str], *, r
         elif existing is not None and existing[0] == Review.DRAFT.value:
             # The text changes under the draft: forget its file hash so the redraft is reloaded.
             row["digest_hash"] = None
-        db.table("articles").upsert(row, pk="id")
+        upsert(db.conn, "articles", [row], pk="id")
         for url in dict.fromkeys(aliases):
             db.conn.execute("INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)", [url, article.id])
 

@@ -56,6 +56,25 @@ PRAGMAS = (
 READER_THREADS = 4
 
 
+def upsert(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]], pk: str) -> None:
+    """Insert rows, or update the columns they carry where their `pk` is already stored.
+
+    Written as SQL rather than sqlite-utils' `upsert`: on each new connection that one first
+    probes whether SQLite supports `ON CONFLICT` by creating and dropping a table in the live
+    database, and that schema change, made while other threads' connections prepare their
+    statements, made one of them fail with "no such table" (seen in the concurrency test).
+    After the migrations the store's schema never changes while it is in use.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != pk)
+    action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))}) ON CONFLICT("{pk}") {action}'
+    conn.executemany(sql, [[row[c] for c in columns] for row in rows])
+
+
 class _Local(threading.local):
     db: sqlite_utils.Database | None = None
     depth: int = 0  # nesting of transaction() on this thread

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
-from bot.core.db import Store
+from bot.core.db import Store, upsert
 from bot.core.models import SpeakerInfo
 from bot.core.textnorm import fold
 
@@ -158,7 +158,7 @@ def save_speakers(store: Store, speakers: list[Speaker]) -> None:
     rows = [row | {"aliases": json.dumps(row["aliases"])} for row in speakers_to_rows(speakers)]
     if rows:
         with store.transaction() as db:
-            db.table("speakers").upsert_all(rows, pk="id", alter=True)
+            upsert(db.conn, "speakers", rows, pk="id")
 
 
 def load_registry(store: Store) -> SpeakerRegistry:
