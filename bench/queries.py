@@ -5,7 +5,7 @@
 
 Each N runs in its own process (so peak memory is that N's alone) and prints: load
 throughput (articles/s, through the real digest-file loader: hashing, YAML parse, validation
-and rows in worker processes, 64 articles per transaction), the writing process's CPU time per
+and rows in worker processes, 256 articles per transaction), the writing process's CPU time per
 article (robust to other load on a shared machine), p50/p99 latency of each query with the
 items its answer holds and the 4 KB pages it read from the disk (a miss of the OS page cache:
 Linux only), database size and peak RSS. The last lines compare p99 at the largest N with the

@@ -33,6 +33,18 @@ _MONTHS = (
     "november",
     "december",
 )
+# Phrases relative to the publication day, resolved as dateparser does (tested against it):
+# (days back, or months back with a month's or year's precision).
+_RELATIVE: dict[str, tuple[str, int]] = {
+    "today": ("day", 0),
+    "yesterday": ("day", 1),
+    "this week": ("week", 0),
+    "last week": ("week", 7),
+    "this month": ("month", 0),
+    "last month": ("month", 1),
+    "this year": ("year", 0),
+    "last year": ("year", 1),
+}
 _MONTH = re.compile(rf"^({'|'.join(_MONTHS)})(?:\s+(\d{{4}}))?$", re.IGNORECASE)
 
 
@@ -59,6 +71,16 @@ def _parser(base: dt.date) -> DateDataParser:
     )
 
 
+def _back(published: dt.date, precision: str, amount: int) -> dt.date:
+    """The start of the day, week, month or year `amount` back from `published`."""
+    if precision == "month":
+        months = published.year * 12 + published.month - 1 - amount
+        return dt.date(months // 12, months % 12 + 1, 1)
+    if precision == "year":
+        return dt.date(published.year - amount, 1, 1)
+    return published - dt.timedelta(days=amount)
+
+
 @lru_cache(maxsize=8192)  # dateparser takes ~1.5 ms a call; phrases repeat across a corpus
 def resolve_date(text: str, published: dt.date) -> ResolvedDate:
     """'in November' against 2022-12-08 -> 2022-11 (month); 'Thursday' -> 2022-12-08 (day)."""
@@ -80,6 +102,9 @@ def resolve_date(text: str, published: dt.date) -> ResolvedDate:
     if weekday in _WEEKDAYS:
         back = (published.weekday() - _WEEKDAYS.index(weekday)) % 7
         return ResolvedDate(published - dt.timedelta(days=back), "day", raw)
+    relative = _RELATIVE.get(weekday)
+    if relative is not None:
+        return ResolvedDate(_back(published, *relative), relative[0], raw)
     month = _MONTH.match(phrase)
     if month:
         # The commonest phrase in news copy, resolved as dateparser does ("September": the

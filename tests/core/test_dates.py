@@ -78,3 +78,28 @@ def test_month_names_resolve_as_dateparser_does(published: dt.date) -> None:
             assert expected.period == "month"
             got = resolve_date(f"in {phrase}", published)
             assert (got.date, got.precision) == (expected.date_obj.date().replace(day=1), "month"), phrase
+
+
+@pytest.mark.parametrize(
+    "published", [dt.date(2022, 12, 8), dt.date(2023, 1, 1), dt.date(2024, 3, 31), dt.date(2024, 2, 29)]
+)
+def test_relative_phrases_resolve_as_dateparser_does(published: dt.date) -> None:
+    """ "this month", "yesterday"... skip dateparser too: the same answers it gives."""
+    from dateparser.date import DateDataParser
+
+    parser = DateDataParser(
+        languages=["en"],
+        settings={
+            "RELATIVE_BASE": dt.datetime(published.year, published.month, published.day, 12),
+            "PREFER_DATES_FROM": "past",
+            "PREFER_DAY_OF_MONTH": "first",
+        },
+    )
+    start = {"day": {}, "week": {}, "month": {"day": 1}, "year": {"month": 1, "day": 1}}
+    phrases = ("today", "yesterday", "this week", "last week", "this month", "last month", "this year", "last year")
+    for phrase in phrases:
+        for written in (phrase, phrase.title(), f"since {phrase}"):
+            expected = parser.get_date_data(phrase)
+            got = resolve_date(written, published)
+            want = expected.date_obj.date().replace(**start[expected.period])
+            assert (got.date, got.precision) == (want, expected.period), written
