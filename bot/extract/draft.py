@@ -108,6 +108,16 @@ NOT_SPEAKERS = re.compile(
     r"|Moldovan|Turkish|Italian|Georgian|Chechen|Iranian|Israeli|Japanese|Canadian)$"
 )
 _NAME_WORD = re.compile(r"^[A-Z][\w'’.-]*$")
+# A person named after a title ("Turkish President Tayyip Erdogan", "said Chancellor Olaf
+# Scholz"), where the text need not quote them: what a later "he" or "she" may point back to.
+TITLED_PERSON = re.compile(
+    rf"\b(?i:{'|'.join(sorted(TITLE_WORDS, key=len, reverse=True))})\s+((?:[A-Z][\w'’-]+\s+){{1,3}}[A-Z][\w'’-]+)"
+)
+# Capitalised words that are no part of a person's name.
+_NOT_NAME_WORDS = frozenset(("the", "a", "an", "united", "states", "kingdom", "nations", "union", "federation"))
+# A line with no closing punctuation (a live blog's headline or timestamp) opens a new entry: a
+# pronoun after it does not point back past it.
+_HEADING = re.compile(r"^(?!.*[.!?][”\"’)]?\s*$)\S.{0,150}$", re.MULTILINE)
 
 
 def person_name(head: str) -> str:
@@ -202,9 +212,36 @@ class SpeakerResolver:
             self.new[speaker_id] = Speaker(id=speaker_id, name=name, kind=kind, role=role, draft=True)
         return self.new[speaker_id]
 
+    def _people_mentioned(self, text: str) -> list[tuple[int, str]]:
+        """(position, name) of each person the text names, quoted or not: titled names ("Turkish
+        President Tayyip Erdogan"), and the surnames of those and of the registry's people."""
+        out, surnames = [], {}
+        for m in TITLED_PERSON.finditer(text):
+            name = person_name(m.group(1))
+            words = name.split()
+            if 2 <= len(words) <= 3 and not any(w.lower() in TITLE_WORDS | _NOT_NAME_WORDS for w in words):
+                out.append((m.start(1) + m.group(1).index(name), name))
+                surnames[words[-1]] = name
+        for speaker in self.registry.by_id.values():
+            if speaker.kind == "person":
+                surnames.setdefault(speaker.name.split()[-1], speaker.name)
+        known = {at for at, _ in out}
+        for surname, name in surnames.items():
+            if len(surname) < 4:
+                continue
+            for m in re.finditer(rf"\b{re.escape(surname)}\b", text):
+                if not any(m.start() >= at and m.start() < at + len(n) for at, n in out if at in known):
+                    out.append((m.start(), name))
+        return sorted(out)
+
+    def _person(self, name: str) -> Speaker:
+        return self.known(name) or self.add_draft(name)
+
     def resolve_all(self, text: str, attributions: Sequence[Attribution]) -> list[Speaker | None]:
         """One speaker per attribution (None when it has no source)."""
         named: list[tuple[int, Speaker]] = []  # (position, speaker) of named mentions
+        people = self._people_mentioned(text)
+        entries = [m.start() for m in _HEADING.finditer(text)]
         first: list[Speaker | None] = []
         for att in attributions:
             if att.source is None:
@@ -226,9 +263,16 @@ class SpeakerResolver:
                 position = att.source[0]
                 mention = text[att.source[0] : att.source[1]]
                 if mention.lower() in PRONOUNS:  # a pronoun points back, to a compatible antecedent
-                    before = [n for n in named if n[0] < position]
+                    entry = max((e for e in entries if e <= position), default=0)
+                    before = [n for n in named if entry <= n[0] < position]
                     if mention.lower() in PERSONAL:
-                        pool = [n for n in before if n[1].kind == "person"]
+                        # The nearest person named before it in the entry, quoted or not.
+                        found: list[tuple[int, str | Speaker]] = [p for p in people if entry <= p[0] < position]
+                        found += [n for n in before if n[1].kind == "person"]
+                        if found:
+                            nearest = max(found, key=lambda f: f[0])[1]
+                            speaker = nearest if isinstance(nearest, Speaker) else self._person(nearest)
+                        pool = []
                     elif mention.lower() in NON_PERSONAL:
                         pool = [n for n in before if n[1].kind != "person"]
                     else:  # "they", "who": a group or a person

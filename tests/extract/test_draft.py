@@ -1,6 +1,7 @@
 """Machine drafts: valid digest files, labelled drafts, people's files never overwritten, seed recall."""
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -276,6 +277,37 @@ def test_speaker_resolution_of_names_pronouns_and_descriptions() -> None:
     assert ids[6] is None  # "People" names no one: no quote is drafted for it
     assert {s.id for s in resolver.new.values()} == {"igor-konashenkov", "european-official"}
     assert all(s.draft for s in resolver.new.values())
+
+
+def test_a_pronoun_points_to_the_nearest_person_named_in_its_entry() -> None:
+    """'he' goes to a person the text names with a title even when no quote is attributed to
+    them, or to a surname of theirs, and never back past a live blog's headline."""
+    from bot.core.models import QuoteKind
+    from bot.extract.attributions import Attribution
+    from bot.extract.draft import SpeakerResolver
+
+    text = (
+        "Bodies examined were shot, Andriy Nebitov said in televised remarks.\n\n"
+        "22 Apr 2022 - 12:02 GMT\n\n"
+        "Erdogan hopeful for a phone call\n\n"
+        "Turkish President Tayyip Erdogan is planning to hold phone calls, he said.\n\n"
+        "22 Apr 2022 - 11:22 GMT\n\n"
+        "Prices rose in Kyiv\n\n"
+        "Nothing moved on the front, he said.\n\n"
+        "Putin’s posture was evident when he argued that the weapon would help.\n"
+    )
+
+    def att(source: str, nth: int = 0) -> Attribution:
+        start = [m.start() for m in re.finditer(rf"\b{source}\b", text)][nth]
+        return Attribution(content=((0, 3),), cue=None, source=(start, start + len(source)), kind=QuoteKind.INDIRECT)
+
+    resolver = SpeakerResolver(default_context(ROOT / "summaries").speakers)
+    speakers = resolver.resolve_all(text, [att("Andriy Nebitov"), att("he"), att("he", 1), att("he", 2)])
+    ids = [s.id if s else None for s in speakers]
+    assert ids[0] == "andriy-nebitov"
+    assert ids[1] == "tayyip-erdogan"  # named with a title, never quoted: not Nebitov, an entry back
+    assert ids[2] is None  # an entry naming no one: no speaker rather than a guess from another entry
+    assert ids[3] == "vladimir-putin"  # a registry person's surname
 
 
 @pytest.mark.parametrize(
