@@ -113,11 +113,21 @@ _NAME_WORD = re.compile(r"^[A-Z][\w'’.-]*$")
 TITLED_PERSON = re.compile(
     rf"\b(?i:{'|'.join(sorted(TITLE_WORDS, key=len, reverse=True))})\s+((?:[A-Z][\w'’-]+\s+){{1,3}}[A-Z][\w'’-]+)"
 )
+# Roles only a person holds ("Ukraine's president", "Mariupol mayor"), and how far after such
+# a description the person it stands for may be named.
+PERSON_ROLE = re.compile(
+    r"\b(?:president|prime minister|mayor|governor|chancellor|minister|spokes(?:man|woman))\b", re.IGNORECASE
+)
+NEXT_NAME_REACH = 300
 # Capitalised words that are no part of a person's name.
 _NOT_NAME_WORDS = frozenset(("the", "a", "an", "united", "states", "kingdom", "nations", "union", "federation"))
 # A line with no closing punctuation (a live blog's headline or timestamp) opens a new entry: a
 # pronoun after it does not point back past it.
 _HEADING = re.compile(r"^(?!.*[.!?][”\"’)]?\s*$)\S.{0,150}$", re.MULTILINE)
+
+
+def _opens_line(text: str, position: int) -> bool:
+    return not text[text.rfind("\n", 0, position) + 1 : position].strip()
 
 
 def person_name(head: str) -> str:
@@ -212,15 +222,21 @@ class SpeakerResolver:
             self.new[speaker_id] = Speaker(id=speaker_id, name=name, kind=kind, role=role, draft=True)
         return self.new[speaker_id]
 
-    def _people_mentioned(self, text: str) -> list[tuple[int, str]]:
+    def _people_mentioned(self, text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str, set[str]]]]:
         """(position, name) of each person the text names, quoted or not: titled names ("Turkish
-        President Tayyip Erdogan"), and the surnames of those and of the registry's people."""
-        out, surnames = [], {}
+        President Tayyip Erdogan"), and the surnames of those and of the registry's people; and
+        the titled ones with the stems of their title ("chines", "presid")."""
+        out: list[tuple[int, str]] = []
+        titled: list[tuple[int, str, set[str]]] = []
+        surnames: dict[str, str] = {}
         for m in TITLED_PERSON.finditer(text):
             name = person_name(m.group(1))
             words = name.split()
             if 2 <= len(words) <= 3 and not any(w.lower() in TITLE_WORDS | _NOT_NAME_WORDS for w in words):
-                out.append((m.start(1) + m.group(1).index(name), name))
+                at = m.start(1) + m.group(1).index(name)
+                line = text.rfind("\n", 0, at) + 1
+                out.append((at, name))
+                titled.append((at, name, _stems(" ".join(text[max(line, at - 60) : at].split()[-4:]))))
                 surnames[words[-1]] = name
         for speaker in self.registry.by_id.values():
             if speaker.kind == "person":
@@ -232,7 +248,7 @@ class SpeakerResolver:
             for m in re.finditer(rf"\b{re.escape(surname)}\b", text):
                 if not any(m.start() >= at and m.start() < at + len(n) for at, n in out if at in known):
                     out.append((m.start(), name))
-        return sorted(out)
+        return sorted(out), titled
 
     def _person(self, name: str) -> Speaker:
         return self.known(name) or self.add_draft(name)
@@ -240,7 +256,7 @@ class SpeakerResolver:
     def resolve_all(self, text: str, attributions: Sequence[Attribution]) -> list[Speaker | None]:
         """One speaker per attribution (None when it has no source)."""
         named: list[tuple[int, Speaker]] = []  # (position, speaker) of named mentions
-        people = self._people_mentioned(text)
+        people, titled = self._people_mentioned(text)
         entries = [m.start() for m in _HEADING.finditer(text)]
         first: list[Speaker | None] = []
         for att in attributions:
@@ -281,10 +297,28 @@ class SpeakerResolver:
                     pool = []
                 else:  # "a Russian spokesperson": the nearest named speaker whose role fits
                     words = _stems(mention)
-                    pool = [n for n in named if words & _stems(f"{n[1].role} {n[1].name}")]
+                    # The role must fit ("spokesperson": "Kremlin spokesman"), not only a place
+                    # ("Ukraine's president" is not "the United Nations office in Ukraine").
+                    roles = _stems(" ".join(ROLE_NOUNS.findall(mention)))
+                    pool = [n for n in named if roles & _stems(f"{n[1].role} {n[1].name}")]
+                    if not pool:  # "Chinese president" -> "Chinese President Xi Jinping" in its entry
+                        entry = max((e for e in entries if e <= position), default=0)
+                        following = min((e for e in entries if e > position), default=len(text))
+                        fits = [t for t in titled if entry <= t[0] < following and len(words & t[2]) >= 2]
+                        if fits:
+                            pool = [(t[0], self._person(t[1])) for t in fits]
+                        elif PERSON_ROLE.search(mention) and _opens_line(text, position):
+                            # A live blog's line "Ukraine's president says ..." names the person
+                            # next: the first person named after it in its entry, close by.
+                            reach = min(following, position + NEXT_NAME_REACH)
+                            after: list[tuple[int, str | Speaker]] = [p for p in people if position < p[0] < reach]
+                            after += [n for n in named if n[1].kind == "person" and position < n[0] < reach]
+                            if after:
+                                first_named = min(after, key=lambda a: a[0])[1]
+                                speaker = first_named if isinstance(first_named, Speaker) else self._person(first_named)
                 if pool:
                     speaker = min(pool, key=lambda n: abs(n[0] - position))[1]
-                elif ROLE_NOUNS.search(mention):
+                elif speaker is None and ROLE_NOUNS.search(mention):
                     speaker = self.add_draft(mention)  # an unnamed source of its own ("a European official")
             out.append(speaker)
         return out

@@ -310,6 +310,32 @@ def test_a_pronoun_points_to_the_nearest_person_named_in_its_entry() -> None:
     assert ids[3] == "vladimir-putin"  # a registry person's surname
 
 
+def test_a_description_stands_for_a_person_whose_role_fits() -> None:
+    """ "Ukraine's president" is not a source that only shares a place with it (an office in
+    Ukraine); a live blog line opening with it stands for the person its entry names next."""
+    from bot.core.models import QuoteKind
+    from bot.extract.attributions import Attribution
+    from bot.extract.draft import SpeakerResolver
+
+    text = (
+        "Aid is short in Ukraine, the United Nations office in Ukraine said.\n\n"
+        "Ukraine’s president says Russian forces are preparing residents to take up arms.\n\n"
+        "“They are accumulating forces,” Volodymyr Zelenskyy said in his nighttime address.\n"
+    )
+
+    def att(source: str) -> Attribution:
+        start = text.index(source)
+        return Attribution(content=((0, 3),), cue=None, source=(start, start + len(source)), kind=QuoteKind.INDIRECT)
+
+    resolver = SpeakerResolver(default_context(ROOT / "summaries").speakers)
+    speakers = resolver.resolve_all(
+        text, [att("the United Nations office in Ukraine"), att("Ukraine’s president"), att("Volodymyr Zelenskyy")]
+    )
+    ids = [s.id if s else None for s in speakers]
+    assert ids[1:] == ["volodymyr-zelensky", "volodymyr-zelensky"]
+    assert ids[0] != ids[1]
+
+
 @pytest.mark.parametrize(
     ("mention", "name", "kind"),
     [
