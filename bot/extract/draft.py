@@ -126,6 +126,14 @@ _NOT_NAME_WORDS = frozenset(("the", "a", "an", "united", "states", "kingdom", "n
 _HEADING = re.compile(r"^(?!.*[.!?][”\"’)]?\s*$)\S.{0,150}$", re.MULTILINE)
 
 
+# Adverbs that end a source's words in a sentence, not its name ("Russia instead will focus").
+_TRAILING_ADVERB = re.compile(r"\s+(?:instead|also|too|however|meanwhile|reportedly|previously|now|still|already)$")
+
+
+def _source_words(mention: str) -> str:
+    return _TRAILING_ADVERB.sub("", mention)
+
+
 def _opens_line(text: str, position: int) -> bool:
     return not text[text.rfind("\n", 0, position) + 1 : position].strip()
 
@@ -263,7 +271,7 @@ class SpeakerResolver:
             if att.source is None:
                 first.append(None)
                 continue
-            mention = text[att.source[0] : att.source[1]]
+            mention = _source_words(text[att.source[0] : att.source[1]])
             if NOT_SPEAKERS.match(mention.strip(" ,.")):
                 first.append(None)  # a poll, a document, an adjective: never a speaker
                 continue
@@ -277,7 +285,7 @@ class SpeakerResolver:
         for att, speaker in zip(attributions, first, strict=True):
             if speaker is None and att.source is not None:
                 position = att.source[0]
-                mention = text[att.source[0] : att.source[1]]
+                mention = _source_words(text[att.source[0] : att.source[1]])
                 if mention.lower() in PRONOUNS:  # a pronoun points back, to a compatible antecedent
                     entry = max((e for e in entries if e <= position), default=0)
                     before = [n for n in named if entry <= n[0] < position]
