@@ -13,10 +13,19 @@ from bot.core.digest_files import check_dir, default_context, read_digest
 from bot.core.gazetteer import load_gazetteer
 from bot.core.models import ArticleMeta, QuoteKind, Review
 from bot.draft_cli import draft_command
+from bot.extract.attributions import Attribution
 from bot.extract.compare import compare
 from bot.extract.draft import draft_state, make_draft, write_draft
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _source(text: str, words: str, nth: int = 0) -> Attribution:
+    """An attribution whose source is the `nth` occurrence of `words` (as whole words) in `text`."""
+    start = [m.start() for m in re.finditer(rf"\b{re.escape(words)}\b", text)][nth]
+    return Attribution(content=((0, 3),), cue=None, source=(start, start + len(words)), kind=QuoteKind.INDIRECT)
+
+
 SEED = ROOT / "summaries" / "2022-12-08-newsweek-kremlin-territory.yaml"
 TEXT = (
     "Ukraine says it recaptured Izium\n\n"
@@ -239,8 +248,6 @@ def test_an_ingested_skeleton_is_filled_but_a_started_one_is_kept(summaries: Pat
 
 
 def test_speaker_resolution_of_names_pronouns_and_descriptions() -> None:
-    from bot.core.models import QuoteKind
-    from bot.extract.attributions import Attribution
     from bot.extract.draft import SpeakerResolver
 
     text = (
@@ -249,23 +256,17 @@ def test_speaker_resolution_of_names_pronouns_and_descriptions() -> None:
         "He said nothing else. A European official said sanctions work. People said they were tired."
     )
 
-    def att(source: str, nth: int = 0) -> Attribution:
-        start = -1
-        for _ in range(nth + 1):
-            start = text.index(source, start + 1)
-        return Attribution(content=((0, 3),), cue=None, source=(start, start + len(source)), kind=QuoteKind.INDIRECT)
-
     resolver = SpeakerResolver(default_context(ROOT / "summaries").speakers)
     speakers = resolver.resolve_all(
         text,
         [
-            att("a Russian spokesperson"),
-            att("Kremlin spokesman Dmitry Peskov"),
-            att("Igor Konashenkov"),
-            att("Konashenkov", 1),
-            att("He"),
-            att("A European official"),
-            att("People"),
+            _source(text, "a Russian spokesperson"),
+            _source(text, "Kremlin spokesman Dmitry Peskov"),
+            _source(text, "Igor Konashenkov"),
+            _source(text, "Konashenkov", 1),
+            _source(text, "He"),
+            _source(text, "A European official"),
+            _source(text, "People"),
         ],
     )
     ids = [s.id if s else None for s in speakers]
@@ -282,8 +283,6 @@ def test_speaker_resolution_of_names_pronouns_and_descriptions() -> None:
 def test_a_pronoun_points_to_the_nearest_person_named_in_its_entry() -> None:
     """'he' goes to a person the text names with a title even when no quote is attributed to
     them, or to a surname of theirs, and never back past a live blog's headline."""
-    from bot.core.models import QuoteKind
-    from bot.extract.attributions import Attribution
     from bot.extract.draft import SpeakerResolver
 
     text = (
@@ -297,12 +296,10 @@ def test_a_pronoun_points_to_the_nearest_person_named_in_its_entry() -> None:
         "Putin’s posture was evident when he argued that the weapon would help.\n"
     )
 
-    def att(source: str, nth: int = 0) -> Attribution:
-        start = [m.start() for m in re.finditer(rf"\b{source}\b", text)][nth]
-        return Attribution(content=((0, 3),), cue=None, source=(start, start + len(source)), kind=QuoteKind.INDIRECT)
-
     resolver = SpeakerResolver(default_context(ROOT / "summaries").speakers)
-    speakers = resolver.resolve_all(text, [att("Andriy Nebitov"), att("he"), att("he", 1), att("he", 2)])
+    speakers = resolver.resolve_all(
+        text, [_source(text, "Andriy Nebitov"), _source(text, "he"), _source(text, "he", 1), _source(text, "he", 2)]
+    )
     ids = [s.id if s else None for s in speakers]
     assert ids[0] == "andriy-nebitov"
     assert ids[1] == "tayyip-erdogan"  # named with a title, never quoted: not Nebitov, an entry back
@@ -313,8 +310,6 @@ def test_a_pronoun_points_to_the_nearest_person_named_in_its_entry() -> None:
 def test_a_description_stands_for_a_person_whose_role_fits() -> None:
     """ "Ukraine's president" is not a source that only shares a place with it (an office in
     Ukraine); a live blog line opening with it stands for the person its entry names next."""
-    from bot.core.models import QuoteKind
-    from bot.extract.attributions import Attribution
     from bot.extract.draft import SpeakerResolver
 
     text = (
@@ -323,13 +318,14 @@ def test_a_description_stands_for_a_person_whose_role_fits() -> None:
         "“They are accumulating forces,” Volodymyr Zelenskyy said in his nighttime address.\n"
     )
 
-    def att(source: str) -> Attribution:
-        start = text.index(source)
-        return Attribution(content=((0, 3),), cue=None, source=(start, start + len(source)), kind=QuoteKind.INDIRECT)
-
     resolver = SpeakerResolver(default_context(ROOT / "summaries").speakers)
     speakers = resolver.resolve_all(
-        text, [att("the United Nations office in Ukraine"), att("Ukraine’s president"), att("Volodymyr Zelenskyy")]
+        text,
+        [
+            _source(text, "the United Nations office in Ukraine"),
+            _source(text, "Ukraine’s president"),
+            _source(text, "Volodymyr Zelenskyy"),
+        ],
     )
     ids = [s.id if s else None for s in speakers]
     assert ids[1:] == ["volodymyr-zelensky", "volodymyr-zelensky"]
