@@ -332,6 +332,7 @@ class SpeakerResolver:
         return out
 
 
+WORD_RE = re.compile(r"\w+")
 OPENING_QUOTES = '“"«'
 CLOSING_QUOTES = '”"»'
 CONTINUED_CONFIDENCE = 0.6  # a quoted paragraph with no cue of its own, carrying on the one before
@@ -425,6 +426,8 @@ def make_draft(
         if any(a < att.content[-1][1] and att.content[0][0] < b for a, b in skip):
             continue  # words inside a photo caption
         start, end = max(att.content, key=lambda r: r[1] - r[0])
+        if len(WORD_RE.findall(text[start:end])) < 2:
+            continue  # one word is no statement ("said on Facebook": the medium, not the words)
         via = text[att.via[0] : att.via[1]] if att.via else None
         said = _said_on(text, att, meta.published)
         quotes.append(

@@ -438,3 +438,15 @@ def test_a_quoted_paragraph_without_a_cue_carries_on_the_quote_before_it() -> No
     assert text[carried.words.start : carried.words.end] == carried.words.text  # verbatim
     assert "Nothing is settled yet." not in words  # after a paragraph of the article's own, no speaker
     assert [q.id for q in quotes] == [f"q{n}" for n in range(1, len(quotes) + 1)]
+
+
+def test_one_word_is_no_statement() -> None:
+    """ "said on Facebook" names the medium: a draft never shows "Facebook" as someone's words."""
+    text = (
+        "Five towns have been shelled in the region that has been partially controlled by separatists "
+        "since 2014, Serhiy Haidai said on Facebook.\n"
+    )
+    meta = ArticleMeta("t-1", "T", "Desk", dt.date(2022, 4, 21), "https://example.org/t")
+    draft = make_draft(meta, text, default_context(ROOT / "summaries").speakers, load_gazetteer(), min_confidence=0)
+    assert all(len(re.findall(r"\w+", q.words.text)) >= 2 for q in draft.digest.quotes)
+    assert "Facebook" not in [q.words.text for q in draft.digest.quotes]
