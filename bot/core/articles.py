@@ -9,7 +9,6 @@ It also reads one article back as a drafter needs it (`article_source`, `article
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
 import zlib
@@ -19,7 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.core.db import Store, upsert
+from bot.core.db import Store, insert_sql, upsert
 from bot.core.models import (
     ArticleDigest,
     ArticleMeta,
@@ -191,16 +190,12 @@ def _delete_content(db: sqlite_utils.Database, article_id: str) -> None:
         db.conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
 
 
-@functools.cache
 def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
-    cols = ", ".join(f'"{c}"' for c in columns)
-    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'
     if table == "articles":
         # Upserted on the columns a digest owns: what ingestion keeps on the row stays, and so
         # does a story link ingestion made.
-        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in ("id", "story_id"))
-        sql += f' ON CONFLICT("id") DO UPDATE SET {updates}, story_id = coalesce(story_id, excluded.story_id)'
-    return sql
+        return insert_sql(table, columns, "id", keep_stored=("story_id",))
+    return insert_sql(table, columns)
 
 
 def write_digest(store: Store, digest: ArticleDigest, digest_hash: str, loaded_at: str) -> None:

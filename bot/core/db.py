@@ -56,6 +56,21 @@ PRAGMAS = (
 READER_THREADS = 4
 
 
+@functools.cache
+def insert_sql(table: str, columns: tuple[str, ...], pk: str | None = None, keep_stored: tuple[str, ...] = ()) -> str:
+    """`INSERT` of `columns`; with `pk`, an upsert that updates the other columns where the key
+    is stored, except `keep_stored` ones, which keep a stored value and take the new one only
+    where none was."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})'
+    if pk is None:
+        return sql
+    updates = [f'"{c}" = excluded."{c}"' for c in columns if c != pk and c not in keep_stored]
+    updates += [f'"{c}" = coalesce("{c}", excluded."{c}")' for c in keep_stored if c in columns]
+    action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+    return f'{sql} ON CONFLICT("{pk}") {action}'
+
+
 def upsert(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]], pk: str) -> None:
     """Insert rows, or update the columns they carry where their `pk` is already stored.
 
@@ -67,12 +82,8 @@ def upsert(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]], pk:
     """
     if not rows:
         return
-    columns = list(rows[0])
-    names = ", ".join(f'"{c}"' for c in columns)
-    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != pk)
-    action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
-    sql = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))}) ON CONFLICT("{pk}") {action}'
-    conn.executemany(sql, [[row[c] for c in columns] for row in rows])
+    columns = tuple(rows[0])
+    conn.executemany(insert_sql(table, columns, pk), [[row[c] for c in columns] for row in rows])
 
 
 class _Local(threading.local):
