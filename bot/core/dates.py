@@ -34,7 +34,7 @@ _MONTHS = (
     "december",
 )
 # Phrases relative to the publication day, resolved as dateparser does (tested against it):
-# (days back, or months back with a month's or year's precision).
+# (precision, and how many days, months or years back).
 _RELATIVE: dict[str, tuple[str, int]] = {
     "today": ("day", 0),
     "yesterday": ("day", 1),
@@ -98,11 +98,11 @@ def resolve_date(text: str, published: dt.date) -> ResolvedDate:
             raise DateError(f"{raw!r} is not a valid date") from exc
         return ResolvedDate(date, precision, raw)
     phrase = _LEADING.sub("", raw)
-    weekday = phrase.lower().rstrip(".")
-    if weekday in _WEEKDAYS:
-        back = (published.weekday() - _WEEKDAYS.index(weekday)) % 7
+    lowered = phrase.lower().rstrip(".")
+    if lowered in _WEEKDAYS:
+        back = (published.weekday() - _WEEKDAYS.index(lowered)) % 7
         return ResolvedDate(published - dt.timedelta(days=back), "day", raw)
-    relative = _RELATIVE.get(weekday)
+    relative = _RELATIVE.get(lowered)
     if relative is not None:
         return ResolvedDate(_back(published, *relative), relative[0], raw)
     month = _MONTH.match(phrase)

@@ -51,7 +51,7 @@ from bot.core.speakers import Speaker, SpeakerRegistry
 from bot.core.textnorm import fold
 from bot.extract.attributions import Attribution, extract_attributions
 from bot.extract.claims import Assertion, candidate_contradictions, find_date, key_points, region_claims
-from bot.extract.text import has_word
+from bot.extract.text import has_word, word_count
 
 HASH_RE = re.compile(r"^# drafter-sha256: ([0-9a-f]{64})\n", re.MULTILINE)
 DRAFT_LABEL = "automatic, not reviewed"
@@ -234,32 +234,30 @@ class SpeakerResolver:
         """(position, name) of each person the text names, quoted or not: titled names ("Turkish
         President Tayyip Erdogan"), and the surnames of those and of the registry's people; and
         the titled ones with the stems of their title ("chines", "presid")."""
-        out: list[tuple[int, str]] = []
         titled: list[tuple[int, str, set[str]]] = []
-        surnames: dict[str, str] = {}
         for m in TITLED_PERSON.finditer(text):
             name = person_name(m.group(1))
             words = name.split()
             if 2 <= len(words) <= 3 and not any(w.lower() in TITLE_WORDS | _NOT_NAME_WORDS for w in words):
                 at = m.start(1) + m.group(1).index(name)
                 line = text.rfind("\n", 0, at) + 1
-                out.append((at, name))
                 titled.append((at, name, _stems(" ".join(text[max(line, at - 60) : at].split()[-4:]))))
-                surnames[words[-1]] = name
+        surnames = {name.split()[-1]: name for _, name, _ in titled}
         for speaker in self.registry.by_id.values():
             if speaker.kind == "person":
                 surnames.setdefault(speaker.name.split()[-1], speaker.name)
-        known = {at for at, _ in out}
+        people = [(at, name) for at, name, _ in titled]
         for surname, name in surnames.items():
             if len(surname) < 4:
                 continue
             for m in re.finditer(rf"\b{re.escape(surname)}\b", text):
-                if not any(m.start() >= at and m.start() < at + len(n) for at, n in out if at in known):
-                    out.append((m.start(), name))
-        return sorted(out), titled
+                if not any(at <= m.start() < at + len(n) for at, n, _ in titled):  # not the titled name itself
+                    people.append((m.start(), name))
+        return sorted(people), titled
 
-    def _person(self, name: str) -> Speaker:
-        return self.known(name) or self.add_draft(name)
+    def _speaker(self, found: str | Speaker) -> Speaker:
+        """A person found by name (made a draft speaker if new), or a speaker already resolved."""
+        return found if isinstance(found, Speaker) else self.known(found) or self.add_draft(found)
 
     def resolve_all(self, text: str, attributions: Sequence[Attribution]) -> list[Speaker | None]:
         """One speaker per attribution (None when it has no source)."""
@@ -286,16 +284,15 @@ class SpeakerResolver:
             if speaker is None and att.source is not None:
                 position = att.source[0]
                 mention = _source_words(text[att.source[0] : att.source[1]])
+                entry = max((e for e in entries if e <= position), default=0)  # its live blog entry
                 if mention.lower() in PRONOUNS:  # a pronoun points back, to a compatible antecedent
-                    entry = max((e for e in entries if e <= position), default=0)
                     before = [n for n in named if entry <= n[0] < position]
                     if mention.lower() in PERSONAL:
                         # The nearest person named before it in the entry, quoted or not.
                         found: list[tuple[int, str | Speaker]] = [p for p in people if entry <= p[0] < position]
                         found += [n for n in before if n[1].kind == "person"]
                         if found:
-                            nearest = max(found, key=lambda f: f[0])[1]
-                            speaker = nearest if isinstance(nearest, Speaker) else self._person(nearest)
+                            speaker = self._speaker(max(found, key=lambda f: f[0])[1])
                         pool = []
                     elif mention.lower() in NON_PERSONAL:
                         pool = [n for n in before if n[1].kind != "person"]
@@ -310,11 +307,10 @@ class SpeakerResolver:
                     roles = _stems(" ".join(ROLE_NOUNS.findall(mention)))
                     pool = [n for n in named if roles & _stems(f"{n[1].role} {n[1].name}")]
                     if not pool:  # "Chinese president" -> "Chinese President Xi Jinping" in its entry
-                        entry = max((e for e in entries if e <= position), default=0)
                         following = min((e for e in entries if e > position), default=len(text))
                         fits = [t for t in titled if entry <= t[0] < following and len(words & t[2]) >= 2]
                         if fits:
-                            pool = [(t[0], self._person(t[1])) for t in fits]
+                            pool = [(t[0], self._speaker(t[1])) for t in fits]
                         elif PERSON_ROLE.search(mention) and _opens_line(text, position):
                             # A live blog's line "Ukraine's president says ..." names the person
                             # next: the first person named after it in its entry, close by.
@@ -322,8 +318,7 @@ class SpeakerResolver:
                             after: list[tuple[int, str | Speaker]] = [p for p in people if position < p[0] < reach]
                             after += [n for n in named if n[1].kind == "person" and position < n[0] < reach]
                             if after:
-                                first_named = min(after, key=lambda a: a[0])[1]
-                                speaker = first_named if isinstance(first_named, Speaker) else self._person(first_named)
+                                speaker = self._speaker(min(after, key=lambda a: a[0])[1])
                 if pool:
                     speaker = min(pool, key=lambda n: abs(n[0] - position))[1]
                 elif speaker is None and ROLE_NOUNS.search(mention):
@@ -332,7 +327,6 @@ class SpeakerResolver:
         return out
 
 
-WORD_RE = re.compile(r"\w+")
 OPENING_QUOTES = '“"«'
 CLOSING_QUOTES = '”"»'
 CONTINUED_CONFIDENCE = 0.6  # a quoted paragraph with no cue of its own, carrying on the one before
@@ -426,7 +420,7 @@ def make_draft(
         if any(a < att.content[-1][1] and att.content[0][0] < b for a, b in skip):
             continue  # words inside a photo caption
         start, end = max(att.content, key=lambda r: r[1] - r[0])
-        if len(WORD_RE.findall(text[start:end])) < 2:
+        if word_count(text[start:end]) < 2:
             continue  # one word is no statement ("said on Facebook": the medium, not the words)
         via = text[att.via[0] : att.via[1]] if att.via else None
         said = _said_on(text, att, meta.published)

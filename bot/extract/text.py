@@ -14,6 +14,7 @@ from dataclasses import dataclass
 # "''" and "``" (typewriter quotation marks) are one token each.
 TOKEN_RE = re.compile(r"(?:[A-Za-z]\.){2,}|''|``|\w+|[^\w\s]", re.UNICODE)
 WORD_RE = re.compile(r"\w", re.UNICODE)
+WORDS_RE = re.compile(r"\w+", re.UNICODE)
 OPEN_QUOTES = frozenset("“„«")
 CLOSE_QUOTES = frozenset("”»")
 TOGGLE_QUOTES = frozenset({'"', "''", "``"})
@@ -168,3 +169,7 @@ def paragraphs(text: str) -> list[Paragraph]:
 
 def has_word(text: str) -> bool:
     return bool(WORD_RE.search(text))
+
+
+def word_count(text: str) -> int:
+    return len(WORDS_RE.findall(text))
