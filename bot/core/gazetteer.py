@@ -138,7 +138,24 @@ class Gazetteer:
         )
 
     def resolve(self, query: str) -> Match | None:
-        """'Donetsk', 'donetska oblast', 'UA-14', 'Izium', 'Kharkov', 'Київ', 'Donbas' -> a Match."""
+        """'Donetsk', 'donetska oblast', 'UA-14', 'Izium', 'Kharkov', 'Київ', 'Donbas' -> a Match;
+        a misspelt name ('Donetks') gives the closest one, marked not exact."""
+        found = self.lookup(query)
+        key = fold(query)
+        if found is not None or not key:
+            return found
+        hits = process.extract(key, self._keys, scorer=OSA.normalized_similarity, score_cutoff=FUZZY_CUTOFF, limit=8)
+        if not hits:
+            return None
+        top = hits[0][1]
+        near = [h for h in hits if h[1] >= top - 0.01]
+        entry = max((self._best(h[0]) for h in near), key=lambda e: e.rank)
+        return self._match(entry, exact=False)
+
+    def lookup(self, query: str) -> Match | None:
+        """The region or place a name, alias or code is exactly (folded, a trailing "oblast" or
+        "region" allowed), or None. No fuzzy search: text scanned for place names asks this for
+        every capitalised phrase, and the fuzzy search over every known name costs about 10 ms."""
         key = fold(query)
         if not key:
             return None
@@ -148,13 +165,7 @@ class Gazetteer:
         for candidate in (key, *(key.removesuffix(s) for s in _SUFFIXES if key.endswith(s))):
             if candidate in self._entries:
                 return self._match(self._best(candidate), exact=True)
-        hits = process.extract(key, self._keys, scorer=OSA.normalized_similarity, score_cutoff=FUZZY_CUTOFF, limit=8)
-        if not hits:
-            return None
-        top = hits[0][1]
-        near = [h for h in hits if h[1] >= top - 0.01]
-        entry = max((self._best(h[0]) for h in near), key=lambda e: e.rank)
-        return self._match(entry, exact=False)
+        return None
 
     def outside(self, query: str) -> str | None:
         """'New York City (United States)' when the query names a city outside the covered countries."""

@@ -247,7 +247,7 @@ def region_mentions(text: str, gazetteer: Gazetteer, start: int = 0, end: int | 
             if any(group[k + 1].start() - group[k].end() > 1 for k in range(len(group) - 1)):
                 continue
             phrase = text[start + group[0].start() : start + group[-1].end()]
-            match = gazetteer.resolve(phrase)
+            match = gazetteer.lookup(phrase)
             if match is not None and match.exact:
                 found = (length, phrase, match)
                 break

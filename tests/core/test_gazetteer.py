@@ -142,3 +142,13 @@ def test_suggestions_and_autocomplete() -> None:
     assert all(len(label) <= 100 and len(value) <= 100 for label, value in G.complete("k"))
     for _label, value in G.complete("iz"):
         assert G.resolve(value) is not None  # every value resolves back
+
+
+def test_lookup_is_exact_and_resolve_forgives_a_typo() -> None:
+    """Drafting scans every capitalised phrase with `lookup`, which never guesses; `resolve`, for
+    what a user typed, falls back to the closest name and says it is not exact."""
+    exact = G.lookup("donetska oblast")
+    assert exact is not None and exact.exact and exact.region.code == "UA-14"
+    assert G.lookup("Donetks") is None and G.lookup("Zelensky") is None and G.lookup("") is None
+    guessed = G.resolve("Donetks")
+    assert guessed is not None and not guessed.exact and guessed.region.code == "UA-14"
