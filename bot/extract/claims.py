@@ -1,8 +1,9 @@
 """Region mentions, region claims, dates, key points and candidate contradictions from article text.
 
 Rule-based on purpose: claims use the core's fixed `ClaimType` vocabulary, so a claim is a
-region mention (gazetteer, exact names only: towns map to their oblast) in the same sentence
-as a trigger word of that claim type ("annexed", "withdrew", "shelling"...). A claim inside an
+region mention (gazetteer, exact names only: towns map to their oblast) that a trigger word of
+that claim type ("annexed", "withdrew", "shelling"...) governs in its sentence: the nearest place
+to the trigger, counting a clause mark as distance, with the places listed together with it. A claim inside an
 attribution's content is asserted by that attribution's speaker, otherwise by the article.
 Dates written in the sentence ("in September", "Thursday") resolve against the publication
 date with the core's `resolve_date` (dateparser, RELATIVE_BASE). Everything is a verbatim
@@ -57,14 +58,33 @@ CLAIM_TRIGGERS: tuple[tuple[ClaimType, re.Pattern[str]], ...] = tuple(
         (ClaimType.CONTROLS, r"\bunder (?:the )?control\b|\bcontrol(?:s|led)?\b|\bmaintain(?:s|ed)?\b"),
         (
             ClaimType.SHELLING,
-            r"\bshell(?:ed|ing|s)\b|\bstrikes?\b|\bmissiles?\b|\bdrones?\b|\bartillery\b"
-            r"|\bbomb\w*",
+            r"\bshell(?:ed|ing|s)\b|\bstrikes?\b|\bstruck\b|\bmissiles?\b|\bdrones?\b|\bartillery\b"
+            r"|\bbomb\w*|\battacks? on\b|\bcame under (?:\w+ ){0,2}(?:attack|fire)\b",
         ),
-        (ClaimType.FIGHTING, r"\bfight\w*|\bbattles?\b|\bcombat\b|\bclash\w*|\boffensive\b|\bcounteroffensive\b"),
+        (
+            ClaimType.FIGHTING,
+            r"\bfight\w*|\bbattles?\b|\bcombat\b|\bclash\w*|\boffensive\b|\bcounteroffensive\b"
+            r"|\bstorm(?:s|ed|ing)?\b|\bassaults?\b|\bpush(?:es|ed)? to (?:take|capture|seize)\b",
+        ),
         (ClaimType.CONTESTED, r"\bcontested\b|\bdisputed\b|\bfront ?lines?\b"),
     )
 )
-TRIGGER_OF = dict(CLAIM_TRIGGERS)
+
+
+def sentence_triggers(sentence: str) -> dict[ClaimType, list[re.Match[str]]]:
+    """The trigger words of each claim type in a sentence, most specific type first; words
+    already read as a more specific type are not read again ("does not maintain military
+    control" is lacks_control, not also controls)."""
+    out: dict[ClaimType, list[re.Match[str]]] = {}
+    taken: list[tuple[int, int]] = []
+    for claim, pattern in CLAIM_TRIGGERS:
+        matches = [m for m in pattern.finditer(sentence) if not any(m.start() < b and a < m.end() for a, b in taken)]
+        if matches:
+            out[claim] = matches
+            taken.extend(m.span() for m in matches)
+    return out
+
+
 # What a place is named for, read from the words just before it. A title ("the leader of
 # Chechnya", "the governor of Kursk") names someone, not where something happens; a dateline
 # ("KYIV, Ukraine (AP) —") names where the story was filed. A region outside Ukraine is a claim's
@@ -180,10 +200,62 @@ def claim_confidence(distance: int | None, hypothetical: bool, types: int) -> fl
     return score
 
 
-def _trigger(pattern: re.Pattern[str], sentence: Sentence, mention: RegionMention) -> tuple[int | None, bool]:
+# What may stand between two places named as one list ("Donetsk, Luhansk and Kharkiv regions",
+# "from Chernihiv and Sumy and from around Kyiv", "Donetsk region and the town of Tavriya, in the
+# Kherson region").
+COORDINATION_RE = re.compile(
+    r"(?:\s|,|\band\b|\bor\b|\bas well as\b|\bthe\b|\b(?:from|in|into|around|near|of)\b"
+    r"|\b(?:region|oblast|province|town|city|village|port|settlement)s?\b)*"
+)
+# Marks between a trigger and a place that start another clause: each counts as this many characters.
+CLAUSE_MARK_RE = re.compile(r"[,;:()\u2014\u2013]|\s-\s")
+CLAUSE_PENALTY = 40
+
+
+def _distance(text: str, a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Characters between two spans of the text, each clause mark between them counted as
+    CLAUSE_PENALTY more: a trigger is about the place in its own clause before a nearer one
+    behind a comma ("after the push to take Kyiv, the Kremlin declared its goal was ... Donbas")."""
+    left, right = (a[1], b[0]) if a[0] <= b[0] else (b[1], a[0])
+    if right <= left:
+        return 0
+    return right - left + CLAUSE_PENALTY * len(CLAUSE_MARK_RE.findall(text, left, right))
+
+
+def _bound(
+    matches: Sequence[re.Match[str]], text: str, sentence: Sentence, mentions: Sequence[RegionMention]
+) -> set[int]:
+    """Indices of the mentions a trigger of the claim type is about: for each trigger, the nearest
+    place named in the sentence (`_distance`), with the places listed together with it. "Heavy
+    fighting in Donetsk, as Russia seeks to advance towards Izium" is fighting in Donetsk, not in
+    Izium, which the sentence names for another reason. A trigger nearer to words pointing back
+    ("control in the areas, as shown by ... Kherson") than to any place is about all the places of
+    the sentence; a place only pointed back at from an earlier sentence is always bound."""
+    inside = [i for i, m in enumerate(mentions) if sentence.start <= m.start < sentence.end]
+    bound = set(range(len(mentions))) - set(inside)
+    if not inside:
+        return bound
+    groups: list[list[int]] = []
+    for i in sorted(inside, key=lambda i: mentions[i].start):
+        if groups and COORDINATION_RE.fullmatch(text, mentions[groups[-1][-1]].end, mentions[i].start):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    pointers = [(sentence.start + p.start(), sentence.start + p.end()) for p in ANAPHORA_RE.finditer(sentence.text)]
+    for match in matches:
+        trigger = (sentence.start + match.start(), sentence.start + match.end())
+        gaps = [min(_distance(text, trigger, (mentions[i].start, mentions[i].end)) for i in g) for g in groups]
+        nearest = min(gaps)
+        if any(_distance(text, trigger, p) < nearest for p in pointers):
+            bound.update(inside)
+            continue
+        bound.update(i for g, gap in zip(groups, gaps, strict=True) if gap == nearest for i in g)
+    return bound
+
+
+def _trigger(matches: Sequence[re.Match[str]], sentence: Sentence, mention: RegionMention) -> tuple[int | None, bool]:
     """(characters between the place and the nearest trigger of the claim type, or None when the
     place is not in the sentence; whether a modal word stands just before that trigger)."""
-    matches = list(pattern.finditer(sentence.text))
     if not matches:
         return None, False
     inside = sentence.start <= mention.start < sentence.end
@@ -331,12 +403,14 @@ def region_claims(
             if not (recent and since <= 2 and ANAPHORA_RE.search(sentence.text)):
                 continue
             mentions = recent  # "the move", "the areas": the regions just named
-        types = [claim for claim, pattern in CLAIM_TRIGGERS if pattern.search(sentence.text)]
+        triggers = sentence_triggers(sentence.text)
+        types = list(triggers)
         if not types:
             continue
         date = find_date(sentence.text, published)
-        for claim, mention in ((c, m) for c in types for m in mentions):
-            distance, hypothetical = _trigger(TRIGGER_OF[claim], sentence, mention)
+        bound = {claim: _bound(triggers[claim], text, sentence, mentions) for claim in types}
+        for claim, mention in ((c, m) for c in types for i, m in enumerate(mentions) if i in bound[c]):
+            distance, hypothetical = _trigger(triggers[claim], sentence, mention)
             confidence = claim_confidence(distance, hypothetical, len(types))
             for code in mention.codes:
                 key = (sentence.text, code, claim, mention.place)

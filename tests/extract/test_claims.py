@@ -172,3 +172,59 @@ def test_the_same_claim_in_several_sentences_is_surer(gazetteer) -> None:
     first = next(c for c in once if c.claim == ClaimType.SHELLING)
     again = next(c for c in twice if c.claim == ClaimType.SHELLING)
     assert again.confidence is not None and first.confidence is not None and again.confidence > first.confidence
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A place the sentence names for another reason is not where the trigger happens.
+        (
+            "Heavy shelling and fighting continues in eastern Donbas as Russia seeks to advance further"
+            " towards settlements including Izium.",
+            {
+                ("UA-14", ClaimType.SHELLING),
+                ("UA-09", ClaimType.SHELLING),
+                ("UA-14", ClaimType.FIGHTING),
+                ("UA-09", ClaimType.FIGHTING),
+            },
+        ),
+        (
+            "A planned humanitarian corridor from occupied villages in the Kherson region to Dnipro did not go ahead.",
+            {("UA-65", ClaimType.OCCUPIED)},
+        ),
+        # A comma puts the nearer place in another clause.
+        (
+            "Weeks ago, after the abortive push to take Kyiv, the Kremlin declared that its main goal was the"
+            " capture of the Donbas.",
+            {("UA-30", ClaimType.FIGHTING), ("UA-14", ClaimType.GOAL), ("UA-09", ClaimType.GOAL)},
+        ),
+        # Places listed together share the trigger.
+        (
+            "All Russian units withdrew from the regions of Chernihiv and Sumy and from around Kyiv.",
+            {("UA-74", ClaimType.WITHDREW), ("UA-59", ClaimType.WITHDREW), ("UA-32", ClaimType.WITHDREW)},
+        ),
+        # Words read as a more specific claim are not read again as a weaker one.
+        (
+            "The Kremlin does not maintain military control in Zaporizhzhia.",
+            {("UA-23", ClaimType.LACKS_CONTROL)},
+        ),
+        (
+            "The cities of Kharkiv and Kramatorsk came under deadly attack, and Russia said it struck areas"
+            " around Zaporizhzhia.",
+            {("UA-63", ClaimType.SHELLING), ("UA-14", ClaimType.SHELLING), ("UA-23", ClaimType.SHELLING)},
+        ),
+    ],
+)
+def test_a_claim_is_about_the_place_its_trigger_governs(gazetteer, text: str, expected: set) -> None:
+    assert {(c.region, c.claim) for c in region_claims(text, gazetteer, PUBLISHED)} == expected
+
+
+def test_a_trigger_pointing_back_covers_the_places_of_its_sentence(gazetteer) -> None:
+    """'No control in the areas, as shown by ... Kherson and ... Zaporizhzhia': the areas it names."""
+    text = (
+        "The Kremlin does not maintain military control in the areas, as shown by Ukrainian forces retaking"
+        " Kherson and continuing to fight in Zaporizhzhia."
+    )
+    found = {(c.region, c.claim) for c in region_claims(text, gazetteer, PUBLISHED)}
+    assert {("UA-65", ClaimType.LACKS_CONTROL), ("UA-23", ClaimType.LACKS_CONTROL)} <= found
+    assert ("UA-65", ClaimType.RECAPTURED) in found and ("UA-23", ClaimType.RECAPTURED) not in found
