@@ -58,12 +58,14 @@ CLAIM_TRIGGERS: tuple[tuple[ClaimType, re.Pattern[str]], ...] = tuple(
         (ClaimType.CONTROLS, r"\bunder (?:the )?control\b|\bcontrol(?:s|led)?\b|\bmaintain(?:s|ed)?\b"),
         (
             ClaimType.SHELLING,
-            r"\bshell(?:ed|ing|s)\b|\bstrikes?\b|\bstruck\b|\bmissiles?\b|\bdrones?\b|\bartillery\b"
+            r"\bshell(?:ed|ing|s)\b|\bstrikes?\b|\bstruck\b"
+            r"|(?<!anti-tank )(?<!anti-aircraft )(?<!ballistic )\bmissiles?\b|\bdrones?\b|\bartillery\b"
             r"|\bbomb\w*|\battacks? on\b|\bcame under (?:\w+ ){0,2}(?:attack|fire)\b",
         ),
         (
             ClaimType.FIGHTING,
-            r"\bfight\w*|\bbattles?\b|\bcombat\b|\bclash\w*|\boffensive\b|\bcounteroffensive\b"
+            r"\bfight\w*\b(?! for (?:its|their|our|his|her) (?:survival|existence|freedom|independence|lives))"
+            r"|\bbreak(?:ing|s)? through\b|\bbattles?\b|\bcombat\b|\bclash\w*|\boffensive\b|\bcounteroffensive\b"
             r"|\bstorm(?:s|ed|ing)?\b|\bassaults?\b|\bpush(?:es|ed)? to (?:take|capture|seize)\b",
         ),
         (ClaimType.CONTESTED, r"\bcontested\b|\bdisputed\b|\bfront ?lines?\b"),
@@ -130,10 +132,18 @@ def _surroundings(text: str, sentence_start: int, mention: RegionMention) -> Reg
     return dataclasses.replace(mention, codes=(SURROUNDING_REGION[mention.codes[0]],), place=None)
 
 
+# A capital after these words is its government, a party and not a place ("take up arms against
+# Kyiv", "talks with Moscow").
+GOVERNMENT_SEATS = frozenset({"UA-30", "RU-MOW", "BY-HM"})
+PARTY_BEFORE_RE = re.compile(r"\b(?:against|with|by)\s+$", re.IGNORECASE)
+
+
 def _names_a_place(text: str, sentence_start: int, mention: RegionMention) -> bool:
     """Whether a region mention can be what a claim is about (see the patterns above)."""
     before = _words_before(text, sentence_start, mention)
     if TITLE_BEFORE_RE.search(before):
+        return False
+    if mention.codes[0] in GOVERNMENT_SEATS and PARTY_BEFORE_RE.search(before):
         return False
     if mention.start == sentence_start and mention.text.isupper() and len(mention.text) > 2:
         return False  # a dateline
@@ -179,6 +189,16 @@ INCOMPATIBLE: frozenset[frozenset[ClaimType]] = frozenset(
 # how many sentences of the article make the same claim about the same region. Chosen on the
 # dev split (tests/extract and bench/drafts.py measure it); drafts keep what clears the threshold.
 HYPOTHETICAL_RE = re.compile(r"\b(?:would|could|may|might|if|any|should|whether|unless)\b", re.IGNORECASE)
+# Words of a plan or an aim before a trigger: what someone plans to do has not happened ("aim to
+# launch an offensive", "planned to forge a corridor"). Not for goal claims, which are the plans.
+PLAN_RE = re.compile(
+    r"\b(?:aims?|aimed|plans?|planned|planning|intends?|intended|seeks?|sought|wants?|wanted|preparing|prepares?)"
+    r"\s+(?:to|for)\b",
+    re.IGNORECASE,
+)
+# A sentence whose subject is an act and whose verb is a modal: "Taking Mariupol would ...",
+# "Capturing it would link ...".
+ACT_WOULD_RE = re.compile(r"^[A-Z]\w+ing\b[^,;]{0,60}?\b(?:would|could|might|will)\b")
 NEAR, FAR = 40, 120  # characters between trigger and place
 MODAL_REACH = 50  # characters before a trigger where a modal word makes it hypothetical
 CONFIDENCE_BY_DISTANCE = ((NEAR, 0.9), (FAR, 0.7))
@@ -222,13 +242,36 @@ def _distance(text: str, a: tuple[int, int], b: tuple[int, int]) -> int:
     return right - left + CLAUSE_PENALTY * len(CLAUSE_MARK_RE.findall(text, left, right))
 
 
+# What starts another clause between two triggers: the later trigger then governs the places
+# after it ("a counteroffensive that succeeded in pushing Russian forces from Kyiv" pushed them
+# out of Kyiv; it did not fight there).
+CLAUSE_START_RE = re.compile(r"[,;:]|\b(?:that|which|who|where|when|after|before|while|as)\b", re.IGNORECASE)
+
+
+def _blocked(match: re.Match[str], others: Sequence[re.Match[str]], sentence: Sentence, place: int) -> bool:
+    """Whether another claim type's trigger stands between this trigger and the place (its offset
+    in the sentence), in a later clause (see CLAUSE_START_RE)."""
+    low, high = sorted((match.start(), place))
+    for other in others:
+        if low < other.start() and other.end() <= high:
+            first, second = sorted((match, other), key=lambda m: m.start())
+            if CLAUSE_START_RE.search(sentence.text, first.end(), second.start()):
+                return True
+    return False
+
+
 def _bound(
-    matches: Sequence[re.Match[str]], text: str, sentence: Sentence, mentions: Sequence[RegionMention]
+    matches: Sequence[re.Match[str]],
+    others: Sequence[re.Match[str]],
+    text: str,
+    sentence: Sentence,
+    mentions: Sequence[RegionMention],
 ) -> set[int]:
     """Indices of the mentions a trigger of the claim type is about: for each trigger, the nearest
     place named in the sentence (`_distance`), with the places listed together with it. "Heavy
     fighting in Donetsk, as Russia seeks to advance towards Izium" is fighting in Donetsk, not in
-    Izium, which the sentence names for another reason. A trigger nearer to words pointing back
+    Izium, which the sentence names for another reason; nor is it about a place that another
+    claim's trigger in a later clause stands before (`_blocked`). A trigger nearer to words pointing back
     ("control in the areas, as shown by ... Kherson") than to any place is about all the places of
     the sentence; a place only pointed back at from an earlier sentence is always bound."""
     inside = [i for i, m in enumerate(mentions) if sentence.start <= m.start < sentence.end]
@@ -244,18 +287,34 @@ def _bound(
     pointers = [(sentence.start + p.start(), sentence.start + p.end()) for p in ANAPHORA_RE.finditer(sentence.text)]
     for match in matches:
         trigger = (sentence.start + match.start(), sentence.start + match.end())
-        gaps = [min(_distance(text, trigger, (mentions[i].start, mentions[i].end)) for i in g) for g in groups]
-        nearest = min(gaps)
+        nearest = min(_distance(text, trigger, (mentions[i].start, mentions[i].end)) for i in inside)
         if any(_distance(text, trigger, p) < nearest for p in pointers):
             bound.update(inside)
             continue
-        bound.update(i for g, gap in zip(groups, gaps, strict=True) if gap == nearest for i in g)
+        free = [g for g in groups if not _blocked(match, others, sentence, mentions[g[0]].start - sentence.start)]
+        if not free:
+            continue
+        gaps = [min(_distance(text, trigger, (mentions[i].start, mentions[i].end)) for i in g) for g in free]
+        nearest = min(gaps)
+        bound.update(i for g, gap in zip(free, gaps, strict=True) if gap == nearest for i in g)
     return bound
 
 
-def _trigger(matches: Sequence[re.Match[str]], sentence: Sentence, mention: RegionMention) -> tuple[int | None, bool]:
+def _clause_end(sentence: str, start: int) -> int:
+    """Where the clause running at `start` ends: at a relative word or a clause mark."""
+    found = re.compile(r"[,;]|\b(?:that|which|who|where|when)\b").search(sentence, start)
+    return found.start() if found else len(sentence)
+
+
+def _trigger(
+    claim: ClaimType, matches: Sequence[re.Match[str]], sentence: Sentence, mention: RegionMention
+) -> tuple[int | None, bool]:
     """(characters between the place and the nearest trigger of the claim type, or None when the
-    place is not in the sentence; whether a modal word stands just before that trigger)."""
+    place is not in the sentence; whether it is what would, could or is planned to happen: a modal
+    word or a plan just before the trigger, a modal between the trigger and a place after it
+    ("control over the south that could provide access to Transnistria"), or a trigger in the
+    clause of an act that is a modal's subject ("Capturing it would link", but not "... the Crimea
+    region that Moscow annexed"))."""
     if not matches:
         return None, False
     inside = sentence.start <= mention.start < sentence.end
@@ -266,7 +325,14 @@ def _trigger(matches: Sequence[re.Match[str]], sentence: Sentence, mention: Regi
 
     nearest = min(matches, key=gap)
     before = sentence.text[max(0, nearest.start() - MODAL_REACH) : nearest.start()]
-    return (gap(nearest) if inside else None), bool(HYPOTHETICAL_RE.search(before))
+    after = sentence.text[nearest.end() : local] if inside else ""  # empty when the place comes first
+    act = ACT_WOULD_RE.match(sentence.text)
+    hypothetical = (
+        bool(HYPOTHETICAL_RE.search(before) or HYPOTHETICAL_RE.search(after))
+        or (claim is not ClaimType.GOAL and bool(PLAN_RE.search(before)))
+        or (act is not None and nearest.start() < _clause_end(sentence.text, act.end()))
+    )
+    return (gap(nearest) if inside else None), hypothetical
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,9 +474,14 @@ def region_claims(
         if not types:
             continue
         date = find_date(sentence.text, published)
-        bound = {claim: _bound(triggers[claim], text, sentence, mentions) for claim in types}
+        bound = {
+            claim: _bound(
+                triggers[claim], [m for c in types if c != claim for m in triggers[c]], text, sentence, mentions
+            )
+            for claim in types
+        }
         for claim, mention in ((c, m) for c in types for i, m in enumerate(mentions) if i in bound[c]):
-            distance, hypothetical = _trigger(triggers[claim], sentence, mention)
+            distance, hypothetical = _trigger(claim, triggers[claim], sentence, mention)
             confidence = claim_confidence(distance, hypothetical, len(types))
             for code in mention.codes:
                 key = (sentence.text, code, claim, mention.place)

@@ -228,3 +228,44 @@ def test_a_trigger_pointing_back_covers_the_places_of_its_sentence(gazetteer) ->
     found = {(c.region, c.claim) for c in region_claims(text, gazetteer, PUBLISHED)}
     assert {("UA-65", ClaimType.LACKS_CONTROL), ("UA-23", ClaimType.LACKS_CONTROL)} <= found
     assert ("UA-65", ClaimType.RECAPTURED) in found and ("UA-23", ClaimType.RECAPTURED) not in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "From there, they aim to launch an offensive in the direction of Zavody, in the Kharkiv region.",
+        "Russia planned to forge a land corridor between Russia-annexed Crimea and Donbas.",
+        "A commander said his country sought control over the south of Ukraine that could provide access to Kherson.",
+        "Capturing it would link separatist territory with Mariupol.",
+    ],
+)
+def test_a_plan_or_a_modal_is_no_fact(gazetteer, text: str) -> None:
+    """What is planned may be a goal, never the fighting, annexation or capture itself."""
+    assert {c for _, c in _claimed(text, gazetteer)} <= {ClaimType.GOAL}
+
+
+def test_a_relative_clause_after_a_modal_act_still_states_a_fact(gazetteer) -> None:
+    text = "Capturing it would link separatist territory with the Crimea region that Moscow annexed in 2014."
+    assert _claimed(text, gazetteer) == {("UA-43", ClaimType.ANNEXED)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ukraine says it is fighting for its survival after years of war around Crimea's ports and Kherson.",
+        "Kyiv had very limited stocks of anti-tank missiles.",
+        "The allies watched the test launch of Russia's new intercontinental ballistic missile near Mariupol.",
+        "Russian forces are preparing residents of semi-occupied regions to take up arms against Kyiv.",
+    ],
+)
+def test_words_that_only_look_like_a_claim(gazetteer, text: str) -> None:
+    claims = {c for _, c in _claimed(text, gazetteer)}
+    assert not claims & {ClaimType.FIGHTING, ClaimType.SHELLING, ClaimType.OCCUPIED}
+
+
+def test_a_trigger_in_a_later_clause_governs_the_places_after_it(gazetteer) -> None:
+    text = (
+        "Ukraine launched a strong counteroffensive that has mostly succeeded in pushing Russian forces"
+        " from Ukrainian territories such as Kyiv, Kharkiv and Izium."
+    )
+    assert _claimed(text, gazetteer) == {("UA-30", ClaimType.RECAPTURED), ("UA-63", ClaimType.RECAPTURED)}
