@@ -442,6 +442,19 @@ class Assertion:
     via: str | None = None
 
 
+def _owner(
+    assertions: Sequence[Assertion], sentence: Sentence, mention: RegionMention, matches: Sequence[re.Match[str]]
+) -> Assertion | None:
+    """The statement a claim sits in: the one holding the place's mention, or, for a place only
+    pointed back at from an earlier sentence ("Foreign governments said the move is
+    illegitimate"), the one holding the claim's trigger."""
+    if sentence.start <= mention.start < sentence.end:
+        spans = [(mention.start, mention.end)]
+    else:
+        spans = [(sentence.start + m.start(), sentence.start + m.end()) for m in matches]
+    return next((a for a in assertions for s, e in spans if a.start <= s and e <= a.end), None)
+
+
 def region_claims(
     text: str,
     gazetteer: Gazetteer,
@@ -488,7 +501,7 @@ def region_claims(
                 if key in seen:
                     continue
                 seen.add(key)
-                owner = next((a for a in assertions if a.start <= mention.start and mention.end <= a.end), None)
+                owner = _owner(assertions, sentence, mention, triggers[claim])
                 out.append(
                     RegionClaim(
                         id=f"c{len(out) + 1}",

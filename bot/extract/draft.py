@@ -81,11 +81,15 @@ TITLES = re.compile(
 
 # Descriptions that name a role can stand as a (draft) speaker of their own; "people" cannot.
 ROLE_NOUNS = re.compile(
-    r"\b(officials?|spokes\w+|minist\w+|president|governor|mayor|commanders?|military|army|police|"
+    r"\b(officials?|spokes\w+|minist\w+|presidents?|governors?|mayors?|commanders?|military|army|police|"
     r"analysts?|experts?|sources?|witness\w*|residents?|journalists?|correspondents?|diplomats?|"
-    r"ambassador|general|chief|head|leaders?|agency|service|committee|council|government|embassy)\b",
+    r"ambassadors?|generals?|chiefs?|heads?|leaders?|agenc(?:y|ies)|services?|committees?|councils?"
+    r"|governments?|embass(?:y|ies)|lawmakers?|legislators?)\b",
     re.IGNORECASE,
 )
+# An appositive that lists members is no name of the source ("Foreign governments, including the
+# United States").
+_INCLUDING = re.compile(r"^(?:including|such as|among them|like|notably|led by)\b", re.IGNORECASE)
 
 
 # Words that open a title or description before a name ("Luhansk regional governor Serhiy
@@ -216,6 +220,8 @@ class SpeakerResolver:
         # "the leader of Chechnya, Ramzan Kadyrov": the name is the appositive, the head the role.
         head, _, appositive = mention.partition(",")
         appositive = appositive.strip(" ,.")
+        if _INCLUDING.match(appositive):
+            appositive = ""
         described = not _is_named(head) or " of " in f" {head} "
         if described and appositive and _is_named(appositive) and len(appositive.split()) <= 4:
             head, appositive = appositive, head

@@ -340,6 +340,7 @@ def test_a_description_stands_for_a_person_whose_role_fits() -> None:
         ("The Kremlin-backed leader of Chechnya, Ramzan Kadyrov", "Ramzan Kadyrov", "person"),
         ("Ukraine's top security official, Oleksiy Danilov", "Oleksiy Danilov", "person"),
         ("Olena Kovalenko, a local teacher", "Olena Kovalenko", "person"),
+        ("Foreign governments, including the United States", "Foreign governments", "organisation"),
     ],
 )
 def test_new_speakers_get_a_clean_name_and_the_right_kind(mention: str, name: str, kind: str) -> None:
@@ -450,3 +451,28 @@ def test_one_word_is_no_statement() -> None:
     draft = make_draft(meta, text, default_context(ROOT / "summaries").speakers, load_gazetteer(), min_confidence=0)
     assert all(len(re.findall(r"\w+", q.words.text)) >= 2 for q in draft.digest.quotes)
     assert "Facebook" not in [q.words.text for q in draft.digest.quotes]
+
+
+def test_a_sentence_opening_according_to_is_that_sources_statement() -> None:
+    """The seed's "According to Reuters, Russia instead will focus ..." was drafted as Russia's
+    words with the cue "will focus" (and dropped under the threshold); "Foreign governments,
+    including the United States, said the move is illegitimate" had no speaker at all. The claims
+    of both statements are asserted by their speakers, also where the place is only pointed back
+    at ("the move")."""
+    text = (
+        "According to Reuters, Russia instead will focus its efforts to liberate the four territories it"
+        " annexed from Ukraine in September: Donetsk, Luhansk, Kherson and Zaporizhzhia.\n\n"
+        "Foreign governments, including the United States, said the move is illegitimate.\n"
+    )
+    meta = ArticleMeta("t-1", "T", "Desk", dt.date(2022, 12, 8), "https://example.org/t")
+    draft = make_draft(meta, text, default_context(ROOT / "summaries").speakers, load_gazetteer())
+    said = {(q.speaker, q.words.text) for q in draft.digest.quotes}
+    assert (
+        "reuters",
+        "Russia instead will focus its efforts to liberate the four territories it annexed from Ukraine in"
+        " September: Donetsk, Luhansk, Kherson and Zaporizhzhia",
+    ) in said
+    assert ("foreign-governments", "the move is illegitimate") in said
+    asserted = {(c.region, c.claim.value, c.asserted_by) for c in draft.digest.claims}
+    assert ("UA-14", "goal", "reuters") in asserted
+    assert ("UA-14", "rejects_claim", "foreign-governments") in asserted
