@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
-"""Benchmark attribution extraction on PolNeAR dev: the shared scorer's figures and articles/s.
+"""Benchmark machine drafts: attributions on PolNeAR dev, whole drafts on the war articles' dev
+gold, drafting speed and memory, and the seed's curated digest recovered.
 
     python bench/attributions.py [--gold ../shared/data/polnear/dev] [--scorer PATH]
 
-Runs `briefbot attributions GOLD/text --jsonl OUT` (in process, through the click command),
-times it, then runs the shared scorer on the output and prints its full report. Then drafts
-the seed article and prints how much of its hand-curated digest the draft recovers.
+1. Runs `briefbot attributions GOLD/text --jsonl OUT` (in process, through the click command),
+   times it, then runs the shared scorer on the output and prints its full report.
+2. Runs the shared `score_drafts.py` on `../shared/data/claims-dev` (it calls `briefbot draft`
+   per article) and prints its totals: statements, who said what, regions, claims, asserters.
+3. Drafts those articles again in this process (attributions, speakers, claims, key points,
+   contradictions: `make_draft`) and prints articles per CPU-second on one core and peak RSS.
+4. Drafts the seed article and prints how much of its hand-curated digest the draft recovers.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -66,8 +72,57 @@ def main() -> int:
         if scored.returncode:
             print(scored.stderr, file=sys.stderr)
             return scored.returncode
+    draft_scores(shared)
+    draft_speed(shared)
     seed_comparison()
     return 0
+
+
+def draft_scores(shared: Path) -> None:
+    scorer = shared / "eval" / "score_drafts.py"
+    texts = shared / "data" / "articles" / "text"
+    args = [str(shared / "data" / "claims-dev"), str(texts), str(shared / "seed")]
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    scored = subprocess.run([sys.executable, str(scorer), *args], capture_output=True, text=True, env=env)
+    print(f"command: python {scorer} {' '.join(args)}")
+    if scored.returncode:
+        print(scored.stderr[-2000:], file=sys.stderr)
+        return
+    print("\n".join(line for line in scored.stdout.splitlines() if not line.startswith("{")))
+
+
+def draft_speed(shared: Path) -> None:
+    """Whole drafts of the dev war articles and the seed, in this process, on one core."""
+    import resource
+
+    from bot.core.digest_files import default_context
+    from bot.core.gazetteer import load_gazetteer
+    from bot.core.models import ArticleMeta
+    from bot.extract.draft import make_draft
+
+    speakers = default_context(ROOT / "summaries").speakers
+    gazetteer = load_gazetteer()
+    paths = sorted((shared / "data" / "articles" / "text").glob("*.txt")) + sorted((shared / "seed").glob("*.txt"))
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    meta = ArticleMeta("bench", "Bench", "Bench", dt.date(2022, 4, 21), "https://example.org/bench")
+    for text in texts:  # warm: the models, dateparser's tables
+        make_draft(meta, text, speakers, gazetteer)
+    rounds = 3
+    seconds: list[float] = []
+    for text in texts:
+        started = time.process_time()
+        for _ in range(rounds):
+            make_draft(meta, text, speakers, gazetteer)
+        seconds.append((time.process_time() - started) / rounds)
+    words = [len(t.split()) for t in texts]
+    median = sorted(zip(seconds, words, strict=True))[len(texts) // 2]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"drafting: {len(texts)} articles ({sum(words):,} words), {len(texts) / sum(seconds):.1f} articles/CPU-s"
+        f" on one core ({sum(words) / sum(seconds):,.0f} words/s); the median article ({median[1]:,} words)"
+        f" {median[0] * 1000:.0f} ms = {1 / median[0]:.1f} articles/s, the longest ({max(words):,} words)"
+        f" {max(seconds) * 1000:.0f} ms; peak RSS of this process {peak:.0f} MB"
+    )
 
 
 def seed_comparison() -> None:

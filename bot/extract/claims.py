@@ -187,7 +187,7 @@ INCOMPATIBLE: frozenset[frozenset[ClaimType]] = frozenset(
 # the trigger is what would, could or may happen (a modal word just before it), how many kinds
 # of claim the sentence mixes, and
 # how many sentences of the article make the same claim about the same region. Chosen on the
-# dev split (tests/extract and bench/drafts.py measure it); drafts keep what clears the threshold.
+# dev split (tests/extract and bench/attributions.py measure it); drafts keep what clears the threshold.
 HYPOTHETICAL_RE = re.compile(r"\b(?:would|could|may|might|if|any|should|whether|unless)\b", re.IGNORECASE)
 # Words of a plan or an aim before a trigger: what someone plans to do has not happened ("aim to
 # launch an offensive", "planned to forge a corridor"). Not for goal claims, which are the plans.
