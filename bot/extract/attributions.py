@@ -474,6 +474,34 @@ def _opening_according_to(
     return found
 
 
+# The commonest attribution of news writing, "CONTENT, SOURCE said." The role tagger at times
+# gives such a cue no content (or one word after it: "said on Facebook"); then the content is the
+# sentence up to the comma before the source.
+SOURCE_BEFORE_CUE_MAX = 10  # tokens between that comma and the cue
+CONTENT_BEFORE_MIN_WORDS = 3
+
+
+def _clause_before(tokens: Sequence[Token], cue: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """(content, source) token ranges for a cue of saying that follows "CONTENT, SOURCE" in its
+    sentence; None when the sentence is not built so."""
+    cue_start = cue[0]
+    if not any(_lexical(t.text)[0] in SAYING_LEMMAS for t in tokens[cue[0] : cue[1]]):
+        return None
+    sentence = tokens[cue_start].sentence
+    first = cue_start
+    while first > 0 and tokens[first - 1].sentence == sentence:
+        first -= 1
+    comma = next((i for i in range(cue_start - 1, first, -1) if tokens[i].text == ","), None)
+    if comma is None or not 1 <= cue_start - comma - 1 <= SOURCE_BEFORE_CUE_MAX:
+        return None
+    source = tokens[comma + 1 : cue_start]
+    if any(t.text in QUOTE_CHARS for t in source) or not any(has_word(t.text) for t in source):
+        return None
+    if len(_word_tokens(tokens, first, comma)) < CONTENT_BEFORE_MIN_WORDS:
+        return None
+    return (first, comma), (comma + 1, cue_start)
+
+
 def extract_paragraph(
     text: str, paragraph: Paragraph, cue_tagger: pycrfsuite.Tagger, role_tagger: pycrfsuite.Tagger
 ) -> list[Attribution]:
@@ -490,10 +518,14 @@ def extract_paragraph(
     for a, b, confidence in cues:
         tags = role_tagger.tag(role_features(paragraph, base, (a, b), mask))
         content_ranges = chunks(tags, "CON")
+        sources = [r for r in chunks(tags, "SRC") if _word_tokens(tokens, *r)]
+        if sum(len(_word_tokens(tokens, *r)) for r in content_ranges) <= 1:
+            before = _clause_before(tokens, (a, b))  # "..., the capital's police chief said."
+            if before is not None:
+                content_ranges, sources = [before[0]], [before[1]]
         content = _content_segments(tokens, content_ranges)
         if not content:
             continue
-        sources = [r for r in chunks(tags, "SRC") if _word_tokens(tokens, *r)]
         fallback = not sources
         if fallback:  # Viterbi left the source out: take a likely one when the model half-believes it
             sources = _likely_sources(role_tagger, len(tokens))

@@ -168,3 +168,43 @@ def test_a_statement_relayed_by_an_outlet_keeps_its_speaker_and_names_the_relay(
     att = find(text, extract_attributions(text), "Russian forces were withdrawing")
     assert span(text, att.source) == "Ukraine"
     assert span(text, att.via) == "CNN"
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "content"),
+    [
+        (
+            "Ukrainian police have identified 1,084 civilians killed by Russian forces outside Kyiv, the"
+            " capital’s police chief said.",
+            "the capital’s police chief",
+            "Ukrainian police have identified 1,084 civilians killed by Russian forces outside Kyiv",
+        ),
+        (
+            "Five towns have been shelled in the region that has been partially controlled by separatists"
+            " since 2014, Serhiy Haidai said on Facebook.",
+            "Serhiy Haidai",
+            "Five towns have been shelled in the region that has been partially controlled by separatists since 2014",
+        ),
+        (
+            "Four civilians and three police officers have been wounded overnight by Russian shelling in"
+            " the region of Luhansk, its governor has said.",
+            "its governor",
+            "Four civilians and three police officers have been wounded overnight by Russian shelling in"
+            " the region of Luhansk",
+        ),
+    ],
+)
+def test_content_then_source_then_said_is_the_clause_before_the_comma(text: str, source: str, content: str) -> None:
+    """The tagger gave these cues no content, or the medium ("Facebook") as the words."""
+    att = next(a for a in extract_attributions(text) if a.cue and "said" in span(text, a.cue))
+    assert span(text, att.source) == source
+    assert [span(text, c) for c in att.content] == [content]
+
+
+def test_according_to_opening_a_sentence_is_the_sources_statement() -> None:
+    text = "According to Reuters, Russia instead will focus its efforts on the east."
+    (att,) = extract_attributions(text)
+    assert (span(text, att.source), span(text, att.cue)) == ("Reuters", "According to")
+    assert [span(text, c) for c in att.content] == ["Russia instead will focus its efforts on the east"]
+    relayed = "According to CNN, Ukraine said some Russian forces were withdrawing."
+    assert span(relayed, find(relayed, extract_attributions(relayed), "withdrawing").source) == "Ukraine"
