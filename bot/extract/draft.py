@@ -112,6 +112,8 @@ NOT_SPEAKERS = re.compile(
     r"|Moldovan|Turkish|Italian|Georgian|Chechen|Iranian|Israeli|Japanese|Canadian)$"
 )
 _NAME_WORD = re.compile(r"^[A-Z][\w'’.-]*$")
+# The last word of a name: capitalised, or a particle joined to one ("al-Ississ", "bin-Salman").
+_NAME_END = re.compile(r"^(?:[A-Z]|(?:al|el|ad|ash|bin|ibn|abu|de|di|da|van|von)[-’'][A-Z])")
 # A person named after a title ("Turkish President Tayyip Erdogan", "said Chancellor Olaf
 # Scholz"), where the text need not quote them: what a later "he" or "she" may point back to.
 TITLED_PERSON = re.compile(
@@ -175,7 +177,7 @@ def _is_named(mention: str) -> bool:
     pronoun or a description ("a European official"): a name ends with a capitalized word."""
     head = mention.split(",")[0].strip(" .")
     words = head.split()
-    return bool(words) and head.lower() not in PRONOUNS | GENERIC and words[-1][:1].isupper()
+    return bool(words) and head.lower() not in PRONOUNS | GENERIC and bool(_NAME_END.match(words[-1]))
 
 
 def _same_surname(name: str, matched: str) -> bool:
@@ -401,6 +403,14 @@ def _said_on(text: str, att: Attribution, published: dt.date) -> tuple[dt.date, 
 MIN_CONFIDENCE = 0.5  # chosen on the dev split for precision (BRIEFBOT_DRAFT_MIN_CONFIDENCE)
 
 
+def _part_kind(text: str, att: Attribution, start: int, end: int) -> QuoteKind:
+    """The kind of one part of a statement: a part of several between quotation marks is direct."""
+    if len(att.content) == 1 or att.kind is QuoteKind.INDIRECT:
+        return att.kind
+    before, after = text[max(0, start - 2) : start].strip(), text[end : end + 2].strip(" ,.")
+    return QuoteKind.DIRECT if before[-1:] in OPENING_QUOTES and after[:1] in CLOSING_QUOTES else att.kind
+
+
 def make_draft(
     meta: ArticleMeta,
     text: str,
@@ -425,25 +435,25 @@ def make_draft(
             continue  # a quote must name its speaker
         if any(a < att.content[-1][1] and att.content[0][0] < b for a, b in skip):
             continue  # words inside a photo caption
-        start, end = max(att.content, key=lambda r: r[1] - r[0])
-        if word_count(text[start:end]) < 2:
-            continue  # one word is no statement ("said on Facebook": the medium, not the words)
         via = text[att.via[0] : att.via[1]] if att.via else None
         said = _said_on(text, att, meta.published)
-        quotes.append(
-            Quote(
-                id=f"q{len(quotes) + 1}",
-                speaker=speaker.id,
-                mention=text[att.source[0] : att.source[1]],
-                role=speaker.role,
-                kind=att.kind,
-                words=Span(start, end, text[start:end]),
-                via=via,
-                cue=text[att.cue[0] : att.cue[1]] if att.cue else None,
-                said_on=said[0] if said else None,
-                confidence=att.confidence,
+        # Each part of a statement is a quote of its own ("X," he said. "Y."), as a desk files
+        # them; one word is no statement ("said on Facebook": the medium, not the words).
+        for start, end in (r for r in att.content if word_count(text[r[0] : r[1]]) >= 2):
+            quotes.append(
+                Quote(
+                    id=f"q{len(quotes) + 1}",
+                    speaker=speaker.id,
+                    mention=text[att.source[0] : att.source[1]],
+                    role=speaker.role,
+                    kind=_part_kind(text, att, start, end),
+                    words=Span(start, end, text[start:end]),
+                    via=via,
+                    cue=text[att.cue[0] : att.cue[1]] if att.cue else None,
+                    said_on=said[0] if said else None,
+                    confidence=att.confidence,
+                )
             )
-        )
         for a, b in att.content:
             assertions.append(Assertion(a, b, speaker.id, via))
     continued = continued_quotes(text, quotes, attributions, skip)

@@ -476,3 +476,22 @@ def test_a_sentence_opening_according_to_is_that_sources_statement() -> None:
     asserted = {(c.region, c.claim.value, c.asserted_by) for c in draft.digest.claims}
     assert ("UA-14", "goal", "reuters") in asserted
     assert ("UA-14", "rejects_claim", "foreign-governments") in asserted
+
+
+def test_each_quoted_part_of_a_statement_is_a_quote_of_its_own() -> None:
+    """ "X," she said. "Y." gave one quote holding only the longer part: the other was lost."""
+    text = (
+        "“The team we talked to has found 80 bodies alone,” Hoda Abdel-Hamid said. “But the full scope of"
+        " what happened is still not completely uncovered.”\n\n"
+        "“Jordan has prepared well for such a crisis,” Mohamad al-Ississ told reporters.\n"
+    )
+    meta = ArticleMeta("t-1", "T", "Desk", dt.date(2022, 4, 21), "https://example.org/t")
+    draft = make_draft(meta, text, default_context(ROOT / "summaries").speakers, load_gazetteer(), min_confidence=0)
+    said = {(q.speaker, q.words.text, q.kind) for q in draft.digest.quotes}
+    assert ("hoda-abdel-hamid", "The team we talked to has found 80 bodies alone", QuoteKind.DIRECT) in said
+    assert (
+        "hoda-abdel-hamid",
+        "But the full scope of what happened is still not completely uncovered",
+        QuoteKind.DIRECT,
+    ) in said
+    assert ("mohamad-al-ississ", "Jordan has prepared well for such a crisis", QuoteKind.DIRECT) in said
