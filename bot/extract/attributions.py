@@ -427,14 +427,30 @@ def _dice(a: set[int], b: set[int]) -> float:
 # CNN, Ukraine said ...", where the outlet only relays). The tagger often misses this cue and
 # takes a verb of the clause for one ("will focus").
 SENTENCE_ACCORDING_RE = re.compile(r"According to ([^,;:\n]{2,80}?),\s+")
-SAYING_LEMMAS = frozenset(
+# Verbs (lemmas) and phrase heads that make an attribution a statement: saying, claiming,
+# reporting, accusing, denying... What the tagger also marks from PolNeAR's wider notion of
+# attribution (beliefs, feelings, perceptions: "felt", "hopes", "seems", "shows", "released")
+# is no statement a desk would quote.
+STATEMENT_LEMMAS = frozenset(
     re.findall(
         r"\w+",
         "say tell claim report announce state add write warn deny accuse insist confirm note argue suggest "
         "explain acknowledge admit allege assert declare describe predict reply respond stress tweet post "
-        "urge vow promise pledge threaten believe think estimate call cite quote reveal indicate",
+        "urge vow promise pledge threaten estimate call cite quote reveal indicate accord statement "
+        "denounce dismiss downplay portray frame document speak hail condemn blast question reject refer "
+        "discuss criticise criticize praise blame agree propose demand ask order appeal recall complain "
+        "emphasise emphasize comment concede caution repeat reiterate unveil publish brief inform testify "
+        "announcement interview telegram facebook twitter",
     )
 )
+
+
+def is_statement_cue(cue: str) -> bool:
+    """Whether a cue's words make a statement (STATEMENT_LEMMAS); a colon introducing words is one."""
+    words = re.findall(r"\w+", cue)
+    return not words or any(_lexical(w)[0].lower() in STATEMENT_LEMMAS for w in words)
+
+
 ACCORDING_TO_CONFIDENCE = 0.9
 
 
@@ -460,7 +476,7 @@ def _opening_according_to(
         span = (tokens[inner[0]].start, tokens[last].end)
         inside = [f for f in found if f[2].cue is not None and span[0] <= f[2].cue[0] < span[1]]
         cue_words = [w for f in inside if f[2].cue for w in re.findall(r"\w+", text[f[2].cue[0] : f[2].cue[1]])]
-        if any(_lexical(w)[0] in SAYING_LEMMAS for w in cue_words):
+        if any(_lexical(w)[0] in STATEMENT_LEMMAS for w in cue_words):
             continue
         found = [f for f in found if all(f is not g for g in inside)]
         attribution = Attribution(
@@ -485,7 +501,7 @@ def _clause_before(tokens: Sequence[Token], cue: tuple[int, int]) -> tuple[tuple
     """(content, source) token ranges for a cue of saying that follows "CONTENT, SOURCE" in its
     sentence; None when the sentence is not built so."""
     cue_start = cue[0]
-    if not any(_lexical(t.text)[0] in SAYING_LEMMAS for t in tokens[cue[0] : cue[1]]):
+    if not any(_lexical(t.text)[0] in STATEMENT_LEMMAS for t in tokens[cue[0] : cue[1]]):
         return None
     sentence = tokens[cue_start].sentence
     first = cue_start

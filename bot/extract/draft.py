@@ -49,8 +49,15 @@ from bot.core.models import (
 )
 from bot.core.speakers import Speaker, SpeakerRegistry
 from bot.core.textnorm import fold
-from bot.extract.attributions import Attribution, extract_attributions
-from bot.extract.claims import Assertion, candidate_contradictions, find_date, key_points, region_claims
+from bot.extract.attributions import Attribution, extract_attributions, is_statement_cue
+from bot.extract.claims import (
+    GOVERNMENT_SEATS,
+    Assertion,
+    candidate_contradictions,
+    find_date,
+    key_points,
+    region_claims,
+)
 from bot.extract.text import has_word, word_count
 
 HASH_RE = re.compile(r"^# drafter-sha256: ([0-9a-f]{64})\n", re.MULTILINE)
@@ -194,9 +201,16 @@ class SpeakerResolver:
     """Maps source mentions to canonical speakers: registry names and aliases first, then pronouns
     and descriptions to the nearest fitting named speaker of the article, else a new draft speaker."""
 
-    def __init__(self, registry: SpeakerRegistry):
+    def __init__(self, registry: SpeakerRegistry, gazetteer: Gazetteer | None = None):
         self.registry = registry
+        self.gazetteer = gazetteer
         self.new: dict[str, Speaker] = {}
+
+    def _is_place(self, name: str) -> bool:
+        """A region or town is no speaker ("Mariupol tells us"), unless it is a capital standing for
+        its government (Kyiv, Moscow, Minsk), which the registry lists under the government."""
+        match = self.gazetteer.lookup(name) if self.gazetteer else None
+        return match is not None and not {r.code for r in match.regions} & GOVERNMENT_SEATS
 
     def known(self, mention: str) -> Speaker | None:
         head = _fold_mention(mention.split(",")[0]).strip(" .")
@@ -221,7 +235,7 @@ class SpeakerResolver:
         # "Olena Kovalenko, a local teacher": the name before an appositive, which is the role;
         # "the leader of Chechnya, Ramzan Kadyrov": the name is the appositive, the head the role.
         head, _, appositive = mention.partition(",")
-        appositive = appositive.strip(" ,.")
+        appositive = appositive.partition(",")[0].strip(" ,.")  # "..., Ramzan Kadyrov, whose forces ..."
         if _INCLUDING.match(appositive):
             appositive = ""
         described = not _is_named(head) or " of " in f" {head} "
@@ -283,7 +297,15 @@ class SpeakerResolver:
                 continue
             speaker = self.known(mention)
             if speaker is None and _is_named(mention):
-                speaker = self.add_draft(mention)
+                # A surname alone stands for the person the text names in full ("Zelenskyy" after
+                # "President Volodymyr Zelenskyy", in whatever order their statements come).
+                full = [
+                    name for _, name, _ in titled if " " not in mention.strip() and name.split()[-1] == mention.strip()
+                ]
+                speaker = self.add_draft(full[0] if full else mention)
+                if self._is_place(speaker.name):
+                    self.new.pop(speaker.id, None)
+                    speaker = None
             if speaker is not None:
                 named.append((att.source[0], speaker))
             first.append(speaker)
@@ -426,13 +448,15 @@ def make_draft(
     a statement left out is still asserted by its speaker, never by the article)."""
     skip = [(c.start, c.end) for c in captions]
     attributions = extract_attributions(text)
-    resolver = SpeakerResolver(registry)
+    resolver = SpeakerResolver(registry, gazetteer)
     speakers = resolver.resolve_all(text, attributions)
     quotes: list[Quote] = []
     assertions: list[Assertion] = []
     for att, speaker in zip(attributions, speakers, strict=True):
         if speaker is None or att.source is None:
             continue  # a quote must name its speaker
+        if att.cue is not None and not is_statement_cue(text[att.cue[0] : att.cue[1]]):
+            continue  # "have felt", "shows", "hopes": no statement
         if any(a < att.content[-1][1] and att.content[0][0] < b for a, b in skip):
             continue  # words inside a photo caption
         via = text[att.via[0] : att.via[1]] if att.via else None

@@ -12,6 +12,7 @@ from bot.cli import cli
 from bot.core.digest_files import check_dir, default_context, read_digest
 from bot.core.gazetteer import load_gazetteer
 from bot.core.models import ArticleMeta, QuoteKind, Review
+from bot.core.speakers import SpeakerRegistry
 from bot.draft_cli import draft_command
 from bot.extract.attributions import Attribution
 from bot.extract.compare import compare
@@ -341,6 +342,11 @@ def test_a_description_stands_for_a_person_whose_role_fits() -> None:
         ("Ukraine's top security official, Oleksiy Danilov", "Oleksiy Danilov", "person"),
         ("Olena Kovalenko, a local teacher", "Olena Kovalenko", "person"),
         ("Foreign governments, including the United States", "Foreign governments", "organisation"),
+        (
+            "The Kremlin-backed leader of Chechnya, Ramzan Kadyrov, whose forces have taken part in the fighting",
+            "Ramzan Kadyrov",
+            "person",
+        ),
     ],
 )
 def test_new_speakers_get_a_clean_name_and_the_right_kind(mention: str, name: str, kind: str) -> None:
@@ -495,3 +501,27 @@ def test_each_quoted_part_of_a_statement_is_a_quote_of_its_own() -> None:
         QuoteKind.DIRECT,
     ) in said
     assert ("mohamad-al-ississ", "Jordan has prepared well for such a crisis", QuoteKind.DIRECT) in said
+
+
+def test_places_feelings_and_perceptions_are_no_statements() -> None:
+    """Issue 12: "Mariupol tells us that ..." made Mariupol a speaker, and "the Russians have felt
+    able to redeploy" a statement of the Russians."""
+    text = (
+        "Mariupol tells us that any Russian victory in Ukraine will be hollow.\n\n"
+        "The Russians have felt able to redeploy the forces used to assault the city.\n\n"
+        "Satellite images show that the mass grave has grown, Maxar Technologies said.\n"
+    )
+    meta = ArticleMeta("t-1", "T", "Desk", dt.date(2022, 4, 21), "https://example.org/t")
+    draft = make_draft(meta, text, default_context(ROOT / "summaries").speakers, load_gazetteer(), min_confidence=0)
+    assert [q.words.text for q in draft.digest.quotes] == ["Satellite images show that the mass grave has grown"]
+    assert "mariupol" not in {s.id for s in draft.new_speakers}
+
+
+def test_a_surname_alone_is_the_person_named_in_full() -> None:
+    text = (
+        "Russia has rejected a proposal for an Easter truce, Zelenskyy said.\n\n"
+        "Ukrainian President Volodymyr Zelenskyy met the prime minister in Kyiv.\n"
+    )
+    meta = ArticleMeta("t-1", "T", "Desk", dt.date(2022, 4, 21), "https://example.org/t")
+    draft = make_draft(meta, text, SpeakerRegistry([]), load_gazetteer(), min_confidence=0)
+    assert {q.speaker for q in draft.digest.quotes} == {"volodymyr-zelenskyy"}
