@@ -129,9 +129,13 @@ TITLED_PERSON = re.compile(
 # Roles only a person holds ("Ukraine's president", "Mariupol mayor"), and how far after such
 # a description the person it stands for may be named.
 PERSON_ROLE = re.compile(
-    r"\b(?:president|prime minister|mayor|governor|chancellor|minister|spokes(?:man|woman))\b", re.IGNORECASE
+    r"\b(?:president|prime minister|mayor|governor|chancellor|minister|spokes(?:man|woman|person)"
+    r"|(?:police|army|intelligence) chief|commander)\b",
+    re.IGNORECASE,
 )
 NEXT_NAME_REACH = 300
+# A source who asked not to be named stays unnamed.
+ANONYMOUS = re.compile(r"\banonymity\b|\bnot authori[sz]ed\b|\bdeclined to be named\b|\basked not to be named\b")
 # Capitalised words that are no part of a person's name.
 _NOT_NAME_WORDS = frozenset(("the", "a", "an", "united", "states", "kingdom", "nations", "union", "federation"))
 # A line with no closing punctuation (a live blog's headline or timestamp) opens a new entry: a
@@ -145,6 +149,15 @@ _TRAILING_ADVERB = re.compile(r"\s+(?:instead|also|too|however|meanwhile|reporte
 
 def _source_words(mention: str) -> str:
     return _TRAILING_ADVERB.sub("", mention)
+
+
+def _line_end(text: str, position: int) -> int:
+    end = text.find("\n", position)
+    return len(text) if end < 0 else end
+
+
+def _line_of(text: str, position: int) -> str:
+    return text[text.rfind("\n", 0, position) + 1 : _line_end(text, position)]
 
 
 def _opens_line(text: str, position: int) -> bool:
@@ -349,6 +362,14 @@ class SpeakerResolver:
                             after += [n for n in named if n[1].kind == "person" and position < n[0] < reach]
                             if after:
                                 speaker = self._speaker(min(after, key=lambda a: a[0])[1])
+                        elif PERSON_ROLE.search(mention) and not ANONYMOUS.search(_line_of(text, position)):
+                            # "..., its governor has said." then "..., Serhiy Haidai said on Facebook.":
+                            # news names the person in a later paragraph of the entry, as a speaker.
+                            line_end = _line_end(text, position)
+                            reach = min(following, line_end + NEXT_NAME_REACH)
+                            later = [n for n in named if n[1].kind == "person" and line_end < n[0] < reach]
+                            if later:
+                                speaker = min(later, key=lambda n: n[0])[1]
                 if pool:
                     speaker = min(pool, key=lambda n: abs(n[0] - position))[1]
                 elif speaker is None and ROLE_NOUNS.search(mention):

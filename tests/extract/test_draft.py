@@ -525,3 +525,23 @@ def test_a_surname_alone_is_the_person_named_in_full() -> None:
     meta = ArticleMeta("t-1", "T", "Desk", dt.date(2022, 4, 21), "https://example.org/t")
     draft = make_draft(meta, text, SpeakerRegistry([]), load_gazetteer(), min_confidence=0)
     assert {q.speaker for q in draft.digest.quotes} == {"volodymyr-zelenskyy"}
+
+
+def test_a_description_is_the_person_named_as_a_speaker_in_the_next_paragraphs() -> None:
+    """ "..., its governor has said." then "..., Serhiy Haidai said on Facebook."; a source who
+    spoke on condition of anonymity stays unnamed."""
+    text = (
+        "Four civilians and three police officers have been wounded overnight by Russian shelling in the"
+        " region of Luhansk, its governor has said.\n\n"
+        "Five towns have been shelled in the region, Serhiy Haidai said on Facebook.\n\n"
+        "Moscow is regrouping its forces, a senior intelligence official said on condition of anonymity.\n\n"
+        "The offensive has begun, Oleksiy Danilov said.\n"
+    )
+    meta = ArticleMeta("t-1", "T", "Desk", dt.date(2022, 4, 21), "https://example.org/t")
+    draft = make_draft(meta, text, SpeakerRegistry([]), load_gazetteer(), min_confidence=0)
+
+    def speaker_of(opening: str) -> str:
+        return next(q.speaker for q in draft.digest.quotes if q.words.text.startswith(opening))
+
+    assert speaker_of("Four civilians") == "serhiy-haidai"
+    assert speaker_of("Moscow is regrouping") != "oleksiy-danilov"
