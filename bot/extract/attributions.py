@@ -518,6 +518,53 @@ def _clause_before(tokens: Sequence[Token], cue: tuple[int, int]) -> tuple[tuple
     return (first, comma), (comma + 1, cue_start)
 
 
+# "CONTENT, the RIA state news agency cited the defence ministry as saying.": the tagger takes the
+# outlet for the source and "the defence ministry as saying" for the words.
+CITED_AS_SAYING_RE = re.compile(
+    r"(?P<content>.+?),\s+(?P<via>[^,;:]{2,80}?)\s+(?P<cue>cited|quoted)\s+(?P<source>[^,;:]{2,80}?)\s+as\s+saying\W*$"
+)
+
+
+def _cited_as_saying(
+    text: str, tokens: Sequence[Token], found: list[tuple[float, set[int], Attribution]]
+) -> list[tuple[float, set[int], Attribution]]:
+    """`found`, with each sentence "CONTENT, OUTLET cited SOURCE as saying." read as SOURCE's
+    statement relayed by OUTLET, in place of the tagger's reading of its cue."""
+    sentences: dict[int, list[int]] = {}
+    for i, token in enumerate(tokens):
+        sentences.setdefault(token.sentence, []).append(i)
+    for members in sentences.values():
+        start, end = tokens[members[0]].start, tokens[members[-1]].end
+        match = CITED_AS_SAYING_RE.fullmatch(text, start, end)
+        if not match:
+            continue
+        cue = match.span("cue")
+        found = [f for f in found if f[2].cue is None or not cue[0] <= f[2].cue[0] < cue[1]]
+        words = {i for i in members if tokens[i].end <= match.end("content") and has_word(tokens[i].text)}
+        content_tokens = [i for i in members if tokens[i].end <= match.end("content")]
+        attribution = Attribution(
+            content=(match.span("content"),),
+            cue=cue,
+            source=match.span("source"),
+            kind=_kind(tokens, [(content_tokens[0], content_tokens[-1] + 1)]),
+            via=match.span("via"),
+            confidence=ACCORDING_TO_CONFIDENCE,
+        )
+        found.append((ACCORDING_TO_CONFIDENCE, words, attribution))
+    return found
+
+
+RELATIVE_RE = re.compile(r"(?:that|which|who|whose)\b", re.IGNORECASE)
+
+
+def _not_the_sources_clause(text: str, content: list[CharRange], source: CharRange | None) -> list[CharRange]:
+    """Content without a part that is a relative clause of the source ("according to Energoatom,
+    the state-run agency that controls ...")."""
+    if source is None or len(content) < 2:
+        return content
+    return [(a, b) for a, b in content if not (0 <= a - source[1] <= 2 and RELATIVE_RE.match(text, a))]
+
+
 def extract_paragraph(
     text: str, paragraph: Paragraph, cue_tagger: pycrfsuite.Tagger, role_tagger: pycrfsuite.Tagger
 ) -> list[Attribution]:
@@ -550,6 +597,7 @@ def extract_paragraph(
             sa, sb = min(sources, key=lambda r: min(abs(r[0] - b), abs(a - r[1])))
             words = _word_tokens(tokens, sa, sb)
             source = (words[0].start, words[-1].end)
+        content = _not_the_sources_clause(text, content, source)
         cue_range = (tokens[a].start, tokens[b - 1].end)
         content_words = {i for r in content_ranges for i in range(*r) if has_word(tokens[i].text)}
         attribution = Attribution(
@@ -561,7 +609,7 @@ def extract_paragraph(
             confidence=round(confidence * (FALLBACK_SOURCE_FACTOR if fallback else 1.0), 2),
         )
         found.append((confidence, content_words, attribution))
-    found = _opening_according_to(text, tokens, found)
+    found = _cited_as_saying(text, tokens, _opening_according_to(text, tokens, found))
     # two cues claiming the same content ("has said", a cue and its echo): keep the surer one
     kept: list[tuple[float, set[int], Attribution]] = []
     for item in sorted(found, key=lambda f: -f[0]):

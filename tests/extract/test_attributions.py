@@ -208,3 +208,25 @@ def test_according_to_opening_a_sentence_is_the_sources_statement() -> None:
     assert [span(text, c) for c in att.content] == ["Russia instead will focus its efforts on the east"]
     relayed = "According to CNN, Ukraine said some Russian forces were withdrawing."
     assert span(relayed, find(relayed, extract_attributions(relayed), "withdrawing").source) == "Ukraine"
+
+
+def test_an_outlet_citing_someone_as_saying_relays_that_persons_words() -> None:
+    text = (
+        "Russia is prepared to stop firing to allow fighters to leave the plant, along with any civilians"
+        " that are still there, the RIA state news agency cited the defence ministry as saying."
+    )
+    (att,) = extract_attributions(text)
+    assert (span(text, att.source), span(text, att.via)) == ("the defence ministry", "the RIA state news agency")
+    assert [span(text, c) for c in att.content] == [
+        "Russia is prepared to stop firing to allow fighters to leave the plant, along with any civilians"
+        " that are still there"
+    ]
+
+
+def test_a_relative_clause_of_the_source_is_no_part_of_the_words() -> None:
+    text = (
+        "Three missiles flew over the nuclear power station in the Mykolaiv region on April 16, according to"
+        " Energoatom, the state-run agency that controls Ukraine’s nuclear generation."
+    )
+    att = find(text, extract_attributions(text), "Three missiles")
+    assert all("controls" not in span(text, c) for c in att.content)
