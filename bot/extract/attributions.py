@@ -437,17 +437,23 @@ STATEMENT_LEMMAS = frozenset(
         "say tell claim report announce state add write warn deny accuse insist confirm note argue suggest "
         "explain acknowledge admit allege assert declare describe predict reply respond stress tweet post "
         "urge vow promise pledge threaten estimate call cite quote reveal indicate accord statement "
-        "denounce dismiss downplay portray frame document speak hail condemn blast question reject refer "
-        "discuss criticise criticize praise blame agree propose demand ask order appeal recall complain "
-        "emphasise emphasize comment concede caution repeat reiterate unveil publish brief inform testify "
+        "denounce dismiss downplay portray frame document speak hail condemn question reject refer "
+        "criticise criticize praise blame agree propose demand ask order appeal recall complain "
+        "emphasise emphasize comment concede caution repeat reiterate publish brief inform testify "
         "announcement interview telegram facebook twitter",
     )
 )
 
 
+NEGATION_RE = re.compile(r"\b(?:not|never|no)\b|n[’']t\b", re.IGNORECASE)
+
+
 def is_statement_cue(cue: str) -> bool:
-    """Whether a cue's words make a statement (STATEMENT_LEMMAS); a colon introducing words is one."""
+    """Whether a cue's words make a statement (STATEMENT_LEMMAS), not denied ("did not say how
+    many"); a colon introducing words is one."""
     words = re.findall(r"\w+", cue)
+    if NEGATION_RE.search(cue):
+        return False
     return not words or any(_lexical(w)[0].lower() in STATEMENT_LEMMAS for w in words)
 
 

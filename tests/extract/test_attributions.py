@@ -230,3 +230,24 @@ def test_a_relative_clause_of_the_source_is_no_part_of_the_words() -> None:
     )
     att = find(text, extract_attributions(text), "Three missiles")
     assert all("controls" not in span(text, c) for c in att.content)
+
+
+@pytest.mark.parametrize(
+    ("cue", "statement"),
+    [
+        ("said", True),
+        ("has accused", True),
+        ("according to", True),
+        ("told", True),
+        (":", True),
+        ("did not say", False),
+        ("have felt", False),
+        ("shows", False),
+        ("hopes", False),
+        ("appeared", False),
+    ],
+)
+def test_a_draft_statement_needs_a_cue_of_saying(cue: str, statement: bool) -> None:
+    from bot.extract.attributions import is_statement_cue
+
+    assert is_statement_cue(cue) is statement
