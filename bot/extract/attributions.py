@@ -173,11 +173,13 @@ def base_features(paragraph: Paragraph) -> list[list[str]]:
     return out
 
 
+_BUCKET_LIMITS = (1, 2, 3, 5, 8, 12, 20, 35)
+# The bucket of each distance up to the last limit, looked up: role features ask for one per token per cue.
+_BUCKETS = tuple(str(next(limit for limit in _BUCKET_LIMITS if d <= limit)) for d in range(_BUCKET_LIMITS[-1] + 1))
+
+
 def _distance_bucket(distance: int) -> str:
-    for limit in (1, 2, 3, 5, 8, 12, 20, 35):
-        if distance <= limit:
-            return str(limit)
-    return "far"
+    return _BUCKETS[distance] if 0 <= distance < len(_BUCKETS) else ("far" if distance > 0 else "1")
 
 
 def role_features(

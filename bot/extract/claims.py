@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -249,15 +250,17 @@ CLAUSE_START_RE = re.compile(r"[,;:]|\b(?:that|which|who|where|when|after|before
 
 
 def _blocked(match: re.Match[str], others: Sequence[re.Match[str]], sentence: Sentence, place: int) -> bool:
-    """Whether another claim type's trigger stands between this trigger and the place (its offset
-    in the sentence), in a later clause (see CLAUSE_START_RE)."""
-    low, high = sorted((match.start(), place))
-    for other in others:
-        if low < other.start() and other.end() <= high:
-            first, second = sorted((match, other), key=lambda m: m.start())
-            if CLAUSE_START_RE.search(sentence.text, first.end(), second.start()):
-                return True
-    return False
+    """Whether another claim type's trigger stands between this trigger and a place after it (its
+    offset in the sentence), in a later clause (see CLAUSE_START_RE). A place before its triggers
+    is what all of them are about ("the villages had been retaken after heavy fighting")."""
+    if place < match.start():
+        return False
+    return any(
+        match.end() <= other.start()
+        and other.end() <= place
+        and CLAUSE_START_RE.search(sentence.text, match.end(), other.start())
+        for other in others
+    )
 
 
 def _bound(
@@ -351,8 +354,10 @@ class RegionMention:
     place: str | None
 
 
-def sentences(text: str) -> list[Sentence]:
-    """Sentences as exact spans of the text (from the first to the last token of each)."""
+@functools.lru_cache(maxsize=4)
+def sentences(text: str) -> tuple[Sentence, ...]:
+    """Sentences as exact spans of the text (from the first to the last token of each); cached
+    like `paragraphs`, for claims and key points of one article."""
     out: list[Sentence] = []
     for paragraph in paragraphs(text):
         groups: dict[int, list[Token]] = {}
@@ -362,7 +367,7 @@ def sentences(text: str) -> list[Sentence]:
             if any(has_word(t.text) for t in tokens):
                 start, end = tokens[0].start, tokens[-1].end
                 out.append(Sentence(start, end, text[start:end]))
-    return out
+    return tuple(out)
 
 
 def region_mentions(text: str, gazetteer: Gazetteer, start: int = 0, end: int | None = None) -> list[RegionMention]:

@@ -7,6 +7,7 @@ read (UTF-8, newline=''), so every extracted span is a verbatim slice of the art
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -152,8 +153,11 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-def paragraphs(text: str) -> list[Paragraph]:
-    """Non-empty lines of the text, each tokenized; the units attribution tagging works on."""
+@functools.lru_cache(maxsize=4)
+def paragraphs(text: str) -> tuple[Paragraph, ...]:
+    """Non-empty lines of the text, each tokenized; the units attribution tagging works on.
+    Cached for the last few texts: drafting one article reads them for attributions, claims
+    and key points."""
     out: list[Paragraph] = []
     position = 0
     for line in text.split("\n"):
@@ -164,7 +168,7 @@ def paragraphs(text: str) -> list[Paragraph]:
                 if paragraph.tokens:
                     out.append(paragraph)
         position = end + 1
-    return out
+    return tuple(out)
 
 
 def has_word(text: str) -> bool:

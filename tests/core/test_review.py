@@ -198,6 +198,7 @@ def test_a_redraft_keeps_every_decision(desk: Desk) -> None:
     desk.decide(ARTICLE, [kharkiv[1]], ItemState.REJECTED, by="Ed", at=AT)
     desk.decide(ARTICLE, ["q1"], ItemState.EDITED, by="Ed", at=AT, changes={"kind": "mixed"})
     before = {c.id: c for c in desk.sheet(ARTICLE).digest.claims}
+    edited_words = next(q.words.text for q in desk.sheet(ARTICLE).digest.quotes if q.id == "q1")
     # the page changes: a paragraph added at the top, the decided ones untouched
     added = "Ukrainian forces recaptured Balakliia on Wednesday, the general staff said.\n\n"
     new_text = TEXT.replace("Ukrainian forces recaptured Izium", added + "Ukrainian forces recaptured Izium", 1)
@@ -218,7 +219,8 @@ def test_a_redraft_keeps_every_decision(desk: Desk) -> None:
         if c.evidence.text == rejected.evidence.text and c.region == rejected.region and c.id != rejected.id
     ]
     assert copies == []
-    assert after.quotes[0].review.state == ItemState.EDITED and after.quotes[0].kind.value == "mixed"
+    edited = next(q for q in after.quotes if q.words.text == edited_words)
+    assert edited.review.state == ItemState.EDITED and edited.kind.value == "mixed"
     fresh = [c for c in after.claims if "Balakliia" in c.evidence.text]
     assert fresh and all(c.review.state == ItemState.UNDECIDED for c in fresh)
     assert len({c.id for c in after.claims}) == len(after.claims)  # no id taken twice

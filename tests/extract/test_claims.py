@@ -269,3 +269,13 @@ def test_a_trigger_in_a_later_clause_governs_the_places_after_it(gazetteer) -> N
         " from Ukrainian territories such as Kyiv, Kharkiv and Izium."
     )
     assert _claimed(text, gazetteer) == {("UA-30", ClaimType.RECAPTURED), ("UA-63", ClaimType.RECAPTURED)}
+
+
+def test_a_place_before_its_triggers_is_what_all_of_them_are_about(gazetteer) -> None:
+    text = "The villages near Kharkiv had been retaken after heavy fighting, and Russian forces were shelling the area."
+    found = _claimed(text, gazetteer)
+    assert found >= {
+        ("UA-63", ClaimType.RECAPTURED),
+        ("UA-63", ClaimType.FIGHTING),
+        ("UA-63", ClaimType.SHELLING),
+    }

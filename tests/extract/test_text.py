@@ -33,8 +33,8 @@ def test_unbalanced_quote_runs_to_the_paragraph_end_only() -> None:
 
 
 def test_empty_and_blank_text_have_no_paragraphs() -> None:
-    assert paragraphs("") == []
-    assert paragraphs("\n \n\t\n") == []
+    assert paragraphs("") == ()
+    assert paragraphs("\n \n\t\n") == ()
 
 
 def test_overlong_lines_are_cut_at_sentence_ends_without_losing_text() -> None:

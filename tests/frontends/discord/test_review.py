@@ -113,11 +113,11 @@ async def test_a_new_draft_gets_a_card_in_the_review_channel(
     card = await posted_card(bot, fake, review_ctx)
     embed = card["embeds"][0]
     assert embed["title"] == "Review: Ukraine says it recaptured Izium"
-    assert "14 undecided" in embed["description"] and "Page 1 of 4" in embed["footer"]["text"]
+    assert "15 undecided" in embed["description"] and "Page 1 of 4" in embed["footer"]["text"]
     assert len(card["components"]) == 5  # four items, then the article's row: Discord's limit
     labels = [c["label"] for c in buttons(card).values()]
     assert labels[:2] == ["Accept k1", "Reject k1"]
-    assert "Accept all 14 undecided" in labels and "Page 2 ▶" in labels
+    assert "Accept all 15 undecided" in labels and "Page 2 ▶" in labels
     assert all(len(cid) <= 100 for cid in buttons(card))
     (post,) = fake.sent("POST", "/channels/{channel_id}/messages")
     assert post.body["allowed_mentions"] == {"parse": []} and post.body["enforce_nonce"] is True
@@ -225,10 +225,10 @@ async def test_accept_all_then_mark_reviewed_from_chat(
     card = await posted_card(bot, fake, review_ctx)
     key = next(iter(buttons(card))).split(":")[3]
     early = await interact(bot, fake, p.button(f"bb:rv:v:{key}::0", card, **EDITOR))  # forged: not offered yet
-    assert early["data"]["flags"] & EPHEMERAL and "14 item(s) still undecided" in early["data"]["content"]
+    assert early["data"]["flags"] & EPHEMERAL and "15 item(s) still undecided" in early["data"]["content"]
     assert "review: draft" in digest_path(review_ctx).read_text("utf-8")
-    done = await interact(bot, fake, p.button(control(card, "Accept all 14 undecided"), card, **EDITOR))
-    assert "14 accepted" in done["data"]["embeds"][0]["description"]
+    done = await interact(bot, fake, p.button(control(card, "Accept all 15 undecided"), card, **EDITOR))
+    assert "15 accepted" in done["data"]["embeds"][0]["description"]
     after = fake.messages[f"original:{fake.sent('POST', CALLBACK)[-1].path.split('/')[2]}"]
     promoted = await interact(bot, fake, p.button(control(after, "Mark the article reviewed"), after, **EDITOR))
     assert "marked reviewed" in promoted["data"]["embeds"][0]["description"]

@@ -129,7 +129,7 @@ async def test_a_card_for_each_new_draft_in_the_review_channel(app: SlackFronten
     assert card["blocks"][0]["text"]["text"] == "Review: Ukraine says it recaptured Izium"
     assert card["metadata"]["event_type"] == "briefbot_review"
     texts = [e.get("text", {}).get("text") for e in controls(card["blocks"]).values()]
-    assert "Accept k1" in texts and "Accept all 14 undecided" in texts and "Page 2 ▶" in texts
+    assert "Accept k1" in texts and "Accept all 15 undecided" in texts and "Page 2 ▶" in texts
     assert len(card["blocks"]) <= 50
 
 
@@ -179,7 +179,7 @@ async def test_non_editors_are_refused_and_nothing_changes(app: SlackFrontend, f
     card = await post_card(app, fake_slack)
     before = digest_file(app).read_text("utf-8")
     for user in ("U0MEMBER", "U0ADMIN"):  # with an editor group set, an admin outside it is no editor
-        refused = await press(app, fake_slack, card, by_text(card["blocks"], "Accept all 14 undecided"), user=user)
+        refused = await press(app, fake_slack, card, by_text(card["blocks"], "Accept all 15 undecided"), user=user)
         assert refused["response_type"] == "ephemeral" and refused["replace_original"] is False
         assert any("Only editors" in t for t in all_texts(refused["blocks"]))
     assert digest_file(app).read_text("utf-8") == before
@@ -189,7 +189,7 @@ async def test_non_editors_are_refused_and_nothing_changes(app: SlackFrontend, f
 
 async def test_accept_all_and_mark_reviewed(app: SlackFrontend, fake_slack: FakeSlack) -> None:
     card = await post_card(app, fake_slack)
-    done = await press(app, fake_slack, card, by_text(card["blocks"], "Accept all 14 undecided"))
+    done = await press(app, fake_slack, card, by_text(card["blocks"], "Accept all 15 undecided"))
     promoted = await press(app, fake_slack, done, by_text(done["blocks"], "Mark the article reviewed"))
     assert any("marked reviewed" in t for t in all_texts(promoted["blocks"]))
     assert "review: reviewed" in digest_file(app).read_text("utf-8")
