@@ -73,7 +73,9 @@ def main() -> int:
             print(scored.stderr, file=sys.stderr)
             return scored.returncode
     draft_scores(shared)
-    draft_speed(shared)
+    war = sorted((shared / "data" / "articles" / "text").glob("*.txt")) + sorted((shared / "seed").glob("*.txt"))
+    draft_speed("the war articles of the dev gold", war, rounds=3)
+    draft_speed("PolNeAR dev", texts, rounds=1)
     seed_comparison()
     return 0
 
@@ -91,8 +93,8 @@ def draft_scores(shared: Path) -> None:
     print("\n".join(line for line in scored.stdout.splitlines() if not line.startswith("{")))
 
 
-def draft_speed(shared: Path) -> None:
-    """Whole drafts of the dev war articles and the seed, in this process, on one core."""
+def draft_speed(name: str, paths: list[Path], rounds: int) -> None:
+    """Whole drafts of these articles, in this process, on one core."""
     import resource
 
     from bot.core.digest_files import default_context
@@ -102,12 +104,10 @@ def draft_speed(shared: Path) -> None:
 
     speakers = default_context(ROOT / "summaries").speakers
     gazetteer = load_gazetteer()
-    paths = sorted((shared / "data" / "articles" / "text").glob("*.txt")) + sorted((shared / "seed").glob("*.txt"))
     texts = [p.read_text(encoding="utf-8") for p in paths]
     meta = ArticleMeta("bench", "Bench", "Bench", dt.date(2022, 4, 21), "https://example.org/bench")
-    for text in texts:  # warm: the models, dateparser's tables
+    for text in texts[:8]:  # warm: the models, dateparser's tables
         make_draft(meta, text, speakers, gazetteer)
-    rounds = 3
     seconds = [0.0] * len(texts)
     for _ in range(rounds):  # round robin: no text is drafted twice in a row (tokens are cached per text)
         for n, text in enumerate(texts):
@@ -118,7 +118,7 @@ def draft_speed(shared: Path) -> None:
     median = sorted(zip(seconds, words, strict=True))[len(texts) // 2]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"drafting: {len(texts)} articles ({sum(words):,} words), {len(texts) / sum(seconds):.1f} articles/CPU-s"
+        f"drafting {name}: {len(texts)} articles ({sum(words):,} words), {len(texts) / sum(seconds):.1f} articles/CPU-s"
         f" on one core ({sum(words) / sum(seconds):,.0f} words/s); the median article ({median[1]:,} words)"
         f" {median[0] * 1000:.0f} ms = {1 / median[0]:.1f} articles/s, the longest ({max(words):,} words)"
         f" {max(seconds) * 1000:.0f} ms; peak RSS of this process {peak:.0f} MB"

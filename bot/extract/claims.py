@@ -413,6 +413,12 @@ def region_mentions(text: str, gazetteer: Gazetteer, start: int = 0, end: int | 
     return out
 
 
+@functools.lru_cache(maxsize=4)
+def sentence_mentions(text: str, gazetteer: Gazetteer) -> tuple[tuple[RegionMention, ...], ...]:
+    """The region mentions of each of `sentences(text)`, cached: claims and key points both ask."""
+    return tuple(tuple(region_mentions(text, gazetteer, s.start, s.end)) for s in sentences(text))
+
+
 def find_date(sentence: str, published: dt.date) -> tuple[dt.date, str, str] | None:
     """(date, precision, text as written) of the first date phrase in a sentence not after publication."""
     for match in DATE_RE.finditer(sentence):
@@ -475,10 +481,10 @@ def region_claims(
     seen: set[tuple[str, str, ClaimType, str | None]] = set()
     recent: list[RegionMention] = []  # the regions of the last sentences that named some
     since = 0
-    for sentence in sentences(text):
+    for sentence, named in zip(sentences(text), sentence_mentions(text, gazetteer), strict=True):
         if any(a < sentence.end and sentence.start < b for a, b in skip):
             continue  # photo captions are not the article's claims
-        mentions = region_mentions(text, gazetteer, sentence.start, sentence.end)
+        mentions = list(named)
         mentions = [_surroundings(text, sentence.start, m) for m in mentions if _names_a_place(text, sentence.start, m)]
         if mentions:
             recent, since = mentions, 0
@@ -551,13 +557,13 @@ def key_points(
     spans = list(attributed)
     scored: list[tuple[float, int, Sentence]] = []
     rank = 0  # position among eligible sentences: the headline and captions do not count
-    for index, sentence in enumerate(sentences(text)):
+    for index, (sentence, named) in enumerate(zip(sentences(text), sentence_mentions(text, gazetteer), strict=True)):
         if any(a < sentence.end and sentence.start < b for a, b in skip):
             continue  # photo captions
         words = len(sentence.text.split())
         if words < 6 or words > 60 or sentence.text[-1:] not in '.!?"”':
             continue  # headlines, datelines and run-on transcripts make poor key points
-        regions = len(region_mentions(text, gazetteer, sentence.start, sentence.end))
+        regions = len(named)
         attributed_here = any(a < sentence.end and sentence.start < b for a, b in spans)
         score = 2.0 * min(regions, 2) + 1.0 * attributed_here + 4.0 / (1 + rank)  # the lead matters most
         rank += 1
