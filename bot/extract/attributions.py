@@ -463,16 +463,21 @@ def is_statement_cue(cue: str) -> bool:
 ACCORDING_TO_CONFIDENCE = 0.9
 
 
+def _sentence_members(tokens: Sequence[Token]) -> list[list[int]]:
+    """The token indices of each sentence of a paragraph, in order."""
+    sentences: dict[int, list[int]] = {}
+    for i, token in enumerate(tokens):
+        sentences.setdefault(token.sentence, []).append(i)
+    return list(sentences.values())
+
+
 def _opening_according_to(
     text: str, tokens: Sequence[Token], found: list[tuple[float, set[int], Attribution]]
 ) -> list[tuple[float, set[int], Attribution]]:
     """`found`, with each sentence opening "According to SOURCE, CLAUSE" read as SOURCE's
     statement of CLAUSE (see SENTENCE_ACCORDING_RE); the tagger's cues inside such a clause
     that are no verbs of saying are dropped."""
-    sentences: dict[int, list[int]] = {}
-    for i, token in enumerate(tokens):
-        sentences.setdefault(token.sentence, []).append(i)
-    for members in sentences.values():
+    for members in _sentence_members(tokens):
         first, last = members[0], members[-1]
         match = SENTENCE_ACCORDING_RE.match(text, tokens[first].start, tokens[last].end)
         if not match:
@@ -539,10 +544,7 @@ def _cited_as_saying(
 ) -> list[tuple[float, set[int], Attribution]]:
     """`found`, with each sentence "CONTENT, OUTLET cited SOURCE as saying." read as SOURCE's
     statement relayed by OUTLET, in place of the tagger's reading of its cue."""
-    sentences: dict[int, list[int]] = {}
-    for i, token in enumerate(tokens):
-        sentences.setdefault(token.sentence, []).append(i)
-    for members in sentences.values():
+    for members in _sentence_members(tokens):
         start, end = tokens[members[0]].start, tokens[members[-1]].end
         match = CITED_AS_SAYING_RE.fullmatch(text, start, end)
         if not match:

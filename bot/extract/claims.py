@@ -139,6 +139,29 @@ GOVERNMENT_SEATS = frozenset({"UA-30", "RU-MOW", "BY-HM"})
 PARTY_BEFORE_RE = re.compile(r"\b(?:against|with|by)\s+$", re.IGNORECASE)
 
 
+# A trigger followed by these words is about the region around the capital the sentence names
+# ("failed to capture Kyiv and withdrew from around the capital").
+AROUND_THE_CAPITAL_RE = re.compile(
+    r"\s+(?:\w+\s+){0,2}?(?:from\s+)?(?:around|outside|near|(?:the\s+)?(?:outskirts|suburbs|gates|environs)\s+of)"
+    r"\s+the\s+(?:\w+\s+)?capital\b",
+    re.IGNORECASE,
+)
+
+
+def _around_the_capital(
+    mention: RegionMention, matches: Sequence[re.Match[str]], sentence: Sentence
+) -> tuple[str, ...]:
+    """The mention's regions, with a capital named before a trigger of "around the capital"
+    read as the region around it (SURROUNDING_REGION)."""
+    if len(mention.codes) != 1 or mention.codes[0] not in SURROUNDING_REGION or mention.place is not None:
+        return mention.codes
+    if mention.start - sentence.start < max(m.start() for m in matches) and any(
+        AROUND_THE_CAPITAL_RE.match(sentence.text, m.end()) for m in matches
+    ):
+        return (SURROUNDING_REGION[mention.codes[0]],)
+    return mention.codes
+
+
 def _names_a_place(text: str, sentence_start: int, mention: RegionMention) -> bool:
     """Whether a region mention can be what a claim is about (see the patterns above)."""
     before = _words_before(text, sentence_start, mention)
@@ -507,7 +530,7 @@ def region_claims(
         for claim, mention in ((c, m) for c in types for i, m in enumerate(mentions) if i in bound[c]):
             distance, hypothetical = _trigger(claim, triggers[claim], sentence, mention)
             confidence = claim_confidence(distance, hypothetical, len(types))
-            for code in mention.codes:
+            for code in _around_the_capital(mention, triggers[claim], sentence):
                 key = (sentence.text, code, claim, mention.place)
                 if key in seen:
                     continue

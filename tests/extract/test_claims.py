@@ -110,6 +110,7 @@ def test_a_dateline_is_not_a_claim(gazetteer) -> None:
         "Russian forces retreated from northern Ukraine after they were halted at the gates of Kyiv.",
         "Since Russian troops withdrew from towns and villages around the Ukrainian capital Kyiv, bodies were found.",
         "Russian forces had occupied suburban areas north of Kyiv for weeks.",
+        "Russian forces failed in a bid to capture Kyiv and withdrew from around the capital, exposing mass graves.",
     ],
 )
 def test_around_kyiv_is_kyiv_oblast_not_the_city(gazetteer, text: str) -> None:
