@@ -577,11 +577,18 @@ def _not_the_sources_clause(text: str, content: list[CharRange], source: CharRan
 
 
 def extract_paragraph(
-    text: str, paragraph: Paragraph, cue_tagger: pycrfsuite.Tagger, role_tagger: pycrfsuite.Tagger
+    text: str,
+    paragraph: Paragraph,
+    cue_tagger: pycrfsuite.Tagger,
+    role_tagger: pycrfsuite.Tagger,
+    *,
+    statements_only: bool = False,
 ) -> list[Attribution]:
     tokens = paragraph.tokens
     base = base_features(paragraph)
     cues = decode_cues(cue_tagger, base)
+    if statements_only:
+        cues = [c for c in cues if is_statement_cue(text[tokens[c[0]].start : tokens[c[1] - 1].end])]
     if not cues:
         return []
     mask = [False] * len(tokens)
@@ -629,10 +636,14 @@ def extract_paragraph(
     return sorted((k[2] for k in kept), key=lambda att: att.cue or (0, 0))
 
 
-def extract_attributions(text: str, model_dir: Path | str = MODEL_DIR) -> list[Attribution]:
-    """Every attribution found in cleaned article text, in text order."""
+def extract_attributions(
+    text: str, model_dir: Path | str = MODEL_DIR, *, statements_only: bool = False
+) -> list[Attribution]:
+    """Every attribution found in cleaned article text, in text order; with `statements_only`,
+    only those whose cue makes a statement (`is_statement_cue`), as drafts show: the others are
+    not tagged at all, so none of them can take a statement's words from it."""
     cue_tagger, role_tagger = _taggers(str(model_dir))
     out: list[Attribution] = []
     for paragraph in paragraphs(text):
-        out += extract_paragraph(text, paragraph, cue_tagger, role_tagger)
+        out += extract_paragraph(text, paragraph, cue_tagger, role_tagger, statements_only=statements_only)
     return out

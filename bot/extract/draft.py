@@ -468,7 +468,7 @@ def make_draft(
     and claims carry their confidence; those under `min_confidence` are left out (a claim inside
     a statement left out is still asserted by its speaker, never by the article)."""
     skip = [(c.start, c.end) for c in captions]
-    attributions = extract_attributions(text)
+    attributions = extract_attributions(text, statements_only=True)
     resolver = SpeakerResolver(registry, gazetteer)
     speakers = resolver.resolve_all(text, attributions)
     quotes: list[Quote] = []

@@ -251,3 +251,13 @@ def test_a_draft_statement_needs_a_cue_of_saying(cue: str, statement: bool) -> N
     from bot.extract.attributions import is_statement_cue
 
     assert is_statement_cue(cue) is statement
+
+
+def test_statements_only_leaves_out_what_is_no_statement() -> None:
+    """Drafts ask for statements only: "have felt" is not tagged, so it cannot take words from a
+    statement either."""
+    text = "The Russians have felt able to redeploy the forces. Ukraine will win the war, Zelensky said."
+    every = extract_attributions(text)
+    statements = extract_attributions(text, statements_only=True)
+    assert any(span(text, a.cue) == "have felt" for a in every)
+    assert [span(text, a.cue) for a in statements] == ["said"]
