@@ -585,6 +585,8 @@ def extract_paragraph(
     statements_only: bool = False,
 ) -> list[Attribution]:
     tokens = paragraph.tokens
+    if statements_only and not any(t.text == ":" or _lexical(t.text)[0].lower() in STATEMENT_LEMMAS for t in tokens):
+        return []  # no word here could be the cue of a statement: the taggers need not run
     base = base_features(paragraph)
     cues = decode_cues(cue_tagger, base)
     if statements_only:
