@@ -4,12 +4,13 @@ gold, drafting speed and memory, and the seed's curated digest recovered.
 
     python bench/attributions.py [--gold ../shared/data/polnear/dev] [--scorer PATH]
 
-1. Runs `briefbot attributions GOLD/text --jsonl OUT` (in process, through the click command),
+1. Drafts the dev war articles and PolNeAR dev's articles in this process (attributions,
+   speakers, claims, key points, contradictions: `make_draft`) and prints articles per
+   CPU-second on one core and peak RSS.
+2. Runs `briefbot attributions GOLD/text --jsonl OUT` (in process, through the click command),
    times it, then runs the shared scorer on the output and prints its full report.
-2. Runs the shared `score_drafts.py` on `../shared/data/claims-dev` (it calls `briefbot draft`
+3. Runs the shared `score_drafts.py` on `../shared/data/claims-dev` (it calls `briefbot draft`
    per article) and prints its totals: statements, who said what, regions, claims, asserters.
-3. Drafts those articles again in this process (attributions, speakers, claims, key points,
-   contradictions: `make_draft`) and prints articles per CPU-second on one core and peak RSS.
 4. Drafts the seed article and prints how much of its hand-curated digest the draft recovers.
 """
 
@@ -50,6 +51,10 @@ def main() -> int:
 
     texts = sorted((args.gold / "text").glob("*.txt"))
     extract_attributions("Warm-up, he said.")  # load the model outside the timed run
+    # Drafting speed first, in a process that holds nothing else yet (as a worker would).
+    war = sorted((shared / "data" / "articles" / "text").glob("*.txt")) + sorted((shared / "seed").glob("*.txt"))
+    draft_speed("the war articles of the dev gold", war, rounds=3)
+    draft_speed("PolNeAR dev", texts, rounds=1)
     with tempfile.TemporaryDirectory() as tmp:
         out = args.keep or Path(tmp) / "pred.jsonl"
         started = time.perf_counter()
@@ -73,9 +78,6 @@ def main() -> int:
             print(scored.stderr, file=sys.stderr)
             return scored.returncode
     draft_scores(shared)
-    war = sorted((shared / "data" / "articles" / "text").glob("*.txt")) + sorted((shared / "seed").glob("*.txt"))
-    draft_speed("the war articles of the dev gold", war, rounds=3)
-    draft_speed("PolNeAR dev", texts, rounds=1)
     seed_comparison()
     return 0
 
