@@ -2,8 +2,9 @@
 
 Rule-based on purpose: claims use the core's fixed `ClaimType` vocabulary, so a claim is a
 region mention (gazetteer, exact names only: towns map to their oblast) that a trigger word of
-that claim type ("annexed", "withdrew", "shelling"...) governs in its sentence: the nearest place
-to the trigger, counting a clause mark as distance, with the places listed together with it. A claim inside an
+that claim type ("annexed", "withdrew", "shelling"...) governs in its sentence: the nearest
+place to the trigger, counting a clause mark as distance, with the places listed together with
+it; what is planned or would happen is not a fact (a low confidence). A claim inside an
 attribution's content is asserted by that attribution's speaker, otherwise by the article.
 Dates written in the sentence ("in September", "Thursday") resolve against the publication
 date with the core's `resolve_date` (dateparser, RELATIVE_BASE). Everything is a verbatim

@@ -49,7 +49,7 @@ from bot.core.models import (
 )
 from bot.core.speakers import Speaker, SpeakerRegistry
 from bot.core.textnorm import fold
-from bot.extract.attributions import Attribution, extract_attributions, is_statement_cue
+from bot.extract.attributions import Attribution, extract_attributions
 from bot.extract.claims import (
     GOVERNMENT_SEATS,
     Assertion,
@@ -468,7 +468,7 @@ def make_draft(
     and claims carry their confidence; those under `min_confidence` are left out (a claim inside
     a statement left out is still asserted by its speaker, never by the article)."""
     skip = [(c.start, c.end) for c in captions]
-    attributions = extract_attributions(text, statements_only=True)
+    attributions = extract_attributions(text, statements_only=True)  # not "have felt", "shows", "hopes"
     resolver = SpeakerResolver(registry, gazetteer)
     speakers = resolver.resolve_all(text, attributions)
     quotes: list[Quote] = []
@@ -476,8 +476,6 @@ def make_draft(
     for att, speaker in zip(attributions, speakers, strict=True):
         if speaker is None or att.source is None:
             continue  # a quote must name its speaker
-        if att.cue is not None and not is_statement_cue(text[att.cue[0] : att.cue[1]]):
-            continue  # "have felt", "shows", "hopes": no statement
         if any(a < att.content[-1][1] and att.content[0][0] < b for a, b in skip):
             continue  # words inside a photo caption
         via = text[att.via[0] : att.via[1]] if att.via else None
