@@ -118,12 +118,13 @@ def draft_speed(name: str, paths: list[Path], rounds: int) -> None:
             seconds[n] += (time.process_time() - started) / rounds
     words = [len(t.split()) for t in texts]
     median = sorted(zip(seconds, words, strict=True))[len(texts) // 2]
+    longest = max(zip(words, seconds, strict=True))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"drafting {name}: {len(texts)} articles ({sum(words):,} words), {len(texts) / sum(seconds):.1f} articles/CPU-s"
         f" on one core ({sum(words) / sum(seconds):,.0f} words/s); the median article ({median[1]:,} words)"
-        f" {median[0] * 1000:.0f} ms = {1 / median[0]:.1f} articles/s, the longest ({max(words):,} words)"
-        f" {max(seconds) * 1000:.0f} ms; peak RSS of this process {peak:.0f} MB"
+        f" {median[0] * 1000:.0f} ms = {1 / median[0]:.1f} articles/s, the longest ({longest[0]:,} words)"
+        f" {longest[1] * 1000:.0f} ms; peak RSS of this process {peak:.0f} MB"
     )
 
 

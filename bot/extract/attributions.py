@@ -25,7 +25,7 @@ import lemminflect
 import pycrfsuite
 
 from bot.core.models import QuoteKind
-from bot.extract.text import QUOTE_CHARS, Paragraph, Token, has_word, paragraphs
+from bot.extract.text import QUOTE_CHARS, Paragraph, Token, has_word, paragraphs, sentence_groups
 
 MODEL_DIR = Path(__file__).parent / "model"
 CUE_MODEL = "cue_tagger.bin"
@@ -112,9 +112,7 @@ def base_features(paragraph: Paragraph) -> list[list[str]]:
     n = len(tokens)
     # sentence-level context: where the token sits in its sentence, and whether the sentence
     # quotes someone (", he said." closes sentences; "said that" opens reported speech)
-    sentence_bounds: dict[int, list[int]] = {}
-    for i, token in enumerate(tokens):
-        sentence_bounds.setdefault(token.sentence, []).append(i)
+    sentence_bounds = sentence_groups(tokens)
     quoted_sentences = {t.sentence for t in tokens if t.text in QUOTE_CHARS}
     out: list[list[str]] = []
     for i, token in enumerate(tokens):
@@ -451,24 +449,20 @@ STATEMENT_LEMMAS = frozenset(
 NEGATION_RE = re.compile(r"\b(?:not|never|no)\b|n[’']t\b", re.IGNORECASE)
 
 
+def _is_statement_word(word: str) -> bool:
+    return _lexical(word)[0] in STATEMENT_LEMMAS  # lemmas are lower case
+
+
 def is_statement_cue(cue: str) -> bool:
     """Whether a cue's words make a statement (STATEMENT_LEMMAS), not denied ("did not say how
     many"); a colon introducing words is one."""
     words = re.findall(r"\w+", cue)
     if NEGATION_RE.search(cue):
         return False
-    return not words or any(_lexical(w)[0].lower() in STATEMENT_LEMMAS for w in words)
+    return not words or any(_is_statement_word(w) for w in words)
 
 
-ACCORDING_TO_CONFIDENCE = 0.9
-
-
-def _sentence_members(tokens: Sequence[Token]) -> list[list[int]]:
-    """The token indices of each sentence of a paragraph, in order."""
-    sentences: dict[int, list[int]] = {}
-    for i, token in enumerate(tokens):
-        sentences.setdefault(token.sentence, []).append(i)
-    return list(sentences.values())
+SENTENCE_RULE_CONFIDENCE = 0.9  # an attribution read by a sentence pattern below
 
 
 def _opening_according_to(
@@ -477,7 +471,7 @@ def _opening_according_to(
     """`found`, with each sentence opening "According to SOURCE, CLAUSE" read as SOURCE's
     statement of CLAUSE (see SENTENCE_ACCORDING_RE); the tagger's cues inside such a clause
     that are no verbs of saying are dropped."""
-    for members in _sentence_members(tokens):
+    for members in sentence_groups(tokens).values():
         first, last = members[0], members[-1]
         match = SENTENCE_ACCORDING_RE.match(text, tokens[first].start, tokens[last].end)
         if not match:
@@ -490,7 +484,7 @@ def _opening_according_to(
         span = (tokens[inner[0]].start, tokens[last].end)
         inside = [f for f in found if f[2].cue is not None and span[0] <= f[2].cue[0] < span[1]]
         cue_words = [w for f in inside if f[2].cue for w in re.findall(r"\w+", text[f[2].cue[0] : f[2].cue[1]])]
-        if any(_lexical(w)[0] in STATEMENT_LEMMAS for w in cue_words):
+        if any(_is_statement_word(w) for w in cue_words):
             continue
         found = [f for f in found if all(f is not g for g in inside)]
         attribution = Attribution(
@@ -498,9 +492,9 @@ def _opening_according_to(
             cue=(match.start(), match.start() + len("According to")),
             source=match.span(1),
             kind=_kind(tokens, [(inner[0], last + 1)]),
-            confidence=ACCORDING_TO_CONFIDENCE,
+            confidence=SENTENCE_RULE_CONFIDENCE,
         )
-        found.append((ACCORDING_TO_CONFIDENCE, {i for i in inner if has_word(tokens[i].text)}, attribution))
+        found.append((SENTENCE_RULE_CONFIDENCE, {i for i in inner if has_word(tokens[i].text)}, attribution))
     return found
 
 
@@ -515,7 +509,7 @@ def _clause_before(tokens: Sequence[Token], cue: tuple[int, int]) -> tuple[tuple
     """(content, source) token ranges for a cue of saying that follows "CONTENT, SOURCE" in its
     sentence; None when the sentence is not built so."""
     cue_start = cue[0]
-    if not any(_lexical(t.text)[0] in STATEMENT_LEMMAS for t in tokens[cue[0] : cue[1]]):
+    if not any(_is_statement_word(t.text) for t in tokens[cue_start : cue[1]]):
         return None
     sentence = tokens[cue_start].sentence
     first = cue_start
@@ -544,24 +538,24 @@ def _cited_as_saying(
 ) -> list[tuple[float, set[int], Attribution]]:
     """`found`, with each sentence "CONTENT, OUTLET cited SOURCE as saying." read as SOURCE's
     statement relayed by OUTLET, in place of the tagger's reading of its cue."""
-    for members in _sentence_members(tokens):
+    for members in sentence_groups(tokens).values():
         start, end = tokens[members[0]].start, tokens[members[-1]].end
         match = CITED_AS_SAYING_RE.fullmatch(text, start, end)
         if not match:
             continue
         cue = match.span("cue")
         found = [f for f in found if f[2].cue is None or not cue[0] <= f[2].cue[0] < cue[1]]
-        words = {i for i in members if tokens[i].end <= match.end("content") and has_word(tokens[i].text)}
         content_tokens = [i for i in members if tokens[i].end <= match.end("content")]
+        words = {i for i in content_tokens if has_word(tokens[i].text)}
         attribution = Attribution(
             content=(match.span("content"),),
             cue=cue,
             source=match.span("source"),
             kind=_kind(tokens, [(content_tokens[0], content_tokens[-1] + 1)]),
             via=match.span("via"),
-            confidence=ACCORDING_TO_CONFIDENCE,
+            confidence=SENTENCE_RULE_CONFIDENCE,
         )
-        found.append((ACCORDING_TO_CONFIDENCE, words, attribution))
+        found.append((SENTENCE_RULE_CONFIDENCE, words, attribution))
     return found
 
 
@@ -585,7 +579,7 @@ def extract_paragraph(
     statements_only: bool = False,
 ) -> list[Attribution]:
     tokens = paragraph.tokens
-    if statements_only and not any(t.text == ":" or _lexical(t.text)[0].lower() in STATEMENT_LEMMAS for t in tokens):
+    if statements_only and not any(t.text == ":" or _is_statement_word(t.text) for t in tokens):
         return []  # no word here could be the cue of a statement: the taggers need not run
     base = base_features(paragraph)
     cues = decode_cues(cue_tagger, base)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from bot.core.dates import DateError, resolve_date
 from bot.core.gazetteer import FOCUS, SURROUNDING_REGION, Gazetteer
 from bot.core.models import CLAIM_DESCRIPTIONS, ClaimType, Contradiction, KeyPoint, RegionClaim, Span
-from bot.extract.text import Token, has_word, paragraphs
+from bot.extract.text import has_word, paragraphs, sentence_groups
 
 # Trigger patterns per claim type, tried on a sentence, most specific first.
 CLAIM_TRIGGERS: tuple[tuple[ClaimType, re.Pattern[str]], ...] = tuple(
@@ -127,11 +127,15 @@ def _words_before(text: str, sentence_start: int, mention: RegionMention) -> str
 def _surroundings(text: str, sentence_start: int, mention: RegionMention) -> RegionMention:
     """A city that is a region of its own, named as where something happens around it, stands
     for the region around it (SURROUNDING_REGION); any other mention is returned as it is."""
-    if len(mention.codes) != 1 or mention.codes[0] not in SURROUNDING_REGION:
+    around = _surrounding_region(mention)
+    if around is None or not AROUND_BEFORE_RE.search(_words_before(text, sentence_start, mention)):
         return mention
-    if not AROUND_BEFORE_RE.search(_words_before(text, sentence_start, mention)):
-        return mention
-    return dataclasses.replace(mention, codes=(SURROUNDING_REGION[mention.codes[0]],), place=None)
+    return dataclasses.replace(mention, codes=(around,), place=None)
+
+
+def _surrounding_region(mention: RegionMention) -> str | None:
+    """The region around a city that is a region of its own (Kyiv -> Kyiv Oblast), else None."""
+    return SURROUNDING_REGION.get(mention.codes[0]) if len(mention.codes) == 1 else None
 
 
 # A capital after these words is its government, a party and not a place ("take up arms against
@@ -154,12 +158,13 @@ def _around_the_capital(
 ) -> tuple[str, ...]:
     """The mention's regions, with a capital named before a trigger of "around the capital"
     read as the region around it (SURROUNDING_REGION)."""
-    if len(mention.codes) != 1 or mention.codes[0] not in SURROUNDING_REGION or mention.place is not None:
+    around = _surrounding_region(mention)
+    if around is None or mention.place is not None:
         return mention.codes
     if mention.start - sentence.start < max(m.start() for m in matches) and any(
         AROUND_THE_CAPITAL_RE.match(sentence.text, m.end()) for m in matches
     ):
-        return (SURROUNDING_REGION[mention.codes[0]],)
+        return (around,)
     return mention.codes
 
 
@@ -314,8 +319,8 @@ def _bound(
     pointers = [(sentence.start + p.start(), sentence.start + p.end()) for p in ANAPHORA_RE.finditer(sentence.text)]
     for match in matches:
         trigger = (sentence.start + match.start(), sentence.start + match.end())
-        nearest = min(_distance(text, trigger, (mentions[i].start, mentions[i].end)) for i in inside)
-        if any(_distance(text, trigger, p) < nearest for p in pointers):
+        closest_place = min(_distance(text, trigger, (mentions[i].start, mentions[i].end)) for i in inside)
+        if any(_distance(text, trigger, p) < closest_place for p in pointers):
             bound.update(inside)
             continue
         free = [g for g in groups if not _blocked(match, others, sentence, mentions[g[0]].start - sentence.start)]
@@ -327,9 +332,12 @@ def _bound(
     return bound
 
 
+CLAUSE_END_RE = re.compile(r"[,;]|\b(?:that|which|who|where|when)\b")
+
+
 def _clause_end(sentence: str, start: int) -> int:
     """Where the clause running at `start` ends: at a relative word or a clause mark."""
-    found = re.compile(r"[,;]|\b(?:that|which|who|where|when)\b").search(sentence, start)
+    found = CLAUSE_END_RE.search(sentence, start)
     return found.start() if found else len(sentence)
 
 
@@ -384,10 +392,8 @@ def sentences(text: str) -> tuple[Sentence, ...]:
     like `paragraphs`, for claims and key points of one article."""
     out: list[Sentence] = []
     for paragraph in paragraphs(text):
-        groups: dict[int, list[Token]] = {}
-        for token in paragraph.tokens:
-            groups.setdefault(token.sentence, []).append(token)
-        for tokens in groups.values():
+        for members in sentence_groups(paragraph.tokens).values():
+            tokens = [paragraph.tokens[i] for i in members]
             if any(has_word(t.text) for t in tokens):
                 start, end = tokens[0].start, tokens[-1].end
                 out.append(Sentence(start, end, text[start:end]))
@@ -415,7 +421,7 @@ def region_mentions(text: str, gazetteer: Gazetteer, start: int = 0, end: int | 
                 continue
             phrase = text[start + group[0].start() : start + group[-1].end()]
             match = gazetteer.lookup(phrase)
-            if match is not None and match.exact:
+            if match is not None:
                 found = (length, phrase, match)
                 break
         if found is None:
@@ -508,8 +514,7 @@ def region_claims(
     for sentence, named in zip(sentences(text), sentence_mentions(text, gazetteer), strict=True):
         if any(a < sentence.end and sentence.start < b for a, b in skip):
             continue  # photo captions are not the article's claims
-        mentions = list(named)
-        mentions = [_surroundings(text, sentence.start, m) for m in mentions if _names_a_place(text, sentence.start, m)]
+        mentions = [_surroundings(text, sentence.start, m) for m in named if _names_a_place(text, sentence.start, m)]
         if mentions:
             recent, since = mentions, 0
         else:

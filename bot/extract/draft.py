@@ -151,17 +151,21 @@ def _source_words(mention: str) -> str:
     return _TRAILING_ADVERB.sub("", mention)
 
 
+def _line_start(text: str, position: int) -> int:
+    return text.rfind("\n", 0, position) + 1
+
+
 def _line_end(text: str, position: int) -> int:
     end = text.find("\n", position)
     return len(text) if end < 0 else end
 
 
 def _line_of(text: str, position: int) -> str:
-    return text[text.rfind("\n", 0, position) + 1 : _line_end(text, position)]
+    return text[_line_start(text, position) : _line_end(text, position)]
 
 
 def _opens_line(text: str, position: int) -> bool:
-    return not text[text.rfind("\n", 0, position) + 1 : position].strip()
+    return not text[_line_start(text, position) : position].strip()
 
 
 def person_name(head: str) -> str:
@@ -312,10 +316,8 @@ class SpeakerResolver:
             if speaker is None and _is_named(mention):
                 # A surname alone stands for the person the text names in full ("Zelenskyy" after
                 # "President Volodymyr Zelenskyy", in whatever order their statements come).
-                full = [
-                    name for _, name, _ in titled if " " not in mention.strip() and name.split()[-1] == mention.strip()
-                ]
-                speaker = self.add_draft(full[0] if full else mention)
+                full = next((name for _, name, _ in titled if name.split()[-1] == mention.strip()), mention)
+                speaker = self.add_draft(full)
                 if self._is_place(speaker.name):
                     self.new.pop(speaker.id, None)
                     speaker = None
@@ -352,24 +354,23 @@ class SpeakerResolver:
                     if not pool:  # "Chinese president" -> "Chinese President Xi Jinping" in its entry
                         following = min((e for e in entries if e > position), default=len(text))
                         fits = [t for t in titled if entry <= t[0] < following and len(words & t[2]) >= 2]
+                        opens = _opens_line(text, position)
                         if fits:
                             pool = [(t[0], self._speaker(t[1])) for t in fits]
-                        elif PERSON_ROLE.search(mention) and _opens_line(text, position):
-                            # A live blog's line "Ukraine's president says ..." names the person
-                            # next: the first person named after it in its entry, close by.
-                            reach = min(following, position + NEXT_NAME_REACH)
-                            after: list[tuple[int, str | Speaker]] = [p for p in people if position < p[0] < reach]
-                            after += [n for n in named if n[1].kind == "person" and position < n[0] < reach]
+                        elif PERSON_ROLE.search(mention) and (opens or not ANONYMOUS.search(_line_of(text, position))):
+                            # The person named next in the entry, close by: a live blog's line
+                            # "Ukraine's president says ..." names them right after it, quoted or
+                            # not; "..., its governor has said." names them as a speaker in a later
+                            # paragraph ("..., Serhiy Haidai said on Facebook."), unless the source
+                            # asked not to be named.
+                            start = position if opens else _line_end(text, position)
+                            reach = min(following, start + NEXT_NAME_REACH)
+                            after: list[tuple[int, str | Speaker]] = (
+                                [p for p in people if start < p[0] < reach] if opens else []
+                            )
+                            after += [n for n in named if n[1].kind == "person" and start < n[0] < reach]
                             if after:
                                 speaker = self._speaker(min(after, key=lambda a: a[0])[1])
-                        elif PERSON_ROLE.search(mention) and not ANONYMOUS.search(_line_of(text, position)):
-                            # "..., its governor has said." then "..., Serhiy Haidai said on Facebook.":
-                            # news names the person in a later paragraph of the entry, as a speaker.
-                            line_end = _line_end(text, position)
-                            reach = min(following, line_end + NEXT_NAME_REACH)
-                            later = [n for n in named if n[1].kind == "person" and line_end < n[0] < reach]
-                            if later:
-                                speaker = min(later, key=lambda n: n[0])[1]
                 if pool:
                     speaker = min(pool, key=lambda n: abs(n[0] - position))[1]
                 elif speaker is None and ROLE_NOUNS.search(mention):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -172,6 +173,14 @@ def paragraphs(text: str) -> tuple[Paragraph, ...]:
                     out.append(paragraph)
         position = end + 1
     return tuple(out)
+
+
+def sentence_groups(tokens: Sequence[Token]) -> dict[int, list[int]]:
+    """The indices of a paragraph's tokens, by sentence, in order."""
+    groups: dict[int, list[int]] = {}
+    for i, token in enumerate(tokens):
+        groups.setdefault(token.sentence, []).append(i)
+    return groups
 
 
 def has_word(text: str) -> bool:
