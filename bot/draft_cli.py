@@ -171,7 +171,7 @@ def _write(
     store: Store, folder: Path, meta: ArticleMeta, text: str, captions: list[Span], min_confidence: float
 ) -> None:
     # the extractor (and the NLP libraries under it) load only when a draft is made
-    from bot.extract.attributions import AttributionModelMissing
+    from bot.extract.attribution_model import AttributionModelMissing
     from bot.extract.draft import make_draft, write_draft
 
     vctx = default_context(folder)

@@ -1,16 +1,19 @@
 """Attribution extraction: who said (thought, reported) what, as verbatim spans of the text.
 
-Two linear-chain CRFs (python-crfsuite), trained on PolNeAR train by
-`scripts/train_attributions.py` and shipped in `bot/extract/model/`:
+A small transformer (`bot/extract/attribution_model.py`: MiniLM's first layers fine-tuned on
+PolNeAR train by `scripts/train_attributions.py`, shipped as int8 ONNX in `bot/extract/model/`)
+reads each paragraph:
 
-1. the cue tagger marks cue spans ("said", "according to", "told", ":") in each paragraph;
-2. the role tagger runs once per cue over the cue's paragraph and marks that cue's source and
-   content tokens, with features relative to the cue (side, distance, sentence, quotation
-   state, other cues in between).
+1. its cue head marks cue spans ("said", "according to", "told", ":");
+2. its role head runs once per cue over the paragraph and marks that cue's source and
+   content tokens, from each token's relation to the cue (side, distance, sentence,
+   quotation, other cues in between).
 
-Working cue by cue keeps several attributions in one paragraph apart and gives discontinuous
-content ("X," he said, "Y.") to one attribution naturally. Everything returned is character
-offsets into the text given, so the caller can slice verbatim spans.
+Rules on top read what news writing says plainly and the model misreads ("According to X,
+CLAUSE"; "CONTENT, SOURCE said."; "CONTENT, OUTLET cited SOURCE as saying."). Working cue by
+cue keeps several attributions in one paragraph apart and gives discontinuous content ("X," he
+said, "Y.") to one attribution naturally. Everything returned is character offsets into the
+text given, so the caller can slice verbatim spans.
 """
 
 from __future__ import annotations
@@ -22,14 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lemminflect
-import pycrfsuite
+import numpy as np
 
 from bot.core.models import QuoteKind
+from bot.extract.attribution_model import MODEL_DIR, AttributionModel, load, relations, viterbi
 from bot.extract.text import QUOTE_CHARS, Paragraph, Token, has_word, paragraphs, sentence_groups
 
-MODEL_DIR = Path(__file__).parent / "model"
-CUE_MODEL = "cue_tagger.bin"
-ROLE_MODEL = "role_tagger.bin"
 CharRange = tuple[int, int]
 
 # Outlets relaying someone else's words ("According to Reuters, ..."); a source naming one of
@@ -64,205 +65,14 @@ class Attribution:
         }
 
 
-# ------------------------------------------------------------------------------------------
-# Features
-
-
-def _shape(word: str) -> str:
-    if word in QUOTE_CHARS:
-        return "QUOTE"
-    if not has_word(word):
-        return "PUNCT"
-    if word.isdigit():
-        return "DIGIT"
-    if word.isupper():
-        return "UPPER"
-    if word[:1].isupper():
-        return "TITLE"
-    return "lower"
-
-
-def _stem(word: str) -> str:
-    """A crude suffix stripper so that "asserts", "asserted" and "asserting" share a feature."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
 @functools.lru_cache(maxsize=65536)
-def _lexical(word: str) -> tuple[str, str]:
-    """(lemma, possible parts of speech) from lemminflect's dictionary: generalizes over
-    inflections of rare cue verbs ("pledged", "pledges") and tells verbs from nouns."""
+def _lemma(word: str) -> str:
+    """The lemma of a word from lemminflect's dictionary (a verb's first), lower case: tells
+    "pledged" and "pledges" for the statement verb they are."""
     lemmas = lemminflect.getAllLemmas(word)
     if not lemmas:
-        return word.lower(), "?"
-    pos = sorted(lemmas)
-    lemma = lemmas.get("VERB", lemmas[pos[0]])[0].lower()
-    return lemma, "|".join(pos)
-
-
-def base_features(paragraph: Paragraph) -> list[list[str]]:
-    """Context-window features of each token, shared by the cue and role taggers."""
-    tokens = paragraph.tokens
-    lowers = [t.text.lower() for t in tokens]
-    stems = [_stem(w) for w in lowers]
-    lexical = [_lexical(t.text) if has_word(t.text) else (t.text, "P") for t in tokens]
-    shapes = [_shape(t.text) for t in tokens]
-    n = len(tokens)
-    # sentence-level context: where the token sits in its sentence, and whether the sentence
-    # quotes someone (", he said." closes sentences; "said that" opens reported speech)
-    sentence_bounds = sentence_groups(tokens)
-    quoted_sentences = {t.sentence for t in tokens if t.text in QUOTE_CHARS}
-    out: list[list[str]] = []
-    for i, token in enumerate(tokens):
-        w = lowers[i]
-        members = sentence_bounds[token.sentence]
-        from_start, to_end = i - members[0], members[-1] - i
-        following = lowers[i + 1 : i + 4]
-        f = [
-            "fs=" + (str(from_start) if from_start < 4 else "more"),
-            "te=" + (str(to_end) if to_end < 4 else "more"),
-            "sq=" + ("1" if token.sentence in quoted_sentences else "0"),
-            "that+=" + ("1" if "that" in following else "0"),
-            "b",
-            "w=" + w,
-            "st=" + stems[i],
-            "sh=" + shapes[i],
-            "s3=" + w[-3:],
-            "q=" + ("1" if token.in_quote else "0"),
-            "lem=" + lexical[i][0],
-            "pos=" + lexical[i][1],
-        ]
-        if i == 0:
-            f.append("BOP")
-        elif tokens[i - 1].sentence != token.sentence:
-            f.append("BOS")
-        if i == n - 1:
-            f.append("EOP")
-        for offset in (-3, 3):
-            j = i + offset
-            f.append(f"w{offset}={lowers[j] if 0 <= j < n else '<pad>'}")
-        for offset in (-2, -1, 1, 2):
-            j = i + offset
-            if 0 <= j < n:
-                f.append(f"w{offset}={lowers[j]}")
-                f.append(f"sh{offset}={shapes[j]}")
-                f.append(f"pos{offset}={lexical[j][1]}")
-                if offset in (-1, 1):
-                    f.append(f"st{offset}={stems[j]}")
-                    f.append(f"lem{offset}={lexical[j][0]}")
-                    f.append(f"q{offset}={'1' if tokens[j].in_quote else '0'}")
-            else:
-                f.append(f"w{offset}=<pad>")
-        if i > 0:
-            f.append(f"pb-={lexical[i - 1][1]}|{lexical[i][1]}")
-            if tokens[i - 1].text in QUOTE_CHARS:
-                f.append("afterquote=" + ("in" if token.in_quote else "out"))
-        if i + 1 < n:
-            f.append(f"pb+={lexical[i][1]}|{lexical[i + 1][1]}")
-            if tokens[i + 1].text in QUOTE_CHARS:
-                f.append("beforequote=" + ("in" if token.in_quote else "out"))
-        if i + 1 < n:
-            f.append(f"bi+={w}|{lowers[i + 1]}")
-        if i > 0:
-            f.append(f"bi-={lowers[i - 1]}|{w}")
-        out.append(f)
-    return out
-
-
-_BUCKET_LIMITS = (1, 2, 3, 5, 8, 12, 20, 35)
-# The bucket of each distance up to the last limit, looked up: role features ask for one per token per cue.
-_BUCKETS = tuple(str(next(limit for limit in _BUCKET_LIMITS if d <= limit)) for d in range(_BUCKET_LIMITS[-1] + 1))
-
-
-def _distance_bucket(distance: int) -> str:
-    return _BUCKETS[distance] if 0 <= distance < len(_BUCKETS) else ("far" if distance > 0 else "1")
-
-
-def role_features(
-    paragraph: Paragraph,
-    base: list[list[str]],
-    cue: tuple[int, int],
-    cue_mask: Sequence[bool],
-) -> list[list[str]]:
-    """Features of each token relative to one cue (token range [a, b)) of the paragraph.
-
-    `cue_mask` marks the tokens of every cue found in the paragraph, so a token can tell
-    whether another cue stands between it and this one (then it likely belongs to that one).
-    """
-    tokens = paragraph.tokens
-    a, b = cue
-    cue_words = " ".join(t.text.lower() for t in tokens[a:b])
-    cue_stem = _lexical(tokens[b - 1].text)[0]
-    cue_sentence = tokens[a].sentence
-    cue_quoted = tokens[a].in_quote
-    # other cues before/after each position: prefix sums over the mask outside [a, b)
-    other = [bool(m) and not (a <= i < b) for i, m in enumerate(cue_mask)]
-    prefix = [0]
-    for flag in other:
-        prefix.append(prefix[-1] + flag)
-    # quotation segments: a new one at every quotation mark, so "inside the same quote as the cue"
-    # and "the quote right after the cue" are visible
-    segments: list[int] = []
-    segment = 0
-    for token in tokens:
-        if token.text in QUOTE_CHARS:
-            segment += 1
-        segments.append(segment)
-    # the nearest comma or colon on each side of the cue, within its sentence: "X, a spokesman
-    # said" / "said: Y" put the content beyond the punctuation and the source between
-    left_break = next(
-        (j for j in range(a - 1, -1, -1) if tokens[j].text in ",:" and tokens[j].sentence == cue_sentence), -1
-    )
-    right_break = next(
-        (j for j in range(b, len(tokens)) if tokens[j].text in ",:" and tokens[j].sentence == tokens[b - 1].sentence),
-        -1,
-    )
-    left_gap = _distance_bucket(a - left_break) if left_break >= 0 else "none"
-    right_gap = _distance_bucket(right_break - b + 1) if right_break >= 0 else "none"
-    out: list[list[str]] = []
-    for i, token in enumerate(tokens):
-        if i < a:
-            side, distance = "L", a - i
-            between = prefix[a] - prefix[i + 1]
-        elif i >= b:
-            side, distance = "R", i - b + 1
-            between = prefix[i] - prefix[b]
-        else:
-            side, distance = "C", 0
-            between = 0
-        bucket = _distance_bucket(distance)
-        same_sentence = "1" if token.sentence == cue_sentence else ("p" if token.sentence < cue_sentence else "n")
-        f = list(base[i])
-        w = token.text.lower()
-        between_tag = "0" if between == 0 else ("1" if between == 1 else "2")
-        f += [
-            "side=" + side,
-            "d=" + side + bucket,
-            "ss=" + side + same_sentence,
-            "cue=" + cue_words + "|" + side,
-            "cst=" + cue_stem + "|" + side,
-            "cd=" + cue_stem + "|" + side + bucket,
-            "oc=" + between_tag + side,
-            "ocs=" + between_tag + side + same_sentence,
-            "sw=" + side + w,
-            "sq=" + side + ("1" if token.in_quote else "0") + ("1" if cue_quoted else "0"),
-            "cq=" + cue_words + "|" + side + ("1" if token.in_quote else "0"),
-            "seg=" + side + str(max(-2, min(2, segments[i] - segments[a]))),
-        ]
-        if side == "L" and left_break >= 0:
-            where = "beyond" if i < left_break else ("at" if i == left_break else "inside")
-            f.append(f"lb={where}{left_gap}{same_sentence}")
-        elif side == "R" and right_break >= 0:
-            where = "beyond" if i > right_break else ("at" if i == right_break else "inside")
-            f.append(f"rb={where}{right_gap}{same_sentence}")
-        if other[i]:
-            f.append("othercue")
-        if side == "C":
-            f.append("incue")
-        out.append(f)
-    return out
+        return word.lower()
+    return str(lemmas.get("VERB", lemmas[sorted(lemmas)[0]])[0]).lower()
 
 
 # ------------------------------------------------------------------------------------------
@@ -306,23 +116,6 @@ def token_range(tokens: Sequence[Token], start: int, end: int) -> tuple[int, int
 
 # ------------------------------------------------------------------------------------------
 # Extraction
-
-
-class AttributionModelMissing(RuntimeError):
-    """The shipped model files are absent (run scripts/train_attributions.py)."""
-
-
-@functools.cache
-def _taggers(model_dir: str) -> tuple[pycrfsuite.Tagger, pycrfsuite.Tagger]:
-    cue_path = Path(model_dir) / CUE_MODEL
-    role_path = Path(model_dir) / ROLE_MODEL
-    if not cue_path.is_file() or not role_path.is_file():
-        raise AttributionModelMissing(f"attribution model not found in {model_dir}")
-    cue_tagger = pycrfsuite.Tagger()
-    cue_tagger.open(str(cue_path))
-    role_tagger = pycrfsuite.Tagger()
-    role_tagger.open(str(role_path))
-    return cue_tagger, role_tagger
 
 
 def _word_tokens(tokens: Sequence[Token], a: int, b: int) -> list[Token]:
@@ -374,20 +167,15 @@ def _via(
 
 
 DUPLICATE_DICE = 0.5  # the scorer's match criterion: two predictions this close cannot both match
-CUE_THRESHOLD = 0.45  # tuned on dev (0.35-0.5 within 0.008 attribution F1); Viterbi is in effect 0.5
+CUE_THRESHOLD = 0.5  # chosen on PolNeAR dev for precision (see bot/extract/README.md)
 
 
-def decode_cues(
-    cue_tagger: pycrfsuite.Tagger, base: list[list[str]], threshold: float = CUE_THRESHOLD
-) -> list[tuple[int, int, float]]:
-    """Cue token ranges with their confidence: runs of tokens whose marginal probability of
-    being in a cue reaches the threshold, a new cue starting where a token is more likely a
-    cue's first token."""
-    cue_tagger.set(base)
-    n = len(base)
-    inside = [1.0 - cue_tagger.marginal("O", i) for i in range(n)]
-    # whether a cue starts at a token matters only inside one: most tokens are not (half the calls)
-    begins = [cue_tagger.marginal("B-CUE", i) if inside[i] >= threshold else 0.0 for i in range(n)]
+def decode_cues(cue_probabilities: np.ndarray, threshold: float = CUE_THRESHOLD) -> list[tuple[int, int, float]]:
+    """Cue token ranges with their confidence: runs of tokens whose probability of being in a
+    cue reaches the threshold, a new cue starting where a token is more likely a cue's first."""
+    inside = 1.0 - cue_probabilities[:, 0]
+    begins = cue_probabilities[:, 1]
+    n = len(inside)
     out: list[tuple[int, int, float]] = []
     i = 0
     while i < n:
@@ -395,28 +183,31 @@ def decode_cues(
             j = i + 1
             while j < n and inside[j] >= threshold and begins[j] < threshold:
                 j += 1
-            out.append((i, j, max(inside[i:j])))
+            out.append((i, j, float(inside[i:j].max())))
             i = j
         else:
             i += 1
     return out
 
 
-SOURCE_FALLBACK = 0.25  # tuned on dev (0.2-0.4 alike)
+SOURCE_FALLBACK = 0.25
 FALLBACK_SOURCE_FACTOR = 0.7  # a source the model only half-believes makes the statement less sure
 
 
-def _likely_sources(role_tagger: pycrfsuite.Tagger, n: int) -> list[tuple[int, int]]:
-    """Runs of tokens whose marginal probability of being the source reaches SOURCE_FALLBACK
-    (the tagger still holds the sequence it just tagged)."""
-    likely = [role_tagger.marginal("B-SRC", i) + role_tagger.marginal("I-SRC", i) >= SOURCE_FALLBACK for i in range(n)]
+def _runs(flags: Sequence[bool] | np.ndarray) -> list[tuple[int, int]]:
+    """Token ranges [a, b) of each run of true flags."""
     out: list[tuple[int, int]] = []
-    for i, flag in enumerate(likely):
+    for i, flag in enumerate(flags):
         if flag and out and out[-1][1] == i:
             out[-1] = (out[-1][0], i + 1)
         elif flag:
             out.append((i, i + 1))
     return out
+
+
+def _likely_sources(role_probabilities: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of tokens whose probability of being the source reaches SOURCE_FALLBACK."""
+    return _runs(role_probabilities[:, 1] + role_probabilities[:, 2] >= SOURCE_FALLBACK)
 
 
 def _dice(a: set[int], b: set[int]) -> float:
@@ -450,7 +241,7 @@ NEGATION_RE = re.compile(r"\b(?:not|never|no)\b|n[’']t\b", re.IGNORECASE)
 
 
 def _is_statement_word(word: str) -> bool:
-    return _lexical(word)[0] in STATEMENT_LEMMAS  # lemmas are lower case
+    return _lemma(word) in STATEMENT_LEMMAS  # lemmas are lower case
 
 
 def is_statement_cue(cue: str) -> bool:
@@ -570,19 +361,64 @@ def _not_the_sources_clause(text: str, content: list[CharRange], source: CharRan
     return [(a, b) for a, b in content if not (0 <= a - source[1] <= 2 and RELATIVE_RE.match(text, a))]
 
 
+# Words the tagger at times reads into a cue's end ("said on Thursday", "said last week") or a
+# source's end ("its governor has said"): neither is part of the cue's verb or the source's name.
+CUE_TAIL_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "on in at last this earlier later late today yesterday monday tuesday wednesday thursday friday "
+        "saturday sunday morning afternoon evening night week month year",
+    )
+)
+SOURCE_TAIL_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "has have had is are was were will would could should may might can did does do also then "
+        "again already previously later earlier",
+    )
+)
+
+
+def _trim_tail(tokens: Sequence[Token], a: int, b: int, words: frozenset[str]) -> int:
+    """The end of [a, b) without trailing tokens from `words` (never emptied)."""
+    while b - a > 1 and tokens[b - 1].text.lower() in words:
+        b -= 1
+    return b
+
+
+def _sentence_final(tokens: Sequence[Token], cue_end: int) -> bool:
+    """Whether only punctuation follows the cue in its sentence ("..., Maxar said.")."""
+    sentence = tokens[cue_end - 1].sentence
+    return all(not has_word(t.text) for t in tokens[cue_end:] if t.sentence == sentence)
+
+
+def _within_reported_sentence(
+    tokens: Sequence[Token], ranges: list[tuple[int, int]], cue: int
+) -> list[tuple[int, int]]:
+    """Content ranges less unquoted tokens of sentences before the cue's: reported speech stays
+    in its cue's sentence ("X happened. Y, he said." is not his statement of X); quoted words
+    before it are a quote running into the attribution and stay."""
+    sentence = tokens[cue].sentence
+    out: list[tuple[int, int]] = []
+    for a, b in ranges:
+        keep = [i for i in range(a, b) if tokens[i].in_quote or tokens[i].sentence >= sentence]
+        if keep:
+            out.append((keep[0], keep[-1] + 1))
+    return out
+
+
 def extract_paragraph(
     text: str,
     paragraph: Paragraph,
-    cue_tagger: pycrfsuite.Tagger,
-    role_tagger: pycrfsuite.Tagger,
+    model: AttributionModel,
     *,
     statements_only: bool = False,
 ) -> list[Attribution]:
     tokens = paragraph.tokens
     if statements_only and not any(t.text == ":" or _is_statement_word(t.text) for t in tokens):
-        return []  # no word here could be the cue of a statement: the taggers need not run
-    base = base_features(paragraph)
-    cues = decode_cues(cue_tagger, base)
+        return []  # no word here could be the cue of a statement: the model need not run
+    hidden, cue_probabilities = model.encode(tokens)
+    cues = decode_cues(cue_probabilities)
     if statements_only:
         cues = [c for c in cues if is_statement_cue(text[tokens[c[0]].start : tokens[c[1] - 1].end])]
     if not cues:
@@ -593,19 +429,25 @@ def extract_paragraph(
             mask[i] = True
     found: list[tuple[float, set[int], Attribution]] = []
     for a, b, confidence in cues:
-        tags = role_tagger.tag(role_features(paragraph, base, (a, b), mask))
-        content_ranges = chunks(tags, "CON")
+        role_probabilities = model.roles(hidden, relations(tokens, (a, b), mask))
+        tags = viterbi(role_probabilities)
+        b = _trim_tail(tokens, a, b, CUE_TAIL_WORDS)
+        content_ranges = _within_reported_sentence(tokens, chunks(tags, "CON"), a)
         sources = [r for r in chunks(tags, "SRC") if _word_tokens(tokens, *r)]
-        if sum(len(_word_tokens(tokens, *r)) for r in content_ranges) <= 1:
-            before = _clause_before(tokens, (a, b))  # "..., the capital's police chief said."
+        few_words = sum(len(_word_tokens(tokens, *r)) for r in content_ranges) <= 1
+        if few_words or _sentence_final(tokens, b):
+            # "..., the capital's police chief said.": the whole clause before the comma, also
+            # where the tagger left a statement nested in it out ("Images show that ..., X said.")
+            before = _clause_before(tokens, (a, b))
             if before is not None:
                 content_ranges, sources = [before[0]], [before[1]]
+        sources = [(sa, _trim_tail(tokens, sa, sb, SOURCE_TAIL_WORDS)) for sa, sb in sources]
         content = _content_segments(tokens, content_ranges)
         if not content:
             continue
         fallback = not sources
         if fallback:  # Viterbi left the source out: take a likely one when the model half-believes it
-            sources = _likely_sources(role_tagger, len(tokens))
+            sources = [r for r in _likely_sources(role_probabilities) if _word_tokens(tokens, *r)]
         source: CharRange | None = None
         if sources:
             sa, sb = min(sources, key=lambda r: min(abs(r[0] - b), abs(a - r[1])))
@@ -635,11 +477,12 @@ def extract_paragraph(
 def extract_attributions(
     text: str, model_dir: Path | str = MODEL_DIR, *, statements_only: bool = False
 ) -> list[Attribution]:
-    """Every attribution found in cleaned article text, in text order; with `statements_only`,
+    """Every attribution found in cleaned article text, in text order (AttributionModelMissing
+    when the shipped model is absent or altered); with `statements_only`,
     only those whose cue makes a statement (`is_statement_cue`), as drafts show: the others are
     not tagged at all, so none of them can take a statement's words from it."""
-    cue_tagger, role_tagger = _taggers(str(model_dir))
+    model = load(str(model_dir))
     out: list[Attribution] = []
     for paragraph in paragraphs(text):
-        out += extract_paragraph(text, paragraph, cue_tagger, role_tagger, statements_only=statements_only)
+        out += extract_paragraph(text, paragraph, model, statements_only=statements_only)
     return out

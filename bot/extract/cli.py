@@ -44,7 +44,7 @@ def write_predictions(text_dir: Path, out: Path) -> int:
 @with_settings  # for --db and the settings' logging, like every command (the store is not used)
 def attributions_command(text_dir: Path, out: Path, settings: Settings) -> None:
     """Extract attributions from every NAME.txt in TEXT_DIR into a JSON Lines file."""
-    from bot.extract.attributions import AttributionModelMissing
+    from bot.extract.attribution_model import AttributionModelMissing
 
     try:
         count = write_predictions(text_dir, out)

@@ -17,7 +17,7 @@ from bot.core.db import Store
 from bot.core.digest_files import default_context, load_dir, read_digest
 from bot.core.gazetteer import load_gazetteer
 from bot.core.models import ArticleMeta, ClaimType, ItemState, NotFound, Review
-from bot.core.review import Desk, ReviewError, pending_answer, sheet_answer
+from bot.core.review import Desk, ReviewError, digest_items, pending_answer, sheet_answer
 from bot.core.speakers import load_registry
 from bot.extract.draft import draft_state, make_draft, write_draft
 from bot.render.text import render_text
@@ -35,6 +35,18 @@ META = ArticleMeta(
     ARTICLE, "Ukraine says it recaptured Izium", "Test Wire", dt.date(2022, 9, 16), "https://example.org/i"
 )
 AT = dt.datetime(2022, 9, 17, 8, 30, tzinfo=dt.UTC)
+
+
+def drafted_ids(folder: Path) -> list[str]:
+    """The ids of the drafted items in the order a review card pages through them: the chat
+    review tests read where an item is from here, since which statements a machine draft holds
+    is the extractor's, not theirs."""
+    return [item_id for item_id, _, _ in digest_items(read_digest(folder / f"{ARTICLE}.yaml", default_context(folder)))]
+
+
+def page_of(folder: Path, item_id: str, per_page: int) -> int:
+    """The card page (0-based) an item is on."""
+    return drafted_ids(folder).index(item_id) // per_page
 
 
 def write(folder: Path, text: str) -> None:

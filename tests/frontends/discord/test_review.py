@@ -15,6 +15,7 @@ import discord.http
 import pytest
 from aiohttp import web
 
+from bot.commands import REVIEW_PAGE_SIZE
 from bot.context import Context, open_context
 from bot.core import queries
 from bot.core.digest_files import default_context, read_digest
@@ -25,7 +26,7 @@ from bot.render.text import render_text
 from bot.schedule.review_queue import ReviewQueue
 from bot.settings import Secret, Settings, load_settings
 from tests.conftest import SHARED
-from tests.core.test_review import ARTICLE, CONTROLS, RECAPTURED, TEXT, write
+from tests.core.test_review import ARTICLE, CONTROLS, RECAPTURED, TEXT, drafted_ids, page_of, write
 from tests.frontends.discord import payloads as p
 from tests.frontends.discord.conftest import interact
 from tests.frontends.discord.fake_discord import FakeDiscord
@@ -103,6 +104,23 @@ class _NoScheduler:
         self.job = (args, kwargs)
 
 
+PER_PAGE = REVIEW_PAGE_SIZE["discord"]
+
+
+def undecided(ctx: Context) -> int:
+    return len(drafted_ids(ctx.settings.summaries_dir))
+
+
+async def turn_to(bot: DiscordFrontend, fake: FakeDiscord, message: dict[str, Any], page: int) -> dict[str, Any]:
+    """The card after pressing "Page N ▶" until it shows `page` (0-based), as an editor would."""
+    shown = int(message["embeds"][0]["footer"]["text"].split("Page ")[1].split(" of")[0]) - 1
+    while shown < page:
+        await interact(bot, fake, p.button(control(message, f"Page {shown + 2} ▶"), message, **EDITOR))
+        message = fake.messages[f"original:{fake.sent('POST', CALLBACK)[-1].path.split('/')[2]}"]
+        shown += 1
+    return message
+
+
 def status_lines(ctx: Context, region: str) -> str:
     return render_text(queries.status(ctx.store, ctx.gazetteer, ctx.speakers, region))
 
@@ -113,11 +131,12 @@ async def test_a_new_draft_gets_a_card_in_the_review_channel(
     card = await posted_card(bot, fake, review_ctx)
     embed = card["embeds"][0]
     assert embed["title"] == "Review: Ukraine says it recaptured Izium"
-    assert "15 undecided" in embed["description"] and "Page 1 of 4" in embed["footer"]["text"]
+    n = undecided(review_ctx)
+    assert f"{n} undecided" in embed["description"] and f"Page 1 of {-(-n // PER_PAGE)}" in embed["footer"]["text"]
     assert len(card["components"]) == 5  # four items, then the article's row: Discord's limit
     labels = [c["label"] for c in buttons(card).values()]
     assert labels[:2] == ["Accept k1", "Reject k1"]
-    assert "Accept all 15 undecided" in labels and "Page 2 ▶" in labels
+    assert f"Accept all {n} undecided" in labels and "Page 2 ▶" in labels
     assert all(len(cid) <= 100 for cid in buttons(card))
     (post,) = fake.sent("POST", "/channels/{channel_id}/messages")
     assert post.body["allowed_mentions"] == {"parse": []} and post.body["enforce_nonce"] is True
@@ -132,13 +151,12 @@ async def test_editors_accept_and_reject_from_the_card(
 ) -> None:
     card = await posted_card(bot, fake, review_ctx)
     keep, drop = claim_id(review_ctx, RECAPTURED), claim_id(review_ctx, CONTROLS)
-    # claims are on page 3 (k1-k4, q1-q4 before them): page through as an editor would
+    # claims come after the key points and statements: page through as an editor would
     page2 = await interact(bot, fake, p.button(control(card, "Page 2 ▶"), card, **EDITOR))
     assert page2["type"] == 7
     second = fake.messages[f"original:{fake.sent('POST', CALLBACK)[-1].path.split('/')[2]}"]
-    page3 = await interact(bot, fake, p.button(control(second, "Page 3 ▶"), second, **EDITOR))
-    third = fake.messages[f"original:{fake.sent('POST', CALLBACK)[-1].path.split('/')[2]}"]
-    assert f"Accept {keep}" in [c["label"] for c in buttons(third).values()], page3
+    third = await turn_to(bot, fake, second, page_of(review_ctx.settings.summaries_dir, keep, PER_PAGE))
+    assert f"Accept {keep}" in [c["label"] for c in buttons(third).values()]
 
     accepted = await interact(bot, fake, p.button(control(third, f"Accept {keep}"), third, **EDITOR))
     assert accepted["type"] == 7  # the card is updated in place
@@ -148,6 +166,7 @@ async def test_editors_accept_and_reject_from_the_card(
     pressed = {c["label"]: c for row in accepted["data"]["components"] for c in row["components"]}
     assert pressed[f"Accept {keep}"].get("disabled") is True
     after = fake.messages[f"original:{fake.sent('POST', CALLBACK)[-1].path.split('/')[2]}"]
+    after = await turn_to(bot, fake, after, page_of(review_ctx.settings.summaries_dir, drop, PER_PAGE))
     rejected = await interact(bot, fake, p.button(control(after, f"Reject {drop}"), after, **EDITOR))
     assert rejected["type"] == 7
 
@@ -182,7 +201,7 @@ async def test_an_editor_changes_a_claims_type_in_a_menu(
     card = await posted_card(bot, fake, review_ctx)
     target = claim_id(review_ctx, CONTROLS)
     key = next(iter(buttons(card))).split(":")[3]
-    page = 2  # c1-c4 are on the third page
+    page = page_of(review_ctx.settings.summaries_dir, target, PER_PAGE)
     menu_id = f"bb:rv:m:{key}:{target}:{page}:claim"
     menu = await interact(bot, fake, p.button(menu_id, card, **EDITOR))
     assert menu["type"] == 7
@@ -225,10 +244,11 @@ async def test_accept_all_then_mark_reviewed_from_chat(
     card = await posted_card(bot, fake, review_ctx)
     key = next(iter(buttons(card))).split(":")[3]
     early = await interact(bot, fake, p.button(f"bb:rv:v:{key}::0", card, **EDITOR))  # forged: not offered yet
-    assert early["data"]["flags"] & EPHEMERAL and "15 item(s) still undecided" in early["data"]["content"]
+    n = undecided(review_ctx)
+    assert early["data"]["flags"] & EPHEMERAL and f"{n} item(s) still undecided" in early["data"]["content"]
     assert "review: draft" in digest_path(review_ctx).read_text("utf-8")
-    done = await interact(bot, fake, p.button(control(card, "Accept all 15 undecided"), card, **EDITOR))
-    assert "15 accepted" in done["data"]["embeds"][0]["description"]
+    done = await interact(bot, fake, p.button(control(card, f"Accept all {n} undecided"), card, **EDITOR))
+    assert f"{n} accepted" in done["data"]["embeds"][0]["description"]
     after = fake.messages[f"original:{fake.sent('POST', CALLBACK)[-1].path.split('/')[2]}"]
     promoted = await interact(bot, fake, p.button(control(after, "Mark the article reviewed"), after, **EDITOR))
     assert "marked reviewed" in promoted["data"]["embeds"][0]["description"]
