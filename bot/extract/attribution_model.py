@@ -225,10 +225,21 @@ _START_ALLOWED = np.array([not tag.startswith("I-") for tag in ROLE_TAGS], dtype
 
 def viterbi(probabilities: np.ndarray) -> list[str]:
     """The most probable role tag sequence that is valid BIO (no I- after another role)."""
+    if len(probabilities) == 0:
+        return []
+    best_each = probabilities.argmax(axis=1)
+    previous = np.concatenate(([0], best_each[:-1]))
+    if _ALLOWED[previous, best_each].all() and _START_ALLOWED[best_each[0]]:
+        # each token's most probable tag already makes valid BIO: no constrained path beats it
+        return [ROLE_TAGS[t] for t in best_each]
+    return constrained_path(probabilities)
+
+
+def constrained_path(probabilities: np.ndarray) -> list[str]:
+    """Viterbi over the tags with the BIO moves allowed (`viterbi` calls it only when the
+    tokens' most probable tags alone are no valid sequence)."""
     scores = np.log(np.maximum(probabilities, 1e-9))
     n, k = scores.shape
-    if n == 0:
-        return []
     transition = np.where(_ALLOWED, 0.0, -np.inf)
     best = np.where(_START_ALLOWED, scores[0], -np.inf)
     back = np.zeros((n, k), dtype=np.int64)

@@ -96,6 +96,19 @@ def test_viterbi_gives_valid_bio_only() -> None:
     assert M.viterbi(np.zeros((0, 5))) == []
 
 
+def test_viterbis_shortcut_gives_the_constrained_best_path() -> None:
+    """Where each token's most probable tag already makes valid BIO, `viterbi` returns it without
+    the search: the same path the search finds, on random probabilities of either kind."""
+    rng = np.random.default_rng(7)
+    shortcuts = 0
+    for _ in range(2000):
+        probabilities = rng.dirichlet(np.full(5, 0.3), size=int(rng.integers(1, 25)))
+        tags = M.viterbi(probabilities)
+        assert tags == M.constrained_path(probabilities)
+        shortcuts += tags == [M.ROLE_TAGS[t] for t in probabilities.argmax(axis=1)]
+    assert 0 < shortcuts < 2000
+
+
 def test_a_paragraph_longer_than_the_model_reads_is_cut_and_the_rest_is_outside() -> None:
     text = "The mayor said the bridge was closed. " + "1-" * 600 + " Later the governor said it had reopened."
     tokens = tokenize_paragraph(text, 0, len(text)).tokens  # not cut at MAX_PARAGRAPH_CHARS

@@ -1,4 +1,4 @@
-"""Attribution extraction with the shipped CRF model: spans, kinds, relays and bad input."""
+"""Attribution extraction with the shipped model: spans, kinds, relays and bad input."""
 
 import json
 import sys
@@ -254,10 +254,22 @@ def test_a_draft_statement_needs_a_cue_of_saying(cue: str, statement: bool) -> N
 
 
 def test_statements_only_leaves_out_what_is_no_statement() -> None:
-    """Drafts ask for statements only: "have felt" is not tagged, so it cannot take words from a
-    statement either."""
-    text = "The Russians have felt able to redeploy the forces. Ukraine will win the war, Zelensky said."
+    """Drafts ask for statements only: a feeling ("fear") is not tagged, so it cannot take words
+    from a statement either."""
+    text = "Officials fear the dam could fail. Ukraine will win the war, Zelensky said."
     every = extract_attributions(text)
     statements = extract_attributions(text, statements_only=True)
-    assert any(span(text, a.cue) == "have felt" for a in every)
+    assert any(span(text, a.cue) == "fear" for a in every)
     assert [span(text, a.cue) for a in statements] == ["said"]
+    assert [span(text, c) for c in statements[0].content] == ["Ukraine will win the war"]
+
+
+def test_reported_speech_stays_in_its_cues_sentence() -> None:
+    """Unquoted words of an earlier sentence are no part of a statement ("X. Y, Zelensky said." is
+    not his statement of X); quoted words running into the attribution are."""
+    text = "The Russians have felt able to redeploy the forces. Ukraine will win the war, Zelensky said."
+    att = find(text, extract_attributions(text, statements_only=True), "win the war")
+    assert [span(text, c) for c in att.content] == ["Ukraine will win the war"]
+    quoted = "“We will hold the line. We will win,” Zelensky said."
+    att = find(quoted, extract_attributions(quoted), "hold the line")
+    assert "We will win" in " ".join(span(quoted, c) for c in att.content)

@@ -545,3 +545,40 @@ def test_a_description_is_the_person_named_as_a_speaker_in_the_next_paragraphs()
 
     assert speaker_of("Four civilians") == "serhiy-haidai"
     assert speaker_of("Moscow is regrouping") != "oleksiy-danilov"
+
+
+HOSTILE_TEXT = (
+    "Officials warn of shelling\n\n"
+    "“@everyone, leave Kharkiv now,” the governor said on Telegram, tagging <@123456789012345678>.\n\n"
+    "Russian forces shelled Izium overnight, the General Staff said\u200b in a statement.\n\n"
+    "''This is @here and #general,'' a spokesman told reporters. «Мы победим», he added.\n\n"
+    "Zelensky said \ufeffthat\u00a0Ukraine would retake Kherson, according to Reuters.\n\n"
+    '"An unbalanced quotation, the mayor said\n'
+)
+
+
+@pytest.mark.parametrize("name", ["seed", "fixture", "hostile"])
+def test_every_drafted_span_is_verbatim(name: str) -> None:
+    """Trust is the product: whatever the drafter keeps, at any confidence, is a slice of the
+    article's text at its offsets, never rewritten (mentions, odd quotation marks and invisible
+    characters included)."""
+    if name == "seed":
+        curated = read_digest(SEED)
+        meta, text = curated.meta, curated.text
+    else:
+        meta = ArticleMeta("t-1", "T", "Desk", dt.date(2022, 9, 16), "https://example.org/t")
+        text = TEXT if name == "fixture" else HOSTILE_TEXT
+    draft = make_draft(meta, text, default_context(ROOT / "summaries").speakers, load_gazetteer(), min_confidence=0)
+    digest = draft.digest
+    spans = [
+        *(k.evidence for k in digest.key_points),
+        *(q.words for q in digest.quotes),
+        *(c.evidence for c in digest.claims),
+        *(s for c in digest.contradictions for s in (c.a, c.b)),
+    ]
+    assert digest.quotes, "the draft found no statement to check"
+    for span in spans:
+        assert 0 <= span.start < span.end <= len(text)
+        assert text[span.start : span.end] == span.text
+    for quote in digest.quotes:
+        assert quote.mention in text  # the speaker as written, also a slice of the text
