@@ -431,23 +431,28 @@ def extract_paragraph(
             mask[i] = True
     found: list[tuple[float, set[int], Attribution]] = []
     for a, b, confidence in cues:
-        role_probabilities = model.roles(hidden, relations(tokens, (a, b), mask))
-        tags = viterbi(role_probabilities)
-        content_ranges = chunks(tags, "CON")
-        sources = [r for r in chunks(tags, "SRC") if _word_tokens(tokens, *r)]
-        few_words = sum(len(_word_tokens(tokens, *r)) for r in content_ranges) <= 1
-        if few_words or _sentence_final(tokens, b):
-            # "..., the capital's police chief said.": the whole clause before the comma, also
-            # where the tagger left a statement nested in it out ("Images show that ..., X said.")
-            before = _clause_before(tokens, (a, b))
-            if before is not None:
-                content_ranges, sources = [before[0]], [before[1]]
+        # "..., the capital's police chief said.": the whole clause before the comma is the
+        # content, also where the role head would leave a statement nested in it out ("Images
+        # show that ..., X said."); the role head need not run for such a cue
+        before = _clause_before(tokens, (a, b)) if _sentence_final(tokens, b) else None
+        fallback = False
+        if before is not None:
+            content_ranges, sources = [before[0]], [before[1]]
+        else:
+            role_probabilities = model.roles(hidden, relations(tokens, (a, b), mask))
+            tags = viterbi(role_probabilities)
+            content_ranges = chunks(tags, "CON")
+            sources = [r for r in chunks(tags, "SRC") if _word_tokens(tokens, *r)]
+            if sum(len(_word_tokens(tokens, *r)) for r in content_ranges) <= 1:  # no words, or "said on Facebook"
+                before = _clause_before(tokens, (a, b))
+                if before is not None:
+                    content_ranges, sources = [before[0]], [before[1]]
+            fallback = not sources
+            if fallback:  # Viterbi left the source out: take a likely one when the model half-believes it
+                sources = [r for r in _likely_sources(role_probabilities) if _word_tokens(tokens, *r)]
         content = _content_segments(tokens, content_ranges)
         if not content:
             continue
-        fallback = not sources
-        if fallback:  # Viterbi left the source out: take a likely one when the model half-believes it
-            sources = [r for r in _likely_sources(role_probabilities) if _word_tokens(tokens, *r)]
         source: CharRange | None = None
         if sources:
             sa, sb = min(sources, key=lambda r: min(abs(r[0] - b), abs(a - r[1])))
