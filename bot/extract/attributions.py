@@ -190,24 +190,20 @@ def decode_cues(cue_probabilities: np.ndarray, threshold: float = CUE_THRESHOLD)
     return out
 
 
-SOURCE_FALLBACK = 0.25
+SOURCE_FALLBACK = 0.25  # the CRF's (0.2-0.4 alike on dev then), not retuned for the transformer
 FALLBACK_SOURCE_FACTOR = 0.7  # a source the model only half-believes makes the statement less sure
 
 
-def _runs(flags: Sequence[bool] | np.ndarray) -> list[tuple[int, int]]:
-    """Token ranges [a, b) of each run of true flags."""
+def _likely_sources(role_probabilities: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of tokens whose probability of being the source reaches SOURCE_FALLBACK."""
+    likely = role_probabilities[:, 1] + role_probabilities[:, 2] >= SOURCE_FALLBACK
     out: list[tuple[int, int]] = []
-    for i, flag in enumerate(flags):
+    for i, flag in enumerate(likely):
         if flag and out and out[-1][1] == i:
             out[-1] = (out[-1][0], i + 1)
         elif flag:
             out.append((i, i + 1))
     return out
-
-
-def _likely_sources(role_probabilities: np.ndarray) -> list[tuple[int, int]]:
-    """Runs of tokens whose probability of being the source reaches SOURCE_FALLBACK."""
-    return _runs(role_probabilities[:, 1] + role_probabilities[:, 2] >= SOURCE_FALLBACK)
 
 
 def _dice(a: set[int], b: set[int]) -> float:
@@ -256,17 +252,25 @@ def is_statement_cue(cue: str) -> bool:
 SENTENCE_RULE_CONFIDENCE = 0.9  # an attribution read by a sentence pattern below
 
 
+def _according_to_openings(text: str, tokens: Sequence[Token]) -> list[tuple[list[int], re.Match[str]]]:
+    """(the sentence's token indices, its SENTENCE_ACCORDING_RE match) of each sentence of the
+    paragraph that opens "According to X,"."""
+    out = []
+    for members in sentence_groups(tokens).values():
+        match = SENTENCE_ACCORDING_RE.match(text, tokens[members[0]].start, tokens[members[-1]].end)
+        if match:
+            out.append((members, match))
+    return out
+
+
 def _opening_according_to(
     text: str, tokens: Sequence[Token], found: list[tuple[float, set[int], Attribution]]
 ) -> list[tuple[float, set[int], Attribution]]:
     """`found`, with each sentence opening "According to SOURCE, CLAUSE" read as SOURCE's
     statement of CLAUSE (see SENTENCE_ACCORDING_RE); the tagger's cues inside such a clause
     that are no verbs of saying are dropped."""
-    for members in sentence_groups(tokens).values():
+    for members, match in _according_to_openings(text, tokens):
         first, last = members[0], members[-1]
-        match = SENTENCE_ACCORDING_RE.match(text, tokens[first].start, tokens[last].end)
-        if not match:
-            continue
         while last > first and not has_word(tokens[last].text):
             last -= 1  # the closing full stop is no part of the statement
         inner = [i for i in members if tokens[i].start >= match.end() and i <= last]
@@ -376,10 +380,7 @@ def _relayed_cues(
     """`cues`, where a sentence opening "According to CNN, Ukraine said ..." has its clause's
     own verb of saying as the cue, not "According to": the outlet only relays (it is recorded
     as `via`), and the tagger at times half-believes the verb after such an opening."""
-    for members in sentence_groups(tokens).values():
-        match = SENTENCE_ACCORDING_RE.match(text, tokens[members[0]].start, tokens[members[-1]].end)
-        if not match:
-            continue
+    for members, match in _according_to_openings(text, tokens):
         verbs = [
             i
             for i in members
@@ -432,21 +433,20 @@ def extract_paragraph(
     found: list[tuple[float, set[int], Attribution]] = []
     for a, b, confidence in cues:
         # "..., the capital's police chief said.": the whole clause before the comma is the
-        # content, also where the role head would leave a statement nested in it out ("Images
-        # show that ..., X said."); the role head need not run for such a cue
-        before = _clause_before(tokens, (a, b)) if _sentence_final(tokens, b) else None
+        # content of a cue ending its sentence, also where the role head would leave a statement
+        # nested in it out ("Images show that ..., X said."), so the role head need not run
+        before = _clause_before(tokens, (a, b))
         fallback = False
-        if before is not None:
+        if before is not None and _sentence_final(tokens, b):
             content_ranges, sources = [before[0]], [before[1]]
         else:
             role_probabilities = model.roles(hidden, relations(tokens, (a, b), mask))
             tags = viterbi(role_probabilities)
             content_ranges = chunks(tags, "CON")
             sources = [r for r in chunks(tags, "SRC") if _word_tokens(tokens, *r)]
-            if sum(len(_word_tokens(tokens, *r)) for r in content_ranges) <= 1:  # no words, or "said on Facebook"
-                before = _clause_before(tokens, (a, b))
-                if before is not None:
-                    content_ranges, sources = [before[0]], [before[1]]
+            few_words = sum(len(_word_tokens(tokens, *r)) for r in content_ranges) <= 1  # or "said on Facebook"
+            if few_words and before is not None:
+                content_ranges, sources = [before[0]], [before[1]]
             fallback = not sources
             if fallback:  # Viterbi left the source out: take a likely one when the model half-believes it
                 sources = [r for r in _likely_sources(role_probabilities) if _word_tokens(tokens, *r)]
