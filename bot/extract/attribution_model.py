@@ -111,12 +111,17 @@ def word_pieces(tokenizer: Tokenizer, tokens: Sequence[Token]) -> WordPieces:
     limit = MAX_PIECES - 1
     if len(ids) > MAX_PIECES:
         ids = [*ids[:limit], ids[-1]]  # keep [SEP]
-    kept = 0
-    while kept < len(tokens) and kept in first and first[kept] < limit:
-        kept += 1
-    # a token with no piece (a control character) reads its neighbour's
-    positions = [first.get(i, first.get(i - 1, 0)) for i in range(kept)]
-    return WordPieces(np.asarray(ids, dtype=np.int64), np.asarray(positions, dtype=np.int64), kept)
+    positions: list[int] = []
+    for i in range(len(tokens)):
+        piece = first.get(i)
+        if piece is None:
+            # a token the tokenizer drops (a zero-width space, a control character) reads the
+            # piece before it, and the tokens after it are still read
+            piece = positions[-1] if positions else 0
+        elif piece >= limit:
+            break
+        positions.append(piece)
+    return WordPieces(np.asarray(ids, dtype=np.int64), np.asarray(positions, dtype=np.int64), len(positions))
 
 
 def relations(tokens: Sequence[Token], cue: tuple[int, int], cue_mask: Sequence[bool]) -> np.ndarray:

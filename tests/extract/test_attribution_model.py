@@ -118,3 +118,13 @@ def test_a_paragraph_longer_than_the_model_reads_is_cut_and_the_rest_is_outside(
     hidden, cue = model.encode(tokens)
     assert hidden.shape == (len(tokens), hidden.shape[1])
     assert (cue[pieces.words :, 0] == 1.0).all()  # tokens past the cut: certainly no cue
+
+
+def test_a_token_without_word_pieces_does_not_blind_the_rest_of_its_paragraph() -> None:
+    """A zero-width space is a token of its own that the tokenizer drops; the tokens after it
+    are still read (they were taken for cut off, and Peskov's statement was lost)."""
+    text = "The shelling\u200b stopped. Kremlin spokesman Dmitry Peskov said the talks had failed."
+    tokens = paragraphs(text)[0].tokens
+    assert M.word_pieces(M.load(str(M.MODEL_DIR)).tokenizer, tokens).words == len(tokens)
+    (att,) = extract_attributions(text)
+    assert text[slice(*att.cue)] == "said" and "Peskov" in text[slice(*att.source)]
