@@ -428,15 +428,11 @@ def main() -> int:
                 torch.save(model.state_dict(), Path(args.checkpoints) / f"epoch{epoch + 1}.pt")
     export(model, out, base / "tokenizer.json")
     if args.dev:
-        from bot.extract.attributions import extract_attributions
+        from bot.extract.cli import write_predictions
 
         with tempfile.TemporaryDirectory() as tmp:
             pred = Path(tmp) / "dev.jsonl"
-            with open(pred, "w", encoding="utf-8") as handle:
-                for doc in read_split(args.dev):
-                    atts = extract_attributions(doc.text, out)
-                    handle.write(json.dumps({"doc": doc.name, "attributions": [a.as_scorer_dict() for a in atts]}))
-                    handle.write("\n")
+            write_predictions(Path(args.dev) / "text", pred, out)
             scorer = Path(args.dev).resolve().parents[2] / "eval" / "score_attributions.py"
             subprocess.run([sys.executable, str(scorer), args.dev, str(pred)], check=True)
     return 0

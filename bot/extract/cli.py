@@ -17,16 +17,18 @@ from bot.cli_options import with_settings
 from bot.settings import Settings
 
 
-def write_predictions(text_dir: Path, out: Path) -> int:
-    """Attributions of every NAME.txt in a folder, one JSON line per document; returns the count."""
+def write_predictions(text_dir: Path, out: Path, model_dir: Path | None = None) -> int:
+    """Attributions of every NAME.txt in a folder, one JSON line per document; returns the count.
+    `model_dir`: another tagger than the shipped one (the training script scores its own)."""
     # imported here: `briefbot --help` and every other command start without the extractor
+    from bot.extract.attribution_model import MODEL_DIR
     from bot.extract.attributions import extract_attributions
     from bot.extract.polnear import read_text
 
     files = sorted(p for p in text_dir.glob("*.txt") if p.is_file())
     with open(out, "w", encoding="utf-8") as handle:
         for path in files:
-            attributions = extract_attributions(read_text(path))
+            attributions = extract_attributions(read_text(path), model_dir or MODEL_DIR)
             record = {"doc": path.stem, "attributions": [a.as_scorer_dict() for a in attributions]}
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     return len(files)
