@@ -216,8 +216,12 @@ def write_rows(store: Store, rows: DigestRows) -> None:
         conn = db.conn
         for table, columns, values in rows.tables:
             if table == "articles":
+                # A new article has no content to delete (its rows reference the article row):
+                # one lookup instead of a delete per content table.
+                stored = conn.execute("SELECT 1 FROM articles WHERE id = ?", [rows.article_id]).fetchone()
                 conn.execute(_insert_sql(table, columns), values[0])
-                _delete_content(db, rows.article_id)
+                if stored is not None:
+                    _delete_content(db, rows.article_id)
             else:
                 conn.executemany(_insert_sql(table, columns), values)
 

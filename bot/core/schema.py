@@ -411,6 +411,23 @@ def _confidence(db: sqlite_utils.Database) -> None:
         db.execute(f"ALTER TABLE {table} ADD COLUMN confidence REAL")
 
 
+def _listing_indexes(db: sqlite_utils.Database) -> None:
+    """Listings (/digest, /sources) answered from indexes alone, in the order articles are stored.
+
+    The listing index holds every column a listing shows, so the article rows (text first, on
+    overflow pages for a long article) are not read; it is ordered by (published, id), and an
+    article's id is its date, outlet and title: the order a folder of digest files is loaded in,
+    so the items of a day's first articles sit on neighbouring pages. The story index holds the
+    outlet, for "also carried by" without reading the rows."""
+    db.execute("DROP INDEX idx_articles_listing")
+    db.execute(
+        "CREATE INDEX idx_articles_listing ON articles (published DESC, id, publisher, title, url, review,"
+        " story_id, author, key_point_count, quote_count, claim_count, pending)"
+    )
+    db.execute("DROP INDEX idx_articles_story_id")
+    db.execute("CREATE INDEX idx_articles_story_id ON articles (story_id, id, publisher)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_core", _core),
     Migration("0002_ingest", _ingest),
@@ -422,4 +439,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0008_item_counts", _item_counts),
     Migration("0009_web", _web),
     Migration("0010_confidence", _confidence),
+    Migration("0011_listing_indexes", _listing_indexes),
 )
