@@ -395,6 +395,14 @@ def nearest_days(store: Store, day: dt.date, n: int = 3) -> list[dt.date]:
     return sorted(days, key=lambda d: abs((d - day).days))[:n]
 
 
+def listing_sql(where: str) -> str:
+    """The newest articles matching `where` (a condition on `a`), in the listing index's order."""
+    return f"SELECT {_LISTING_COLS} FROM articles a WHERE {where} ORDER BY a.published DESC, a.id LIMIT ?"
+
+
+CARRIERS_SQL = "SELECT story_id, id, publisher FROM articles WHERE story_id IN ({marks})"
+
+
 def _listing_rows(store: Store, where: str, params: list[str], limit: int) -> list[dict]:
     """The newest `limit` articles matching `where`, listed newest first and by outlet within a day.
 
@@ -405,10 +413,7 @@ def _listing_rows(store: Store, where: str, params: list[str], limit: int) -> li
     then sit on neighbouring pages, so a day nobody asked for lately costs a few reads from the
     disk, not one per article and table (about 225 at a million articles, when the cut was
     taken by outlet)."""
-    rows = store.rows(
-        f"SELECT {_LISTING_COLS} FROM articles a WHERE {where} ORDER BY a.published DESC, a.id LIMIT ?",
-        [*params, limit],
-    )
+    rows = store.rows(listing_sql(where), [*params, limit])
     rows.sort(key=lambda r: r["publisher"] or "")
     rows.sort(key=lambda r: r["a_published"], reverse=True)  # stable: the day first, the outlet within it
     return rows
@@ -420,9 +425,7 @@ def _article_items(store: Store, rows: list[dict]) -> list[ArticleItem]:
     carriers: dict[str, list[tuple[str, str]]] = {}
     if stories:
         marks = ",".join("?" * len(stories))
-        for story_id, article_id, publisher in store.execute(
-            f"SELECT story_id, id, publisher FROM articles WHERE story_id IN ({marks})", list(stories)
-        ):
+        for story_id, article_id, publisher in store.execute(CARRIERS_SQL.format(marks=marks), list(stories)):
             carriers.setdefault(story_id, []).append((article_id, publisher))
     out = []
     for row in rows:

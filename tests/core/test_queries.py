@@ -143,3 +143,31 @@ def test_within_a_day_reviewed_first_then_by_confidence(ctx: Context, summaries_
     for group in status.by_source:
         ids = [c.source.article_id for c in group.claims if c.source.published == day]
         assert ids == sorted(ids, key=lambda i: "cba".index(i[-1])), group.asserted_by
+
+
+def test_a_busy_day_lists_its_first_articles_by_id_then_by_outlet(ctx: Context, summaries_dir: Path) -> None:
+    """More articles on a day than a digest holds: the cut follows the listing index (published,
+    id), the order a folder loads them in; what is shown is ordered by outlet."""
+    day = dt.date(2023, 3, 1)
+    outlets = {"2023-03-01-a": "Zeit", "2023-03-01-b": "BBC", "2023-03-01-c": "Meduza", "2023-03-01-d": "AP"}
+    for new_id, publisher in outlets.items():
+        add_copy(ctx, summaries_dir, new_id, day, publisher, Review.REVIEWED)
+    limits = replace(queries.LIMITS, digest_articles=3, articles=3)
+    d = queries.briefing(ctx.store, ctx.gazetteer, ctx.speakers, day=day, limits=limits)
+    assert [a.source.publisher for a in d.articles] == ["BBC", "Meduza", "Zeit"]  # d, the 4th id, is cut
+    src = queries.sources(ctx.store, limits=limits)
+    assert [a.source.article_id for a in src.articles] == ["2023-03-01-b", "2023-03-01-c", "2023-03-01-a"]
+
+
+def test_listings_read_only_their_index(ctx: Context) -> None:
+    """A listing reads no article row (their text comes first, on overflow pages for a long
+    article), and a day's listing needs no sort: every column it shows is in the listing index;
+    so is the outlet of the other articles carrying a story."""
+    for where, params in (("a.published = ?", ["2022-12-08", 5]), ("1", [5])):
+        plan = " ".join(
+            str(r[-1]) for r in ctx.store.execute(f"EXPLAIN QUERY PLAN {queries.listing_sql(where)}", params)
+        )
+        assert "USING COVERING INDEX idx_articles_listing" in plan and "TEMP B-TREE" not in plan, plan
+    sql = queries.CARRIERS_SQL.format(marks="?, ?")
+    plan = " ".join(str(r[-1]) for r in ctx.store.execute(f"EXPLAIN QUERY PLAN {sql}", ["x", "y"]))
+    assert "USING COVERING INDEX idx_articles_story_id" in plan, plan
