@@ -400,6 +400,30 @@ def listing_sql(where: str) -> str:
     return f"SELECT {_LISTING_COLS} FROM articles a WHERE {where} ORDER BY a.published DESC, a.id LIMIT ?"
 
 
+# "What is new since the last digest" has two ways in. By load time its cost is the number of
+# articles stored since; by publication (the listing index, each article's row read for its load
+# time) it is how deep the newest new ones lie, the whole store when nothing is new (the daily
+# digest of a quiet day took 4 s from the disk, 0.2 s cached, at 300,000 articles). The first
+# way is taken while few are new; when many are, the newest of them lie near the listing's head.
+LOADED_SINCE_EXACT = 1000
+LOADED_SINCE_SQL = "SELECT id, published FROM articles INDEXED BY idx_articles_loaded_at WHERE loaded_at > ? LIMIT ?"
+NEWEST_LOADED_SINCE_SQL = (
+    "SELECT a.id FROM articles a INDEXED BY idx_articles_listing WHERE a.loaded_at > ?"
+    " ORDER BY a.published DESC, a.id LIMIT ?"
+)
+
+
+def loaded_since(store: Store, since: dt.datetime, limit: int) -> list[str]:
+    """The ids of the newest `limit` articles (by publication, then id) stored after `since`."""
+    iso = since.isoformat()
+    new = store.execute(LOADED_SINCE_SQL, [iso, LOADED_SINCE_EXACT]).fetchall()
+    if len(new) < LOADED_SINCE_EXACT:  # all of them: the newest are picked here
+        new.sort(key=lambda r: r[0])
+        new.sort(key=lambda r: r[1], reverse=True)  # stable: newest first, by id within a day
+        return [str(r[0]) for r in new[:limit]]
+    return [str(r[0]) for r in store.execute(NEWEST_LOADED_SINCE_SQL, [iso, limit])]
+
+
 CARRIERS_SQL = "SELECT story_id, id, publisher FROM articles WHERE story_id IN ({marks})"
 
 
@@ -457,7 +481,8 @@ def briefing(
     """The briefing of one publication day (default: the latest), or of everything stored
     since a moment (the scheduler's "new since the last digest")."""
     if since is not None:
-        where, params, day = "a.loaded_at > ?", [since.isoformat()], None
+        ids = loaded_since(store, since, limits.digest_articles)
+        where, params, day = f"a.id IN ({_marks(ids)})", ids, None
     else:
         day = day or latest_day(store)
         if day is None:

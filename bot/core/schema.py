@@ -418,7 +418,8 @@ def _listing_indexes(db: sqlite_utils.Database) -> None:
     overflow pages for a long article) are not read; it is ordered by (published, id), and an
     article's id is its date, outlet and title: the order a folder of digest files is loaded in,
     so the items of a day's first articles sit on neighbouring pages. The story index holds the
-    outlet, for "also carried by" without reading the rows."""
+    outlet, for "also carried by" without reading the rows, and the index of load times the
+    publication date and id, for "what is new since the last digest" without reading them."""
     db.execute("DROP INDEX idx_articles_listing")
     db.execute(
         "CREATE INDEX idx_articles_listing ON articles (published DESC, id, publisher, title, url, review,"
@@ -426,6 +427,8 @@ def _listing_indexes(db: sqlite_utils.Database) -> None:
     )
     db.execute("DROP INDEX idx_articles_story_id")
     db.execute("CREATE INDEX idx_articles_story_id ON articles (story_id, id, publisher)")
+    db.execute("DROP INDEX idx_articles_loaded_at")
+    db.execute("CREATE INDEX idx_articles_loaded_at ON articles (loaded_at, published, id)")
 
 
 MIGRATIONS: tuple[Migration, ...] = (

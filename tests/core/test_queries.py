@@ -6,10 +6,15 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from bot.context import Context
 from bot.core import queries
-from bot.core.digest_files import read_digest, write_digest_files
+from bot.core.db import Store
+from bot.core.digest_files import load_dir, read_digest, write_digest_files
+from bot.core.gazetteer import load_gazetteer
 from bot.core.models import ClaimType, NotFound, QuoteKind, Review
+from bot.core.speakers import SpeakerRegistry
 from tests.conftest import SEED_ID
 
 
@@ -171,3 +176,52 @@ def test_listings_read_only_their_index(ctx: Context) -> None:
     sql = queries.CARRIERS_SQL.format(marks="?, ?")
     plan = " ".join(str(r[-1]) for r in ctx.store.execute(f"EXPLAIN QUERY PLAN {sql}", ["x", "y"]))
     assert "USING COVERING INDEX idx_articles_story_id" in plan, plan
+
+
+def _loaded_in_two_batches(tmp_path: Path) -> tuple[Store, dt.datetime]:
+    """60 synthetic articles stored on one day, then 25 more the next: (store, between them)."""
+    from bench.synthetic import generate, write_articles
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    articles = list(generate(85, seed=3))
+    write_articles(first, articles[:60])
+    write_articles(second, articles[60:])
+    store = Store(tmp_path / "since.db")
+    between = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+    assert load_dir(store, first, now=between - dt.timedelta(days=1), workers=1).ok
+    assert load_dir(
+        store, second, now=between + dt.timedelta(hours=1), only=[f"{a[0]}.yaml" for a in articles[60:]], workers=1
+    ).ok
+    return store, between
+
+
+def test_new_since_is_the_newest_stored_since_either_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scheduler's "new since the last digest": by load time while few are new, from the head
+    of the listing when many are; the same articles both ways."""
+    store, between = _loaded_in_two_batches(tmp_path)
+    new = store.rows("SELECT id, published FROM articles WHERE loaded_at > ?", [between.isoformat()])
+    expected = [
+        r["id"] for r in sorted(new, key=lambda r: (-dt.date.fromisoformat(r["published"]).toordinal(), r["id"]))
+    ]
+    assert len(expected) == 25
+    assert queries.loaded_since(store, between, 10) == expected[:10]
+    monkeypatch.setattr(queries, "LOADED_SINCE_EXACT", 5)  # "many are new": the listing's way
+    assert queries.loaded_since(store, between, 10) == expected[:10]
+
+
+def test_a_quiet_day_does_not_walk_the_store(tmp_path: Path) -> None:
+    """Nothing new since the last digest: answered from the index of load times, not by reading
+    every article (counted in SQLite's virtual machine steps, not in time)."""
+    store, _ = _loaded_in_two_batches(tmp_path)
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    store.conn.set_progress_handler(count, 10)
+    later = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    assert queries.briefing(store, load_gazetteer(), SpeakerRegistry([]), since=later).articles == ()
+    store.conn.set_progress_handler(None, 0)
+    assert steps < 10, steps  # one; reading the 85 articles took 35 (every 10 steps)
