@@ -15,6 +15,7 @@ smallest, as a ratio within one run.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import random
 import resource
@@ -74,8 +75,10 @@ def run_one(n: int, workdir: Path) -> dict:
     corpus = write_corpus(workdir / "summaries", n)
     db_path = workdir / "bench.db"
     db = Store(db_path)
+    before_load = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     start, cpu_start = time.perf_counter(), time.process_time()
     report = load_dir(db, corpus)
+    after_load = dt.datetime.now(dt.UTC)
     load_s = time.perf_counter() - start
     load_cpu_ms = (time.process_time() - cpu_start) * 1000 / n  # this process only: noise-robust
     assert report.ok and len(report.loaded) == n, report.errors[:3]
@@ -84,8 +87,6 @@ def run_one(n: int, workdir: Path) -> dict:
     regions = [name for _code, name in ukraine_regions()]
     people = [s["name"] for s in synthetic_speakers()]
     days = [r[0] for r in db.execute("SELECT DISTINCT published FROM articles")]
-    import datetime as dt
-
     cases = {
         "status": lambda: queries.status(db, gazetteer, speakers, rng.choice(regions)),
         "quote": lambda: queries.quotes(db, speakers, rng.choice(people)),
@@ -93,6 +94,10 @@ def run_one(n: int, workdir: Path) -> dict:
         "digest of a day": lambda: queries.briefing(
             db, gazetteer, speakers, day=dt.date.fromisoformat(rng.choice(days))
         ),
+        # The scheduler's "new since the last digest", at both ends: every article was loaded in
+        # one go, so either all of them are new or none is (a quiet day).
+        "digest new since: all": lambda: queries.briefing(db, gazetteer, speakers, since=before_load),
+        "digest new since: none": lambda: queries.briefing(db, gazetteer, speakers, since=after_load),
         "contradictions": lambda: queries.contradictions(db, gazetteer),
         "contradictions REGION": lambda: queries.contradictions(db, gazetteer, rng.choice(regions)),
         "sources": lambda: queries.sources(db),
