@@ -343,7 +343,7 @@ def export(model: Tagger, out: Path, tokenizer_source: Path) -> None:
         "model": "MiniLM-L6 (all-MiniLM-L6-v2), first layers fine-tuned on PolNeAR train; int8 dynamic",
         "base_sha256": BASE_SHA256,
         "layers": len(model.layers),
-        "sha256": {name: M.file_sha256(out / name) for name in (M.ENCODER_FILE, M.ROLE_FILE, M.TOKENIZER_FILE)},
+        "sha256": {name: M.file_sha256(out / name) for name in M.MODEL_FILES},
     }
     (out / M.MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     for name in (M.ENCODER_FILE, M.ROLE_FILE):

@@ -448,8 +448,8 @@ def _article_items(store: Store, rows: list[dict]) -> list[ArticleItem]:
     stories = {row["story_id"] for row in rows if row["story_id"]}
     carriers: dict[str, list[tuple[str, str]]] = {}
     if stories:
-        marks = ",".join("?" * len(stories))
-        for story_id, article_id, publisher in store.execute(CARRIERS_SQL.format(marks=marks), list(stories)):
+        story_ids = list(stories)
+        for story_id, article_id, publisher in store.execute(CARRIERS_SQL.format(marks=_marks(story_ids)), story_ids):
             carriers.setdefault(story_id, []).append((article_id, publisher))
     out = []
     for row in rows:

@@ -36,6 +36,7 @@ ENCODER_FILE = "encoder.onnx"
 ROLE_FILE = "roles.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 MANIFEST_FILE = "MANIFEST.json"
+MODEL_FILES = (ENCODER_FILE, ROLE_FILE, TOKENIZER_FILE)  # what the manifest hashes, and `verify` checks
 MAX_PIECES = 512  # MiniLM's positions; tokens past them are read as outside any attribution
 
 CUE_TAGS = ("O", "B-CUE", "I-CUE")
@@ -76,7 +77,7 @@ def verify(model_dir: Path) -> None:
         files: dict[str, str] = manifest["sha256"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise AttributionModelMissing(f"attribution model manifest unreadable: {manifest_path}") from exc
-    for name in (ENCODER_FILE, ROLE_FILE, TOKENIZER_FILE):
+    for name in MODEL_FILES:
         path = model_dir / name
         if name not in files or not path.is_file():
             raise AttributionModelMissing(f"attribution model file missing: {path}")
